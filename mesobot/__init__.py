@@ -1,0 +1,1 @@
+"""mesobot: the patient side of a mesotherapy clinic, in Telegram."""

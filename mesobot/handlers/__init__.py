@@ -1,0 +1,14 @@
+"""Telegram handlers, one module per feature, registered in one ordered list."""
+
+from __future__ import annotations
+
+from mesobot.handlers import errors, start
+from mesobot.services import MesobotApplication
+
+
+def register_handlers(application: MesobotApplication) -> None:
+    """Register every feature's handlers; earlier groups see an update first."""
+    # Group 0: commands and buttons. The order inside a group matters only where two handlers
+    # could match the same update; the comment by each entry says when that is.
+    application.add_handlers(start.HANDLERS, group=0)
+    application.add_error_handler(errors.on_error)

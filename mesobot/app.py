@@ -1,0 +1,77 @@
+"""Builds the Telegram application: settings, services, handlers, start-up and shutdown."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, JobQueue
+
+from mesobot.callbacks import CallbackCodec
+from mesobot.clinic import Clinic, load_clinic
+from mesobot.clock import Clock
+from mesobot.config import Settings
+from mesobot.db import Database, describe_url
+from mesobot.handlers import register_handlers
+from mesobot.i18n import DEFAULT_LANGUAGE, available_languages, translations
+from mesobot.services import BotData, MesobotApplication, MesobotContext, Services
+from mesobot.texts import command_descriptions
+
+logger = logging.getLogger(__name__)
+
+
+def build_application(
+    settings: Settings, *, clock: Clock | None = None, clinic: Clinic | None = None
+) -> MesobotApplication:
+    """The whole bot, ready for `run_polling()` or for tests to start and stop."""
+    token = settings.telegram_bot_token.get_secret_value()
+    services = Services(
+        settings=settings,
+        clock=clock or Clock(),
+        database=Database(settings.database_url),
+        # Derived from the token so that buttons survive restarts without another secret.
+        codec=CallbackCodec(hashlib.sha256(token.encode()).digest()),
+        clinic=clinic or load_clinic(settings.mesobot_clinic_file),
+    )
+    application: MesobotApplication = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(str(settings.telegram_api_base_file_url))
+        .context_types(ContextTypes(context=MesobotContext, bot_data=BotData))
+        .defaults(Defaults(parse_mode="HTML"))
+        .job_queue(JobQueue[MesobotContext]())
+        .concurrent_updates(True)
+        .post_init(_on_start)
+        .post_shutdown(_on_stop)
+        .build()
+    )
+    application.bot_data.services = services
+    register_handlers(application)
+    return application
+
+
+async def _on_start(application: MesobotApplication) -> None:
+    """Publish the command menu in every language and log what the bot talks to."""
+    for language in sorted(available_languages()):
+        commands = [
+            BotCommand(name, text) for name, text in command_descriptions(translations(language))
+        ]
+        await application.bot.set_my_commands(
+            commands,
+            scope=BotCommandScopeAllPrivateChats(),
+            language_code=None if language == DEFAULT_LANGUAGE else language,
+        )
+    settings = application.bot_data.services.settings
+    logger.info(
+        "mesobot started as @%s: database %s, Bot API %s",
+        application.bot.username,
+        describe_url(settings.database_url),
+        settings.telegram_api_base_url,
+    )
+
+
+async def _on_stop(application: MesobotApplication) -> None:
+    """Close the database connections."""
+    await application.bot_data.services.database.dispose()

@@ -1,0 +1,111 @@
+"""Settings read from the environment and an optional .env file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CLINIC_FILE = PROJECT_ROOT / "clinic.sample.toml"
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'mesobot.sqlite3'}"
+
+# The shape BotFather hands out: a numeric bot id, a colon and a 35-character secret.
+_TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,}$")
+_PLACEHOLDER_TOKENS = {"changeme", "your-token-here", "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"}
+
+
+_S = TypeVar("_S", bound=BaseSettings)
+
+
+class ConfigurationError(Exception):
+    """A setting is missing or wrong; the message is one line that names it."""
+
+
+class DatabaseSettings(BaseSettings):
+    """The database alone: what migrations need, without a bot token."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+
+    @field_validator("database_url")
+    @classmethod
+    def _is_database_url(cls, url: str) -> str:
+        try:
+            backend = make_url(url).get_backend_name()
+        except ArgumentError:
+            raise ValueError(
+                "is not a database URL (sqlite:///path or postgresql://...)"
+            ) from None
+        if backend not in {"sqlite", "postgresql"}:
+            raise ValueError("must be an sqlite:// or postgresql:// URL")
+        return url
+
+
+class Settings(DatabaseSettings):
+    """Everything the bot needs to know about its surroundings."""
+
+    telegram_bot_token: SecretStr
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_api_base_file_url: str | None = None
+    mesobot_staff_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    mesobot_staff_chat_id: int | None = None
+    mesobot_clinic_file: Path = DEFAULT_CLINIC_FILE
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_looks_real(cls, token: SecretStr) -> SecretStr:
+        value = token.get_secret_value().strip()
+        if value.lower() in _PLACEHOLDER_TOKENS or not _TOKEN_PATTERN.match(value):
+            raise ValueError("is not a bot token from @BotFather (digits, a colon, a secret)")
+        return SecretStr(value)
+
+    @field_validator("telegram_api_base_url", "telegram_api_base_file_url")
+    @classmethod
+    def _is_http_url(cls, url: str | None) -> str | None:
+        if url is not None and not re.match(r"^https?://[^/\s]+(/\S*)?$", url):
+            raise ValueError("must be an http:// or https:// URL")
+        return url.rstrip("/") if url else url
+
+    @field_validator("mesobot_staff_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(re.fullmatch(r"-?\d+", part) for part in parts):
+                raise ValueError("must be Telegram user ids separated by commas")
+            return [int(part) for part in parts]
+        return value
+
+    @model_validator(mode="after")
+    def _derive_file_url(self) -> Settings:
+        if self.telegram_api_base_file_url is None:
+            base = self.telegram_api_base_url
+            # The file endpoint sits beside the method endpoint: .../bot -> .../file/bot
+            head, _, tail = base.rpartition("/")
+            self.telegram_api_base_file_url = f"{head}/file/{tail}"
+        return self
+
+
+def load_settings() -> Settings:
+    """The bot's settings, or a ConfigurationError naming the first wrong setting."""
+    return read_settings(Settings)
+
+
+def read_settings(kind: type[_S]) -> _S:
+    """Read settings of `kind`, turning a validation error into one line naming the setting."""
+    try:
+        return kind()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        if first["type"] == "missing":
+            raise ConfigurationError(f"{name} is not set") from None
+        reason = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigurationError(f"{name} {reason}") from None

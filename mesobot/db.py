@@ -1,0 +1,105 @@
+"""The async database: engine, sessions and the UTC column type."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.types import TypeDecorator
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+
+
+def async_url(url: str) -> URL:
+    """The same database URL with the async driver the application uses for its backend."""
+    parsed = make_url(url.replace("postgres://", "postgresql://", 1))
+    return parsed.set(drivername=_ASYNC_DRIVERS[parsed.get_backend_name()])
+
+
+def describe_url(url: str) -> str:
+    """The URL as it may appear in logs: without its password."""
+    return async_url(url).render_as_string(hide_password=True)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An instant: refuses naive values, stores UTC, and hands back aware UTC datetimes.
+
+    SQLite has no time zones and returns naive values, so the zone is restored here, at the
+    column type, rather than at every caller.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for an instant; attach a time zone")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def create_engine(url: str, **options: Any) -> AsyncEngine:
+    """An async engine for `url`; on SQLite, transactions begin when SQLAlchemy says so."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(async_url(url), **options)
+    if engine.dialect.name == "sqlite":
+        _take_over_sqlite_transactions(engine)
+    return engine
+
+
+def _take_over_sqlite_transactions(engine: AsyncEngine) -> None:
+    # Python's sqlite3 sends no BEGIN before a SELECT, so a read-then-write transaction is not
+    # isolated. Turning its own handling off and emitting BEGIN ourselves fixes that; the
+    # execution option `sqlite_begin="IMMEDIATE"` takes the write lock up front for bookings.
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "")
+        connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+class Database:
+    """The engine and the session factory the application shares."""
+
+    def __init__(self, url: str, **options: Any) -> None:
+        self.url = url
+        self.engine = create_engine(url, **options)
+        self.sessions = async_sessionmaker(
+            self.engine, class_=AsyncSession, expire_on_commit=False
+        )
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session inside one transaction: committed on success, rolled back on error."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,41 @@
+"""The error handler: log the failure with its traceback, tell the user, keep health data out."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from mesobot import texts
+from mesobot.i18n import pick_language, translations
+from mesobot.services import MesobotContext
+
+logger = logging.getLogger(__name__)
+
+
+def describe_update(update: object) -> str:
+    """What a log line may say about an update: its id and kind, never its content."""
+    if isinstance(update, Update):
+        kinds = [
+            name
+            for name in ("message", "callback_query", "my_chat_member")
+            if getattr(update, name, None) is not None
+        ]
+        return f"update {update.update_id} ({', '.join(kinds) or 'other'})"
+    return "a job or an internal call" if update is None else type(update).__name__
+
+
+async def on_error(update: object, context: MesobotContext) -> None:
+    """Log an exception raised while handling an update and apologise to the user."""
+    # exc_info carries the traceback; the update's text is left out because it may hold
+    # health data that a patient typed.
+    logger.error("Failed to handle %s", describe_update(update), exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    user = update.effective_user
+    t = translations(pick_language(user.language_code if user else None))
+    try:
+        await context.bot.send_message(update.effective_chat.id, texts.something_went_wrong(t))
+    except TelegramError:
+        logger.warning("Could not tell %s about the failure", describe_update(update))

@@ -1,0 +1,28 @@
+"""Shared column helpers and the constraint naming convention for every table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Field, SQLModel
+
+from mesobot.db import UTCDateTime
+
+# Named constraints let Alembic's SQLite batch mode drop and recreate them by name.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = SQLModel.metadata
+
+
+def instant_field(*, nullable: bool = False, **options: Any) -> Any:
+    """A column for an instant: timezone-aware in Python, UTC in the database."""
+    return Field(sa_type=UTCDateTime(), nullable=nullable, **options)
+
+
+__all__ = ["datetime", "instant_field", "metadata"]

@@ -1,0 +1,21 @@
+"""A patient: a Telegram user who has talked to the bot."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger
+from sqlmodel import Field, SQLModel
+
+from mesobot.models.base import instant_field
+
+
+class Patient(SQLModel, table=True):
+    """One Telegram user and the language the bot speaks to them in."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Telegram user ids need up to 52 bits.
+    telegram_user_id: int = Field(sa_type=BigInteger, unique=True, index=True)
+    language: str = Field(max_length=8, default="en")
+    created_at: datetime = instant_field()
+    last_seen_at: datetime = instant_field()

@@ -1,0 +1,43 @@
+"""What every handler and job shares: settings, clock, database, codec and clinic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
+
+from mesobot.callbacks import CallbackCodec
+from mesobot.clock import Clock
+from mesobot.config import Settings
+from mesobot.db import Database
+
+if TYPE_CHECKING:
+    from mesobot.clinic import Clinic
+
+
+@dataclass(frozen=True)
+class Services:
+    """The running bot's collaborators, built once in `build_application`."""
+
+    settings: Settings
+    clock: Clock
+    database: Database
+    codec: CallbackCodec
+    clinic: Clinic
+
+    def is_staff(self, user_id: int | None) -> bool:
+        """Whether a Telegram user is one of the clinic's staff."""
+        return user_id is not None and user_id in self.settings.mesobot_staff_ids
+
+
+class BotData:
+    """PTB's bot_data, typed. PTB builds it without arguments; `build_application` fills it."""
+
+    services: Services
+
+
+MesobotContext = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
+MesobotApplication = Application[
+    ExtBot[None], MesobotContext, dict[Any, Any], dict[Any, Any], BotData, JobQueue[MesobotContext]
+]

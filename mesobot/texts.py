@@ -1,0 +1,52 @@
+"""The bot's fixed texts, kept apart from the handlers. Every value from a user is escaped."""
+
+from __future__ import annotations
+
+import html
+from gettext import NullTranslations
+
+
+def escape(value: object) -> str:
+    """A user-provided value made safe for Telegram's HTML parse mode."""
+    return html.escape(str(value), quote=True)
+
+
+def welcome(t: NullTranslations, *, first_name: str, clinic_name: str) -> str:
+    """The answer to /start."""
+    _ = t.gettext
+    return _(
+        "Hello, {name}! I am the assistant of <b>{clinic}</b>.\n\n"
+        "I can tell you about our mesotherapy treatments, book a course of sessions, remind you "
+        "of your appointments and help you after each session.\n\n"
+        "I do not give medical advice: for anything about your health, the clinic's staff "
+        "will answer you in person."
+    ).format(name=escape(first_name), clinic=escape(clinic_name))
+
+
+def help_text(t: NullTranslations) -> str:
+    """The answer to /help."""
+    _ = t.gettext
+    return _(
+        "<b>What I can do</b>\n"
+        "/start: begin, or see the treatments\n"
+        "/help: this message\n\n"
+        "If you feel unwell after a treatment, call the clinic or your emergency number."
+    )
+
+
+def something_went_wrong(t: NullTranslations) -> str:
+    """Told to a user when handling their message failed."""
+    _ = t.gettext
+    return _(
+        "Sorry, something went wrong on my side. Nothing you sent is lost: please try again "
+        "in a moment."
+    )
+
+
+def command_descriptions(t: NullTranslations) -> list[tuple[str, str]]:
+    """The command menu patients see: (command, one-line description)."""
+    _ = t.gettext
+    return [
+        ("start", _("Start, or see the treatments")),
+        ("help", _("What this bot can do")),
+    ]

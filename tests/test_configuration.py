@@ -1,0 +1,117 @@
+"""A bad configuration ends the program with one line naming the setting, and exit code 2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mesobot.config import PROJECT_ROOT, Settings
+
+VALID_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0"
+
+
+def run_bot(tmp_path: Path, **environment: str) -> subprocess.CompletedProcess[str]:
+    """Run `python bot.py` from an empty folder (no .env) with only the given settings."""
+    clean = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("TELEGRAM_", "DATABASE_", "MESOBOT_"))
+    }
+    return subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "bot.py")],
+        cwd=tmp_path,
+        env={**clean, "DATABASE_URL": f"sqlite:///{tmp_path / 'never.sqlite3'}", **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+BAD_SETTINGS = [
+    pytest.param({}, "TELEGRAM_BOT_TOKEN is not set", id="missing-token"),
+    pytest.param({"TELEGRAM_BOT_TOKEN": "changeme"}, "TELEGRAM_BOT_TOKEN", id="placeholder-token"),
+    pytest.param(
+        {"TELEGRAM_BOT_TOKEN": "12345:short"}, "TELEGRAM_BOT_TOKEN", id="malformed-token"
+    ),
+    pytest.param(
+        {"TELEGRAM_BOT_TOKEN": VALID_TOKEN, "TELEGRAM_API_BASE_URL": "api.telegram.org/bot"},
+        "TELEGRAM_API_BASE_URL",
+        id="bad-api-url",
+    ),
+    pytest.param(
+        {"TELEGRAM_BOT_TOKEN": VALID_TOKEN, "TELEGRAM_API_BASE_FILE_URL": "ftp://files"},
+        "TELEGRAM_API_BASE_FILE_URL",
+        id="bad-file-url",
+    ),
+    pytest.param(
+        {"TELEGRAM_BOT_TOKEN": VALID_TOKEN, "DATABASE_URL": "mysql://root@localhost/clinic"},
+        "DATABASE_URL",
+        id="unsupported-database",
+    ),
+    pytest.param(
+        {"TELEGRAM_BOT_TOKEN": VALID_TOKEN, "DATABASE_URL": "not a url"},
+        "DATABASE_URL",
+        id="malformed-database-url",
+    ),
+    pytest.param(
+        {"TELEGRAM_BOT_TOKEN": VALID_TOKEN, "MESOBOT_STAFF_IDS": "12, rita"},
+        "MESOBOT_STAFF_IDS",
+        id="bad-staff-ids",
+    ),
+    pytest.param(
+        {"TELEGRAM_BOT_TOKEN": VALID_TOKEN, "MESOBOT_STAFF_CHAT_ID": "staff-group"},
+        "MESOBOT_STAFF_CHAT_ID",
+        id="bad-staff-chat",
+    ),
+]
+
+
+@pytest.mark.parametrize(("environment", "named"), BAD_SETTINGS)
+def test_bad_setting_gives_one_line_and_exit_code_2(
+    tmp_path: Path, environment: dict[str, str], named: str
+) -> None:
+    """Each wrong setting is named on one line of stderr, without a traceback."""
+    result = run_bot(tmp_path, **environment)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert named in lines[0]
+    assert VALID_TOKEN not in result.stderr
+
+
+def test_missing_clinic_file_is_named(tmp_path: Path) -> None:
+    """A clinic file that cannot be read is named, with exit code 2."""
+    missing = tmp_path / "nowhere" / "clinic.toml"
+    result = run_bot(tmp_path, TELEGRAM_BOT_TOKEN=VALID_TOKEN, MESOBOT_CLINIC_FILE=str(missing))
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert str(missing) in result.stderr
+
+
+def test_malformed_clinic_file_is_named(tmp_path: Path) -> None:
+    """A clinic file that is not valid TOML is named, with exit code 2."""
+    broken = tmp_path / "clinic.toml"
+    broken.write_text('name = "Clínica Sol\ntimezone = ', encoding="utf-8")
+    result = run_bot(tmp_path, TELEGRAM_BOT_TOKEN=VALID_TOKEN, MESOBOT_CLINIC_FILE=str(broken))
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert str(broken) in result.stderr
+    assert not (tmp_path / "never.sqlite3").exists(), "nothing is touched before the checks"
+
+
+def test_settings_read_comma_separated_staff_and_derive_the_file_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Staff ids come as a comma-separated list; the file URL follows a self-hosted API URL."""
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", VALID_TOKEN)
+    monkeypatch.setenv("MESOBOT_STAFF_IDS", " 11, 22,33 ")
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081/bot/")
+    settings = Settings()
+    assert settings.mesobot_staff_ids == [11, 22, 33]
+    assert settings.telegram_api_base_url == "http://127.0.0.1:8081/bot"
+    assert settings.telegram_api_base_file_url == "http://127.0.0.1:8081/file/bot"
