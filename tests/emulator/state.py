@@ -199,11 +199,9 @@ class Chat:
     def to_api(self) -> ApiObject:
         """Render as a Chat object."""
         if self.user is not None:
-            private = User.to_api(self.user)
-            names = {key: private[key] for key in ("first_name", "last_name", "username")}
-            return {"id": self.id, "type": "private"} | {
-                key: value for key, value in names.items() if key in private
-            }
+            names = ("first_name", "last_name", "username")
+            private = {k: v for k, v in self.user.to_api().items() if k in names}
+            return {"id": self.id, "type": "private"} | private
         return {"id": self.id, "type": self.type, "title": self.title}
 
     def full_info(self) -> ApiObject:
