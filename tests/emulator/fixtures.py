@@ -5,13 +5,21 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram import Bot
 
+from .clock import ManualClock
 from .server import BotApiEmulator
 
 
 @pytest.fixture
-async def emulator() -> AsyncIterator[BotApiEmulator]:
-    """A running emulator; the test fails at teardown if it recorded an unexpected violation."""
-    async with BotApiEmulator() as running:
+def emulator_clock() -> ManualClock:
+    """The emulator's time: it stands still until the test advances it."""
+    return ManualClock()
+
+
+@pytest.fixture
+async def emulator(emulator_clock: ManualClock) -> AsyncIterator[BotApiEmulator]:
+    """A running emulator; the test fails at teardown if it recorded an unexpected violation
+    or the bot left a button press unanswered."""
+    async with BotApiEmulator(clock=emulator_clock) as running:
         yield running
         running.assert_clean()
 

@@ -55,6 +55,7 @@ class BotApiEmulator:
         callback_answer_timeout: float = 15.0,
     ) -> None:
         self.token = token
+        self.clock = clock
         bot = User(id=int(token.split(":")[0]), first_name="Mesobot", username=bot_username)
         bot.is_bot = True
         self.world = World(bot=bot, clock=clock, callback_answer_timeout=callback_answer_timeout)

@@ -38,6 +38,11 @@ class UpdateQueue:
         return update
 
     @property
+    def polling(self) -> bool:
+        """Return whether a getUpdates request is waiting for updates."""
+        return self._poller is not None and not self._poller.done()
+
+    @property
     def idle(self) -> bool:
         """Return whether the bot has confirmed every update it was sent."""
         return not self.pending
@@ -94,6 +99,7 @@ class UpdateQueue:
         if ready or wait_seconds <= 0:
             return ready
         poller = self._poller = asyncio.get_running_loop().create_future()
+        self._changes.notify()
         try:
             async with asyncio.timeout(wait_seconds):
                 await poller
