@@ -1,9 +1,11 @@
 """The real PTB Application runs against the emulator over HTTP, by long polling and webhook."""
 
+import socket
 from collections.abc import AsyncIterator
 
 import pytest
 from telegram import Update
+from telegram.error import Conflict
 from telegram.ext import Application, ApplicationBuilder, CommandHandler, ContextTypes
 
 from tests.emulator.server import BotApiEmulator
@@ -55,3 +57,37 @@ async def test_start_is_answered_by_long_polling_application(
     assert {"type": "bold", "offset": 18, "length": 4} in reply.entities
     await emulator.wait_until_delivered()
     assert emulator.violations == []
+
+
+def free_port() -> int:
+    """Return a port of 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_start_is_answered_through_a_webhook(emulator: BotApiEmulator) -> None:
+    """With a webhook set by PTB, updates are posted to it with the secret token."""
+    application = build_echo_application(emulator)
+    port = free_port()
+    async with application:
+        await application.start()
+        assert application.updater
+        await application.updater.start_webhook(
+            listen="127.0.0.1",
+            port=port,
+            url_path="telegram",
+            webhook_url=f"http://127.0.0.1:{port}/telegram",
+            secret_token="clinic-secret",
+        )
+        anna = emulator.create_user("Anna")
+        anna.send_command("start")
+        reply = await anna.next_bot_message()
+        await application.updater.stop()
+        await application.stop()
+    assert reply.text == "Welcome, Anna! Book a session."
+    assert emulator.world.updates.webhook_errors == []
+    with emulator.expect_violation("can't use getUpdates method while webhook is active"):
+        async with application.bot as bot:
+            with pytest.raises(Conflict):
+                await bot.get_updates()

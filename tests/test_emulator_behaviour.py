@@ -6,6 +6,7 @@ import pytest
 from telegram import Bot, BotCommand, BotCommandScopeChat, InlineKeyboardButton
 from telegram import InlineKeyboardMarkup as Keyboard
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.request import HTTPXRequest
 
 from tests.emulator.clock import ManualClock
 from tests.emulator.driver import TINY_PNG, TelegramUser
@@ -25,7 +26,6 @@ def anna(emulator: BotApiEmulator) -> TelegramUser:
 
 def new_bot(emulator: BotApiEmulator, **request_options: float) -> Bot:
     """Return another PTB Bot for the emulator's token."""
-    from telegram.request import HTTPXRequest
 
     return Bot(
         emulator.token,

@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Self, TypeVar
@@ -63,6 +64,7 @@ class BotApiEmulator:
         self.flood = FloodControl(clock)
         self.faults = Faults()
         self.calls: list[ApiCall] = []
+        self.call_counts: Counter[str] = Counter()
         self.violations: list[Violation] = []
         self.allow_unanswered_callbacks = False
         self._runner: web.AppRunner | None = None
@@ -146,6 +148,7 @@ class BotApiEmulator:
         except _InjectedFault as fault:
             return web.json_response(fault.error.to_response(), status=fault.error.status)
         self.calls.append(ApiCall(method, params))
+        self.call_counts[method] += 1
         self.world.changes.notify()
         return web.json_response({"ok": True, "result": result})
 
