@@ -83,6 +83,13 @@ class BotApiSchema:
                 raise bad_request(_MISSING_WORDING.get(name, f'parameter "{name}" is required'))
         return params
 
+    def check_object(self, value: Any, type_name: str) -> None:
+        """Check an object the emulator produces (an Update, a Message) against the reference."""
+        try:
+            self._check(value, type_name, type_name, {})
+        except _Mismatch as mismatch:
+            raise AssertionError(str(mismatch)) from None
+
     def _parameter(
         self, name: str, value: Any, types: list[str], uploads: Mapping[str, Upload], form: bool
     ) -> Any:
@@ -157,7 +164,10 @@ class BotApiSchema:
             raise _Mismatch(f'field "{path}" must be a JSON object of type {type_name}')
         spec = self.types[type_name]
         if "subtypes" in spec:
-            return self._object(value, self._subtype(value, spec, path), path, uploads)
+            subtype = self._subtype(value, spec, path)
+            if subtype is None:
+                return self._union(value, spec["subtypes"], path, uploads)
+            return self._object(value, subtype, path, uploads)
         fields = {field["name"]: field for field in spec.get("fields", [])}
         for key in value:
             if key not in fields:
@@ -172,12 +182,17 @@ class BotApiSchema:
             self._type_checks[type_name](checked)
         return checked
 
-    def _subtype(self, value: dict[str, Any], spec: dict[str, Any], path: str) -> str:
+    def _subtype(self, value: dict[str, Any], spec: dict[str, Any], path: str) -> str | None:
+        """Pick the subtype named by the "type" field; None when subtypes have no such field."""
+        discriminated = False
         for subtype in spec["subtypes"]:
             for field in self.types[subtype].get("fields", []):
                 match = _DISCRIMINATOR.search(field["description"])
+                discriminated = discriminated or bool(field["name"] == "type" and match)
                 if field["name"] == "type" and match and match.group(1) == value.get("type"):
                     return str(subtype)
+        if not discriminated:
+            return None
         raise _Mismatch(f'unsupported "{path}.type" {value.get("type")!r} for {spec["name"]}')
 
 
