@@ -40,7 +40,7 @@ def build_application(
         .token(token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(str(settings.telegram_api_base_file_url))
-        .context_types(ContextTypes(context=MesobotContext, bot_data=BotData))
+        .context_types(ContextTypes(bot_data=BotData))
         .defaults(Defaults(parse_mode="HTML"))
         .job_queue(JobQueue[MesobotContext]())
         .concurrent_updates(PerUserUpdateProcessor())

@@ -1,0 +1,53 @@
+"""Start and stop the real mesobot application against the emulator, as run_polling would."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from mesobot.app import build_application
+from mesobot.clock import Clock
+from mesobot.config import DEFAULT_CLINIC_FILE, Settings
+from mesobot.services import MesobotApplication
+from tests.emulator.server import BotApiEmulator
+
+
+def settings_for(
+    emulator: BotApiEmulator,
+    *,
+    database_url: str,
+    staff_ids: list[int] | None = None,
+    staff_chat_id: int | None = None,
+    clinic_file: Path = DEFAULT_CLINIC_FILE,
+) -> Settings:
+    """Settings that point the bot at the emulator and a test database."""
+    return Settings(
+        telegram_bot_token=emulator.token,  # type: ignore[arg-type]
+        telegram_api_base_url=emulator.base_url,
+        telegram_api_base_file_url=emulator.base_file_url,
+        database_url=database_url,
+        mesobot_staff_ids=staff_ids or [],
+        mesobot_staff_chat_id=staff_chat_id,
+        mesobot_clinic_file=clinic_file,
+    )
+
+
+@asynccontextmanager
+async def running_bot(settings: Settings, *, clock: Clock) -> AsyncIterator[MesobotApplication]:
+    """The application started with long polling, and stopped cleanly afterwards."""
+    application = build_application(settings, clock=clock)
+    await application.initialize()
+    assert application.post_init is not None
+    await application.post_init(application)
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0, timeout=1)
+    await application.start()
+    try:
+        yield application
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+        assert application.post_shutdown is not None
+        await application.post_shutdown(application)
