@@ -11,6 +11,7 @@ from mesobot.calendar_files.calendars import (
     staff_entries_between,
     staff_uid,
 )
+from mesobot.calendar_files.changes import describe_changes, with_sequences
 
 __all__ = [
     "STAFF_DAYS",
@@ -19,7 +20,9 @@ __all__ = [
     "StaffEntry",
     "build_calendar",
     "build_staff_calendar",
+    "describe_changes",
     "new_uid",
     "staff_entries_between",
     "staff_uid",
+    "with_sequences",
 ]
