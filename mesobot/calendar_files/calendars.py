@@ -50,6 +50,10 @@ STAFF_DAYS = 30
 # RFC 3966 global numbers: a "+", the digits, and visual separators that the URI drops.
 _PHONE_SEPARATORS = re.compile(r"[\s\-.()]")
 _GLOBAL_NUMBER = re.compile(r"\+\d{6,15}")
+# URIs are written as they are (a URI value is not escaped), so nothing that could end a
+# line or a value may be in them.
+_EMAIL = re.compile(r"[^\s@:;,\"<>]+@[^\s@:;,\"<>]+")
+_HTTPS_URL = re.compile(r"https://[!-~]+")
 
 
 def new_uid() -> str:
@@ -76,6 +80,10 @@ class CalendarSource:
     def __post_init__(self) -> None:
         if not _GLOBAL_NUMBER.fullmatch(_PHONE_SEPARATORS.sub("", self.phone)):
             raise ValueError(f"phone {self.phone!r} must be international, e.g. +34 911 234 567")
+        if self.email is not None and not _EMAIL.fullmatch(self.email):
+            raise ValueError(f"e-mail {self.email!r} is not a plain address")
+        if self.bot_url is not None and not _HTTPS_URL.fullmatch(self.bot_url):
+            raise ValueError(f"bot URL {self.bot_url!r} must be an https:// URL")
 
     @property
     def organizer_uri(self) -> str:

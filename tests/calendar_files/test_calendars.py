@@ -207,7 +207,11 @@ def test_entries_need_the_clinic_zone_and_sane_fields() -> None:
         _patient_file([])
 
 
-def test_clinic_phone_must_be_international() -> None:
-    """A tel: URI needs a global number, so a local one is refused at start."""
+def test_clinic_addresses_must_be_writable_as_uris() -> None:
+    """A tel: URI needs a global number; e-mail and bot URL cannot break a line or a value."""
     with pytest.raises(ValueError, match="international"):
         CalendarSource(name="X", address="Y", phone="911 23 45 67")
+    with pytest.raises(ValueError, match="plain address"):
+        replace(CLINIC, email="citas@clinica.example\r\nATTENDEE:x")
+    with pytest.raises(ValueError, match="https"):
+        replace(CLINIC, bot_url="https://t.me/bot\nX")
