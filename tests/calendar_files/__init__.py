@@ -1,0 +1,1 @@
+"""Tests of the calendar files: real parsers, golden files and clock changes."""
