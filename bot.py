@@ -20,8 +20,11 @@ def main() -> int:
     try:
         settings = load_settings()
         clinic = load_clinic(settings.mesobot_clinic_file)
-    except (ConfigurationError, ClinicFileError) as error:
+    except ConfigurationError as error:
         print(f"mesobot: {error}", file=sys.stderr)  # noqa: T201
+        return 2
+    except ClinicFileError as error:
+        print(f"mesobot: MESOBOT_CLINIC_FILE: {error}", file=sys.stderr)  # noqa: T201
         return 2
     # Alembic's async env calls asyncio.run(), which cannot run inside PTB's loop: migrate first.
     upgrade_to_head(settings.database_url)

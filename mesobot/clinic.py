@@ -1,47 +1,242 @@
-"""The clinic file (TOML): the clinic's name and time zone. Treatments arrive with the planner."""
+"""The clinic file (TOML): who the clinic is, when it opens, who works, and what it offers."""
 
 from __future__ import annotations
 
+import re
 import tomllib
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 from pathlib import Path
+from typing import Annotated, Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from mesobot.catalog import FieldError, Treatment
+from mesobot.scheduling.calendar import WEEKDAYS, Calendar, Closure, OpeningInterval
+from mesobot.scheduling.localtime import zone_named
+
+_SLUG = r"^[a-z][a-z0-9_-]{0,31}$"  # short: ids travel in 64-byte callback data
+_HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
+_TreatmentKey = Annotated[str, Field(pattern=_SLUG)]
 
 
 class ClinicFileError(Exception):
     """The clinic file cannot be used; the message is one line naming the file and the field."""
 
 
-class Clinic(BaseModel):
-    """What the bot knows about the clinic."""
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
+def _parse_hours(text: str) -> OpeningInterval:
+    match = _HOURS.match(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not like '09:00-13:00'")
+    start_h, start_m, end_h, end_m = (int(part) for part in match.groups())
+    if start_h > 23 or end_h > 24 or start_m > 59 or end_m > 59 or (end_h == 24 and end_m):
+        raise ValueError(f"{text!r} is not a valid time range")
+    start, end = start_h * 60 + start_m, end_h * 60 + end_m
+    if start >= end:
+        raise ValueError(f"{text!r} ends before it starts")
+    return OpeningInterval(start, end)
+
+
+class OpeningHours(_Strict):
+    """Per weekday, a list of 'HH:MM-HH:MM' ranges (split days allowed); missing means closed."""
+
+    monday: tuple[str, ...] = ()
+    tuesday: tuple[str, ...] = ()
+    wednesday: tuple[str, ...] = ()
+    thursday: tuple[str, ...] = ()
+    friday: tuple[str, ...] = ()
+    saturday: tuple[str, ...] = ()
+    sunday: tuple[str, ...] = ()
+
+    @field_validator(*WEEKDAYS)
+    @classmethod
+    def _valid_ranges(cls, ranges: tuple[str, ...]) -> tuple[str, ...]:
+        intervals = sorted((_parse_hours(text) for text in ranges), key=lambda i: i.start_minute)
+        for before, after in pairwise(intervals):
+            if before.end_minute > after.start_minute:
+                raise ValueError("opening hours overlap")
+        return ranges
+
+    def weekly(self) -> tuple[tuple[OpeningInterval, ...], ...]:
+        """Monday first, each day's intervals in order."""
+        days = (getattr(self, name) for name in WEEKDAYS)
+        return tuple(
+            tuple(sorted((_parse_hours(t) for t in day), key=lambda i: i.start_minute))
+            for day in days
+        )
+
+
+class Resource(_Strict):
+    """A practitioner or a room; a session holds one resource for its whole length."""
+
+    id: Annotated[str, Field(pattern=_SLUG)]
     name: str
+    kind: Annotated[str, Field(pattern=r"^(practitioner|room)$")] = "practitioner"
+
+
+class ClosureEntry(_Strict):
+    """Whole local days (`first_day`..`last_day`) or a local time range (`start`..`end`)."""
+
+    first_day: date | None = None
+    last_day: date | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    resource: str | None = None  # absent: the whole clinic closes
+    reason: str = ""
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> Self:
+        days = self.first_day is not None
+        times = self.start is not None or self.end is not None
+        if days == times:
+            raise ValueError("give either first_day (and last_day) or start and end")
+        if times:
+            if self.start is None or self.end is None:
+                raise ValueError("a time closure needs both start and end")
+            if self.start.tzinfo is not None or self.end.tzinfo is not None:
+                raise ValueError("write local times without an offset (the clinic's zone applies)")
+            if self.end <= self.start:
+                raise ValueError("end is not after start")
+        elif self.last_day is not None and self.first_day and self.last_day < self.first_day:
+            raise ValueError("last_day is before first_day")
+        return self
+
+    def closure(self, zone: ZoneInfo) -> Closure:
+        """The closure as an interval of aware instants in the clinic's zone."""
+        if self.first_day is not None:
+            last = self.last_day or self.first_day
+            start = datetime.combine(self.first_day, time(0), tzinfo=zone)
+            end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
+        else:
+            assert self.start is not None
+            assert self.end is not None
+            start, end = self.start.replace(tzinfo=zone), self.end.replace(tzinfo=zone)
+        return Closure(start=start, end=end, resource_id=self.resource)
+
+
+class ClinicInfo(_Strict):
+    """The clinic itself and its booking rules."""
+
+    id: Annotated[str, Field(pattern=_SLUG)] = "main"
+    name: str
+    address: str = ""
+    phone: str = ""
+    emergency_phone: str = ""
     timezone: str
+    slot_minutes: Annotated[int, Field(ge=5, le=240)] = 15
+    buffer_minutes: Annotated[int, Field(ge=0, le=240)] = 0
+    minimum_notice_hours: Annotated[int, Field(ge=0, le=24 * 60)] = 24
+    # A request with no staff decision within this time expires.
+    request_expiry_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 48
+    # A patient's change to a confirmed session goes back to staff unless this is true.
+    patient_changes_confirmed_at_once: bool = False
 
     @field_validator("timezone")
     @classmethod
-    def _known_zone(cls, value: str) -> str:
+    def _known_zone(cls, key: str) -> str:
         try:
-            ZoneInfo(value)
+            zone_named(key)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone") from None
-        return value
+            raise ValueError(f"{key!r} is not an IANA timezone such as 'Europe/Madrid'") from None
+        return key
+
+
+class Clinic(_Strict):
+    """A whole clinic file."""
+
+    clinic: ClinicInfo
+    opening_hours: OpeningHours
+    resources: Annotated[tuple[Resource, ...], Field(min_length=1)]
+    closures: tuple[ClosureEntry, ...] = ()
+    treatments: Annotated[dict[_TreatmentKey, Treatment], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        ids = [resource.id for resource in self.resources]
+        for index, resource_id in enumerate(ids):
+            if resource_id in ids[:index]:
+                raise FieldError(f"resources.{index}.id", f"{resource_id!r} is used twice")
+        for index, closure in enumerate(self.closures):
+            if closure.resource is not None and closure.resource not in ids:
+                raise FieldError(
+                    f"closures.{index}.resource", f"no resource has the id {closure.resource!r}"
+                )
+        longest = max(
+            (i.end_minute - i.start_minute for day in self.opening_hours.weekly() for i in day),
+            default=0,
+        )
+        if longest == 0:
+            raise FieldError("opening_hours", "the clinic is never open")
+        for key, treatment in self.treatments.items():
+            needed = treatment.session_minutes + self.clinic.buffer_minutes
+            if needed > longest:
+                raise FieldError(
+                    f"treatments.{key}.session_minutes",
+                    f"{treatment.session_minutes} minutes plus the {self.clinic.buffer_minutes}"
+                    f"-minute buffer fit in no opening interval (longest {longest})",
+                )
+        return self
+
+    def calendar(self) -> Calendar:
+        """The planner's view of the clinic."""
+        zone = zone_named(self.clinic.timezone)
+        return Calendar(
+            clinic_id=self.clinic.id,
+            zone_key=self.clinic.timezone,
+            weekly_hours=self.opening_hours.weekly(),
+            resource_ids=tuple(resource.id for resource in self.resources),
+            slot_minutes=self.clinic.slot_minutes,
+            buffer_minutes=self.clinic.buffer_minutes,
+            minimum_notice=timedelta(hours=self.clinic.minimum_notice_hours),
+            closures=tuple(entry.closure(zone) for entry in self.closures),
+        )
+
+
+def _describe(error: Any) -> str:
+    """One error of a ValidationError as 'treatment "x", field "y": what is wrong'."""
+    location = [str(part) for part in error["loc"]]
+    message = str(error["msg"]).removeprefix("Value error, ")
+    cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, FieldError):  # a rule across fields names the one to change
+        location += cause.field.split(".")
+        message = str(cause)
+    if len(location) >= 2 and location[0] == "treatments":
+        field = ".".join(location[2:]) or "(the whole table)"
+        return f'treatment "{location[1]}", field "{field}": {message}'
+    return f'field "{".".join(location) or "(top level)"}": {message}'
 
 
 def load_clinic(path: Path) -> Clinic:
-    """Read and check the clinic file at `path`."""
+    """Read and check the clinic file, or raise `ClinicFileError` with one clear line."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise ClinicFileError(f"MESOBOT_CLINIC_FILE {path}: {error.strerror}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ClinicFileError(f"MESOBOT_CLINIC_FILE {path}: not valid TOML ({error})") from None
+        raise ClinicFileError(f"clinic file {path}: cannot be read: {error.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ClinicFileError(f"clinic file {path}: not valid TOML: {error}") from None
+    return parse_clinic(raw, source=str(path))
+
+
+def parse_clinic(raw: Mapping[str, Any], *, source: str) -> Clinic:
+    """Check an already parsed clinic file; `source` names it in the error message."""
     try:
-        return Clinic.model_validate(data)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise ClinicFileError(f"MESOBOT_CLINIC_FILE {path}: {where}: {first['msg']}") from None
+        return Clinic.model_validate(raw)
+    except ValidationError as invalid:
+        errors = invalid.errors()
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise ClinicFileError(f"clinic file {source}: {_describe(errors[0])}{more}") from None

@@ -91,6 +91,7 @@ def test_missing_clinic_file_is_named(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert str(missing) in result.stderr
+    assert "MESOBOT_CLINIC_FILE" in result.stderr
 
 
 def test_malformed_clinic_file_is_named(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ async def start(update: Update, context: MesobotContext) -> None:
     text = texts.welcome(
         translations(patient.language),
         first_name=user.first_name,
-        clinic_name=services.clinic.name,
+        clinic_name=services.clinic.clinic.name,
     )
     await message.reply_text(text, parse_mode=ParseMode.HTML)
 

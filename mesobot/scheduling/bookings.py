@@ -1,0 +1,74 @@
+"""What is already booked: an immutable snapshot indexed once for logarithmic conflict checks."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    """A resource held from `start` to `end` (timezone-aware), as the data layer reports it."""
+
+    resource_id: str
+    start: datetime
+    end: datetime
+
+
+class IntervalSet:
+    """Half-open intervals in POSIX seconds, answering "does anything overlap [lo, hi)?"."""
+
+    __slots__ = ("_max_end", "_starts")
+
+    def __init__(self, intervals: Iterable[tuple[float, float]]) -> None:
+        ordered = sorted(intervals)
+        self._starts = [start for start, _ in ordered]
+        # Intervals may overlap each other (a snapshot is not trusted to be clean), so a
+        # running maximum of the ends answers the question with one bisection.
+        self._max_end: list[float] = []
+        highest = float("-inf")
+        for _, end in ordered:
+            highest = max(highest, end)
+            self._max_end.append(highest)
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    def overlaps(self, lo: float, hi: float) -> bool:
+        """Whether some interval [s, e) has s < hi and e > lo."""
+        count = bisect_left(self._starts, hi)
+        return count > 0 and self._max_end[count - 1] > lo
+
+
+class BookingIndex:
+    """Existing bookings per resource. Build it once per snapshot; it is never changed after."""
+
+    __slots__ = ("_by_resource",)
+
+    def __init__(self, by_resource: Mapping[str, IntervalSet]) -> None:
+        self._by_resource = dict(by_resource)
+
+    @classmethod
+    def from_bookings(cls, bookings: Iterable[Booking]) -> BookingIndex:
+        """Index a snapshot such as the data layer's query result."""
+        grouped: defaultdict[str, list[tuple[float, float]]] = defaultdict(list)
+        for booking in bookings:
+            span = (booking.start.timestamp(), booking.end.timestamp())
+            grouped[booking.resource_id].append(span)
+        return cls({resource: IntervalSet(spans) for resource, spans in grouped.items()})
+
+    @classmethod
+    def empty(cls) -> BookingIndex:
+        """No bookings at all."""
+        return cls({})
+
+    def __len__(self) -> int:
+        return sum(len(spans) for spans in self._by_resource.values())
+
+    def overlaps(self, resource_id: str, lo: float, hi: float) -> bool:
+        """Whether `resource_id` is booked anywhere in [lo, hi) (POSIX seconds)."""
+        spans = self._by_resource.get(resource_id)
+        return spans is not None and spans.overlaps(lo, hi)
