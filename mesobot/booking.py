@@ -1,0 +1,329 @@
+"""Booking a whole course race-safely: lock the resource-days, check, then insert, in one go.
+
+Sessions of different lengths overlap in ways no unique constraint can catch, so the last free
+place of a slot is settled by locks: on PostgreSQL the `resource_day` rows of every day the
+series touches, taken with SELECT ... FOR UPDATE in sorted order (so two bookings never wait on
+each other in a circle); on SQLite the database's write lock, taken up front by BEGIN IMMEDIATE.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import tuple_
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from mesobot.db import Database
+from mesobot.models import (
+    Appointment,
+    Course,
+    CourseState,
+    ResourceDay,
+    SessionState,
+    StateEvent,
+)
+from mesobot.models.course import HOLDING_STATES
+from mesobot.scheduling.bookings import Booking, BookingIndex
+from mesobot.scheduling.calendar import Calendar
+from mesobot.scheduling.planner import plan_series
+from mesobot.scheduling.series import PlannedSeries, PlanResult, SeriesRule, SessionSlot
+from mesobot.scheduling.slots import free_dates, free_times
+
+_CODE_ALPHABET = "".join(c for c in string.ascii_uppercase + string.digits if c not in "O0I1")
+
+AfterBooking = Callable[[AsyncSession, Course, list[Appointment]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class CourseRequest:
+    """What a patient asks for: a treatment, the series they were shown, and their answers."""
+
+    patient_id: int
+    treatment: str
+    area: str | None
+    rule: SeriesRule
+    shown: PlannedSeries
+    answers: dict[str, Any]
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Booked:
+    """The course was stored as requested, with its sessions holding their resources."""
+
+    course: Course
+    appointments: list[Appointment]
+
+
+@dataclass(frozen=True)
+class Taken:
+    """Another booking took a place first; `fresh` is the plan from the same first slot now."""
+
+    fresh: PlanResult
+
+
+def new_session_code() -> str:
+    """A short code staff can type for a session: 6 characters that are hard to misread."""
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
+
+
+def new_calendar_uid() -> str:
+    """A random, stable calendar UID for a session, with no personal data in it."""
+    return f"{secrets.token_hex(16)}@mesobot"
+
+
+def snapshot_window(first_date: date, rule: SeriesRule, sessions: int) -> tuple[date, date]:
+    """The local days a series starting on `first_date` can touch (one day of slack each side)."""
+    span = rule.max_gap_days * max(sessions - 1, 0)
+    return first_date - timedelta(days=1), first_date + timedelta(days=span + 1)
+
+
+async def load_bookings(
+    *,
+    session: AsyncSession,
+    clinic_id: str,
+    start: datetime,
+    end: datetime,
+    exclude_course_id: int | None = None,
+) -> BookingIndex:
+    """Every session holding a resource between `start` and `end`, in one query."""
+    query = select(Appointment.resource_id, Appointment.start_utc, Appointment.end_utc).where(
+        Appointment.clinic_id == clinic_id,
+        col(Appointment.state).in_(HOLDING_STATES),
+        Appointment.start_utc < end,
+        Appointment.end_utc > start,
+    )
+    if exclude_course_id is not None:
+        query = query.where(Appointment.course_id != exclude_course_id)
+    rows = (await session.exec(query)).all()
+    return BookingIndex.from_bookings(Booking(r, s, e) for r, s, e in rows)
+
+
+async def lock_resource_days(
+    *, session: AsyncSession, clinic_id: str, days: Iterable[tuple[str, date]]
+) -> None:
+    """Serialise bookings touching the same resource-days (PostgreSQL; SQLite is locked whole)."""
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    keys = sorted(set(days))
+    rows = [{"clinic_id": clinic_id, "resource_id": r, "local_date": d} for r, d in keys]
+    await session.exec(postgres_insert(ResourceDay).values(rows).on_conflict_do_nothing())
+    key_columns = tuple_(ResourceDay.clinic_id, ResourceDay.resource_id, ResourceDay.local_date)
+    wanted = [(clinic_id, r, d) for r, d in keys]
+    await session.exec(
+        select(ResourceDay)
+        .where(key_columns.in_(wanted))
+        .order_by(col(ResourceDay.resource_id), col(ResourceDay.local_date))
+        .with_for_update()
+    )
+
+
+def _same_times(shown: PlannedSeries, fresh: PlanResult) -> bool:
+    """Whether a fresh plan keeps every date and time the patient was shown (not the resource)."""
+    if not isinstance(fresh, PlannedSeries) or len(fresh.sessions) != len(shown.sessions):
+        return False
+    return all(
+        (a.local_date, a.local_time) == (b.local_date, b.local_time)
+        for a, b in zip(shown.sessions, fresh.sessions, strict=True)
+    )
+
+
+def _locked_window(series: PlannedSeries) -> tuple[datetime, datetime]:
+    starts = [slot.start_utc for slot in series.sessions]
+    return min(starts) - timedelta(days=1), max(starts) + timedelta(days=1)
+
+
+def appointment_from_slot(
+    slot: SessionSlot, *, course_id: int, number: int, state: SessionState
+) -> Appointment:
+    """A session row for a planned slot; the UTC columns are derived from the wall time."""
+    return Appointment(
+        course_id=course_id,
+        number=number,
+        clinic_id=slot.clinic_id,
+        resource_id=slot.resource_id,
+        local_date=slot.local_date,
+        local_time=slot.local_time,
+        zone=slot.zone,
+        duration_minutes=slot.duration_minutes,
+        start_utc=slot.start_utc,
+        end_utc=slot.end_utc,
+        state=state,
+        code=new_session_code(),
+        calendar_uid=new_calendar_uid(),
+    )
+
+
+async def request_course(
+    *,
+    database: Database,
+    calendar: Calendar,
+    request: CourseRequest,
+    now: datetime,
+    after_booking: AfterBooking | None = None,
+) -> Booked | Taken:
+    """Store a requested course if the series shown to the patient is still free.
+
+    Under the lock the series is planned again from the same first slot; if every date and time
+    is unchanged it is stored (a practitioner may differ from the one shown), otherwise the
+    patient gets the fresh plan to look at. `after_booking` runs in the same transaction (to
+    enqueue the staff notice, say), so the course and what it causes commit together or not
+    at all.
+    """
+    shown = request.shown
+    first = shown.sessions[0]
+    async with database.sessions() as session:
+        # On SQLite this BEGIN IMMEDIATE takes the write lock before anything is read.
+        await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        days = {slot.local_date for slot in shown.sessions}
+        await lock_resource_days(
+            session=session,
+            clinic_id=calendar.clinic_id,
+            days=[(resource, day) for resource in calendar.resource_ids for day in days],
+        )
+        start, end = _locked_window(shown)
+        bookings = await load_bookings(
+            session=session, clinic_id=calendar.clinic_id, start=start, end=end
+        )
+        fresh = plan_series(
+            rule=request.rule,
+            sessions=len(shown.sessions),
+            first_date=first.local_date,
+            first_time=first.local_time,
+            calendar=calendar,
+            bookings=bookings,
+            now=now,
+        )
+        if not isinstance(fresh, PlannedSeries) or not _same_times(shown, fresh):
+            await session.rollback()
+            return Taken(fresh)
+        course = Course(
+            clinic_id=calendar.clinic_id,
+            patient_id=request.patient_id,
+            treatment=request.treatment,
+            area=request.area,
+            session_count=len(fresh.sessions),
+            state=CourseState.REQUESTED,
+            requested_at=now,
+            expires_at=request.expires_at,
+            answers=request.answers,
+        )
+        session.add(course)
+        await session.flush()
+        assert course.id is not None
+        session.add(
+            StateEvent(
+                course_id=course.id, to_state=CourseState.REQUESTED, at=now, actor="patient"
+            )
+        )
+        appointments = [
+            appointment_from_slot(
+                slot, course_id=course.id, number=n, state=SessionState.REQUESTED
+            )
+            for n, slot in enumerate(fresh.sessions, start=1)
+        ]
+        session.add_all(appointments)
+        await session.flush()
+        if after_booking is not None:
+            await after_booking(session, course, appointments)
+        await session.commit()
+    return Booked(course, appointments)
+
+
+def _local_day_bounds(first: date, last: date, calendar: Calendar) -> tuple[datetime, datetime]:
+    start = datetime.combine(first, time(0), tzinfo=calendar.zone)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=calendar.zone)
+    return start, end
+
+
+async def _snapshot(
+    session: AsyncSession,
+    calendar: Calendar,
+    first: date,
+    last: date,
+    exclude_course_id: int | None,
+) -> BookingIndex:
+    start, end = _local_day_bounds(first, last, calendar)
+    return await load_bookings(
+        session=session,
+        clinic_id=calendar.clinic_id,
+        start=start,
+        end=end,
+        exclude_course_id=exclude_course_id,
+    )
+
+
+async def plan_from_database(
+    *,
+    session: AsyncSession,
+    calendar: Calendar,
+    rule: SeriesRule,
+    sessions: int,
+    first_date: date,
+    first_time: time,
+    now: datetime,
+) -> PlanResult:
+    """The series from a first slot against what is booked now, in one query."""
+    first, last = snapshot_window(first_date, rule, sessions)
+    bookings = await _snapshot(session, calendar, first, last, None)
+    return plan_series(
+        rule=rule,
+        sessions=sessions,
+        first_date=first_date,
+        first_time=first_time,
+        calendar=calendar,
+        bookings=bookings,
+        now=now,
+    )
+
+
+async def month_free_dates(
+    *,
+    session: AsyncSession,
+    calendar: Calendar,
+    rule: SeriesRule,
+    sessions: int,
+    year: int,
+    month: int,
+    now: datetime,
+) -> tuple[date, ...]:
+    """The dates of a month from which a whole series can be booked, in one query."""
+    month_start = date(year, month, 1)
+    month_end = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    first, _ = snapshot_window(month_start, rule, sessions)
+    _, last = snapshot_window(month_end, rule, sessions)
+    bookings = await _snapshot(session, calendar, first, last, None)
+    return free_dates(
+        rule=rule,
+        sessions=sessions,
+        year=year,
+        month=month,
+        calendar=calendar,
+        bookings=bookings,
+        now=now,
+    )
+
+
+async def day_free_times(
+    *,
+    session: AsyncSession,
+    calendar: Calendar,
+    rule: SeriesRule,
+    sessions: int,
+    day: date,
+    now: datetime,
+) -> tuple[time, ...]:
+    """The times of a date from which a whole series can be booked, in one query."""
+    first, last = snapshot_window(day, rule, sessions)
+    bookings = await _snapshot(session, calendar, first, last, None)
+    return free_times(
+        rule=rule, sessions=sessions, day=day, calendar=calendar, bookings=bookings, now=now
+    )
