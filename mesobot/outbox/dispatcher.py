@@ -30,6 +30,9 @@ from mesobot.outbox.sending import FloodWait, Rejected, Sender, TransientFailure
 
 logger = logging.getLogger(__name__)
 
+# Waits for pacing up to this long happen inside a pass; longer ones (429s) by a timer.
+_SHORT_WAIT = 2.0
+
 
 class Dispatcher:
     """Sends due outbox messages; at most `batch_size` are in flight (claimed, not recorded).
@@ -164,7 +167,15 @@ class Dispatcher:
                     self._in_flight[message.id] = (message.recipient, task)
                     task.add_done_callback(self._forget(message.id))
             if not self._in_flight:
-                return
+                # A chat waiting out its one-second spacing may have more due: wait for it
+                # here rather than in a timer, so a burst to one chat flows at its pace.
+                free = self.pacer.seconds_until_free()
+                if claimed or self._stopping or free is None or free > _SHORT_WAIT:
+                    if claimed:
+                        continue
+                    return
+                await asyncio.sleep(free)
+                continue
             if not claimed or len(self._in_flight) >= self.batch_size:
                 tasks = [task for _, task in self._in_flight.values()]
                 await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
