@@ -17,6 +17,7 @@ from mesobot.handlers import register_handlers
 from mesobot.i18n import DEFAULT_LANGUAGE, available_languages, translations
 from mesobot.services import BotData, MesobotApplication, MesobotContext, Services
 from mesobot.texts import command_descriptions
+from mesobot.update_processor import PerUserUpdateProcessor
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def build_application(
         .context_types(ContextTypes(context=MesobotContext, bot_data=BotData))
         .defaults(Defaults(parse_mode="HTML"))
         .job_queue(JobQueue[MesobotContext]())
-        .concurrent_updates(True)
+        .concurrent_updates(PerUserUpdateProcessor())
         .post_init(_on_start)
         .post_shutdown(_on_stop)
         .build()

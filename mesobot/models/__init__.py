@@ -4,6 +4,23 @@
 # circular `from` import (they import the shared helpers from mesobot.models.base).
 import mesobot.outbox.models  # noqa: F401  (registers the outbox tables)
 from mesobot.models.base import metadata
+from mesobot.models.course import (
+    Appointment,
+    Course,
+    CourseState,
+    ResourceDay,
+    SessionState,
+    StateEvent,
+)
 from mesobot.models.patient import Patient
 
-__all__ = ["Patient", "metadata"]
+__all__ = [
+    "Appointment",
+    "Course",
+    "CourseState",
+    "Patient",
+    "ResourceDay",
+    "SessionState",
+    "StateEvent",
+    "metadata",
+]

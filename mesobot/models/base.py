@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import Enum
 from sqlmodel import Field, SQLModel
 
 from mesobot.db import UTCDateTime
@@ -20,9 +22,20 @@ SQLModel.metadata.naming_convention = {
 metadata = SQLModel.metadata
 
 
+def enum_field(enum: type[StrEnum], **options: Any) -> Any:
+    """A column holding a StrEnum's values as plain strings (no database-specific ENUM type)."""
+    column_type = Enum(
+        enum,
+        native_enum=False,
+        length=max(len(member.value) for member in enum),
+        values_callable=lambda members: [member.value for member in members],
+    )
+    return Field(sa_type=column_type, **options)
+
+
 def instant_field(*, nullable: bool = False, **options: Any) -> Any:
     """A column for an instant: timezone-aware in Python, UTC in the database."""
     return Field(sa_type=UTCDateTime(), nullable=nullable, **options)
 
 
-__all__ = ["datetime", "instant_field", "metadata"]
+__all__ = ["datetime", "enum_field", "instant_field", "metadata"]
