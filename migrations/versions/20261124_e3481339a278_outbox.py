@@ -1,7 +1,7 @@
 """outbox
 
 Revision ID: e3481339a278
-Revises: 676cd0abc306
+Revises: 61053f56b953
 Create Date: 2026-11-24 01:11:41.293012
 """
 
@@ -15,7 +15,7 @@ import mesobot.db
 
 
 revision: str = 'e3481339a278'
-down_revision: str | None = '676cd0abc306'
+down_revision: str | None = '61053f56b953'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
