@@ -19,6 +19,8 @@ from tests.databases import (
     postgres_server_url,
 )
 
+pytest_plugins = ["tests.emulator.fixtures"]
+
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
