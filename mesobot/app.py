@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 import signal
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
-from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, JobQueue
+from telegram.ext import ApplicationBuilder, CallbackContext, ContextTypes, Defaults, JobQueue
 
 from mesobot.callbacks import CallbackCodec
 from mesobot.clinic import Clinic, load_clinic
@@ -29,6 +30,9 @@ def build_application(
     settings: Settings, *, clock: Clock | None = None, clinic: Clinic | None = None
 ) -> MesobotApplication:
     """The whole bot, ready for `run_polling()` or for tests to start and stop."""
+    # Opt in to PTB 23's timedelta time periods (RetryAfter.retry_after among them): without
+    # it PTB warns on every 429, which the outbox handles routinely.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     token = settings.telegram_bot_token.get_secret_value()
     services = Services(
         settings=settings,
@@ -43,7 +47,8 @@ def build_application(
         .token(token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(str(settings.telegram_api_base_file_url))
-        .context_types(ContextTypes(context=MesobotContext, bot_data=BotData))
+        # MesobotContext is a parameterised alias for annotations; PTB needs the class itself.
+        .context_types(ContextTypes(context=CallbackContext, bot_data=BotData))
         .defaults(Defaults(parse_mode="HTML"))
         .job_queue(JobQueue[MesobotContext]())
         .concurrent_updates(PerUserUpdateProcessor())
