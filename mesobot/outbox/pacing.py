@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable
 
 
@@ -32,6 +33,10 @@ class Pacer:
         self._next_slot = 0.0
         self._paused_until = 0.0
         self._chat_free_at: dict[int, float] = {}
+        # Start times of the last second's sends: a stalled loop that wakes several senders
+        # at once must not burst past the limit to catch up.
+        self.per_window = max(1, int(per_second))
+        self._recent: deque[float] = deque()
 
     async def acquire(self, chat_id: int) -> None:
         """Wait for this chat's next slot and the next overall slot, and take both."""
@@ -49,10 +54,24 @@ class Pacer:
             self._chat_free_at[chat_id] = slot + self.per_chat_interval
             await asyncio.sleep(slot - now)
             if self._paused_until <= self._monotonic():
-                return
+                break
             # A global 429 arrived while this send waited: wait it out and take a new slot.
-        self._next_slot = now + self.interval
-        self._chat_free_at[chat_id] = now + self.per_chat_interval
+        await self._within_window()
+        now = self._monotonic()
+        self._next_slot = max(self._next_slot, now + self.interval)
+        self._chat_free_at[chat_id] = max(
+            self._chat_free_at.get(chat_id, 0.0), now + self.per_chat_interval
+        )
+
+    async def _within_window(self) -> None:
+        while True:
+            now = self._monotonic()
+            while self._recent and self._recent[0] <= now - 1.0:
+                self._recent.popleft()
+            if len(self._recent) < self.per_window:
+                self._recent.append(now)
+                return
+            await asyncio.sleep(self._recent[0] + 1.0 - now)
 
     def flood_wait(self, *, chat_id: int | None, retry_after: float) -> None:
         """Telegram said 429: wait `retry_after` seconds for `chat_id`, or for all when None."""
