@@ -47,6 +47,7 @@ class EmulatorSender:
 
 async def run(chats: int, per_chat: int, database_url: str) -> None:
     from telegram import Bot
+    from telegram.request import HTTPXRequest
 
     async with BotApiEmulator() as emulator:
         emulator.enable_flood_control()
@@ -68,7 +69,12 @@ async def run(chats: int, per_chat: int, database_url: str) -> None:
                         idempotency_key=f"bench:{user.id}:{number}",
                         now=now,
                     )
-        bot = Bot(emulator.token, base_url=emulator.base_url)
+        # As ApplicationBuilder does: a plain Bot's pool of one connection serialises sends.
+        bot = Bot(
+            emulator.token,
+            base_url=emulator.base_url,
+            request=HTTPXRequest(connection_pool_size=64),
+        )
         async with bot:
             sender = EmulatorSender(bot)
             dispatcher = Dispatcher(
