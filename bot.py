@@ -32,6 +32,14 @@ def main() -> int:
     from mesobot.app import build_application
 
     application = build_application(settings, clinic=clinic)
+    if "--dispatcher-only" in sys.argv[1:]:
+        # Sends the outbox without polling: Telegram lets one process poll a token.
+        import asyncio
+
+        from mesobot.app import run_dispatcher_only
+
+        asyncio.run(run_dispatcher_only(application))
+        return 0
     application.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
     return 0
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+import signal
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, JobQueue
@@ -14,6 +16,7 @@ from mesobot.clock import Clock
 from mesobot.config import Settings
 from mesobot.db import Database, describe_url
 from mesobot.handlers import register_handlers
+from mesobot.handlers.outbox import start_outbox, stop_outbox
 from mesobot.i18n import DEFAULT_LANGUAGE, available_languages, translations
 from mesobot.services import BotData, MesobotApplication, MesobotContext, Services
 from mesobot.texts import command_descriptions
@@ -45,6 +48,7 @@ def build_application(
         .job_queue(JobQueue[MesobotContext]())
         .concurrent_updates(PerUserUpdateProcessor())
         .post_init(_on_start)
+        .post_stop(_on_stopping)
         .post_shutdown(_on_stop)
         .build()
     )
@@ -64,6 +68,7 @@ async def _on_start(application: MesobotApplication) -> None:
             scope=BotCommandScopeAllPrivateChats(),
             language_code=None if language == DEFAULT_LANGUAGE else language,
         )
+    start_outbox(application)
     settings = application.bot_data.services.settings
     logger.info(
         "mesobot started as @%s: database %s, Bot API %s",
@@ -73,6 +78,27 @@ async def _on_start(application: MesobotApplication) -> None:
     )
 
 
+async def _on_stopping(application: MesobotApplication) -> None:
+    """Let the outbox finish the messages in flight while the bot can still send."""
+    await stop_outbox(application)
+
+
 async def _on_stop(application: MesobotApplication) -> None:
     """Close the database connections."""
+    await stop_outbox(application)  # does nothing when post_stop already did it
     await application.bot_data.services.database.dispose()
+
+
+async def run_dispatcher_only(application: MesobotApplication) -> None:
+    """Send the outbox without receiving updates (`bot.py --dispatcher-only`), until SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stop.set)
+    async with application:
+        await _on_start(application)
+        await application.start()
+        await stop.wait()
+        await application.stop()
+        await _on_stopping(application)
+    await _on_stop(application)

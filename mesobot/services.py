@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
@@ -11,6 +12,9 @@ from mesobot.callbacks import CallbackCodec
 from mesobot.clock import Clock
 from mesobot.config import Settings
 from mesobot.db import Database
+from mesobot.outbox.dispatcher import Dispatcher
+from mesobot.outbox.kinds import default_kinds
+from mesobot.outbox.policies import KindRegistry
 
 if TYPE_CHECKING:
     from mesobot.clinic import Clinic
@@ -25,6 +29,8 @@ class Services:
     database: Database
     codec: CallbackCodec
     clinic: Clinic
+    # Features register their message kinds here while the application is built.
+    outbox_kinds: KindRegistry = field(default_factory=default_kinds)
 
     def is_staff(self, user_id: int | None) -> bool:
         """Whether a Telegram user is one of the clinic's staff."""
@@ -35,6 +41,12 @@ class BotData:
     """PTB's bot_data, typed. PTB builds it without arguments; `build_application` fills it."""
 
     services: Services
+    # Set while the application runs (see mesobot.handlers.outbox).
+    dispatcher: Dispatcher | None = None
+    outbox_unsubscribe: list[Callable[[], None]]
+
+    def __init__(self) -> None:
+        self.outbox_unsubscribe = []
 
 
 MesobotContext = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]

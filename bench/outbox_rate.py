@@ -1,0 +1,117 @@
+"""Measure the dispatcher's send rate against the emulator enforcing Telegram's flood limits.
+
+Two runs: N messages due at once to N chats (target: at least 95% of 30/s, no 429), and M
+messages to one chat (target: one a second, no 429). Prints the figures.
+"""
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from mesobot.clock import Clock
+from mesobot.db import Database
+from mesobot.migrate import upgrade_to_head
+from mesobot.outbox.dispatcher import Dispatcher
+from mesobot.outbox.enqueue import enqueue_message
+from mesobot.outbox.kinds import default_kinds
+from mesobot.outbox.policies import RenderedMessage
+from mesobot.outbox.sending import FloodWait
+from tests.emulator.server import BotApiEmulator
+
+
+class EmulatorSender:
+    """Sends through a real PTB Bot; 429s are counted and passed on as flood waits."""
+
+    def __init__(self, bot: object) -> None:
+        from telegram import Bot
+
+        assert isinstance(bot, Bot)
+        self.bot = bot
+        self.floods = 0
+
+    async def send(self, chat_id: int, message: RenderedMessage) -> None:
+        from telegram.error import RetryAfter
+
+        try:
+            await self.bot.send_message(chat_id, message.text)
+        except RetryAfter:
+            self.floods += 1
+            raise FloodWait(1, whole_bot=False) from None
+
+
+async def run(chats: int, per_chat: int, database_url: str) -> None:
+    from telegram import Bot
+    from telegram.request import HTTPXRequest
+
+    async with BotApiEmulator() as emulator:
+        emulator.enable_flood_control()
+        users = [emulator.create_user(f"P{n}") for n in range(chats)]
+        for user in users:
+            assert user.chat.user is not None
+            user.chat.user.started_bot = True
+        database = Database(database_url)
+        now = datetime.now(UTC)
+        async with database.transaction() as session:
+            for user in users:
+                for number in range(per_chat):
+                    await enqueue_message(
+                        session=session,
+                        recipient=user.id,
+                        kind="text",
+                        payload={"text": f"m{number}"},
+                        due_at=now,
+                        idempotency_key=f"bench:{user.id}:{number}",
+                        now=now,
+                    )
+        # As ApplicationBuilder does: a plain Bot's pool of one connection serialises sends.
+        bot = Bot(
+            emulator.token,
+            base_url=emulator.base_url,
+            request=HTTPXRequest(connection_pool_size=64),
+        )
+        async with bot:
+            sender = EmulatorSender(bot)
+            dispatcher = Dispatcher(
+                database=database,
+                clock=Clock(),
+                sender=sender,
+                kinds=default_kinds(),
+                staff_ids=[],
+            )
+            total = chats * per_chat
+            started = time.perf_counter()
+            while emulator.call_counts["sendMessage"] < total:
+                await dispatcher.drain()
+                await asyncio.sleep(0.05)
+            elapsed = time.perf_counter() - started
+            await dispatcher.stop()
+        await database.dispose()
+        violations = [v for v in emulator.violations if v.status == 429]
+        rate = total / elapsed
+        print(
+            f"{total} messages to {chats} chat(s): {elapsed:.1f} s, {rate:.2f} msg/s "
+            f"({rate / (30 if chats > 1 else 1):.1%} of the limit), "
+            f"429 answers: {len(violations)}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--chats", type=int, default=1000)
+    parser.add_argument("--one-chat", type=int, default=100)
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        for chats, per_chat in ((arguments.chats, 1), (1, arguments.one_chat)):
+            url = f"sqlite:///{folder}/bench-{chats}.sqlite3"
+            upgrade_to_head(url)
+            asyncio.run(run(chats, per_chat, url))
+
+
+if __name__ == "__main__":
+    main()

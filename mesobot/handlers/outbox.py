@@ -1,0 +1,163 @@
+"""The outbox's Telegram edge: the sender, the job-queue wake-ups, and unblocked chats.
+
+Everything else of the outbox (`mesobot.outbox`) knows nothing of Telegram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import warnings
+from datetime import timedelta
+from typing import Any
+
+from telegram import (
+    ChatMember,
+    ChatMemberUpdated,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
+from telegram.ext import ChatMemberHandler
+
+from mesobot.outbox.claims import resume_recipient
+from mesobot.outbox.dispatcher import Dispatcher
+from mesobot.outbox.enqueue import on_outbox_commit
+from mesobot.outbox.policies import RenderedMessage
+from mesobot.outbox.sending import FloodWait, Rejected, TransientFailure, Unreachable
+from mesobot.services import MesobotApplication, MesobotContext
+
+logger = logging.getLogger(__name__)
+
+# The safety net: finds messages queued by another process, and lets a standby retry the lock.
+SAFETY_INTERVAL = 2.0
+_NEXT_DUE_JOB = "outbox-next-due"
+# A late wake-up still wakes (no misfire drop), a backlog of them runs once, never two at once.
+JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+
+
+class TelegramSender:
+    """Sends through PTB's bot and turns Telegram's errors into the outbox's."""
+
+    def __init__(self, application: MesobotApplication) -> None:
+        self.application = application
+        self._last_flood: tuple[int, float] | None = None
+
+    async def send(self, chat_id: int, message: RenderedMessage) -> None:
+        """Send `message` as HTML to `chat_id`."""
+        markup = (
+            InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(b.label, callback_data=b.callback_data) for b in row]
+                    for row in message.buttons
+                ]
+            )
+            if message.buttons
+            else None
+        )
+        try:
+            await self.application.bot.send_message(chat_id, message.text, reply_markup=markup)
+        except RetryAfter as error:
+            raise self._flood(chat_id, error) from None
+        except Forbidden as error:
+            raise Unreachable(error.message) from None
+        except BadRequest as error:
+            if "chat not found" in error.message.lower():
+                raise Unreachable(error.message) from None
+            raise Rejected(error.message) from None
+        except TimedOut as error:
+            raise TransientFailure(f"timed out: {error.message}") from None
+        except TelegramError as error:  # 5xx and network errors
+            raise TransientFailure(error.message) from None
+
+    def _flood(self, chat_id: int, error: RetryAfter) -> FloodWait:
+        with warnings.catch_warnings():  # PTB warns while `retry_after` may still be an int
+            warnings.simplefilter("ignore")
+            value = error.retry_after
+        seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+        # Telegram's 429 does not say whether it limits one chat or the bot: a second chat
+        # flooded within a second means the bot's overall limit, so everything waits.
+        now = time.monotonic()
+        whole_bot = self._last_flood is not None and (
+            self._last_flood[0] != chat_id and now - self._last_flood[1] < 1.0
+        )
+        self._last_flood = (chat_id, now)
+        return FloodWait(seconds, whole_bot=whole_bot, description=error.message)
+
+
+async def _wake(context: MesobotContext) -> None:
+    """A job: wake the dispatcher (it works in its own task, so jobs stay short)."""
+    dispatcher = context.bot_data.dispatcher
+    if dispatcher is not None:
+        dispatcher.wake()
+
+
+def start_outbox(application: MesobotApplication) -> Dispatcher:
+    """Build the dispatcher and wire its wake-ups: timers, the clock, and local enqueues."""
+    services = application.bot_data.services
+    job_queue = application.job_queue
+    assert job_queue is not None
+    loop = asyncio.get_running_loop()
+
+    def schedule_wake(delay: float) -> None:
+        if delay >= SAFETY_INTERVAL:
+            return  # the safety interval comes first anyway
+        for job in job_queue.get_jobs_by_name(_NEXT_DUE_JOB):
+            job.schedule_removal()
+        job_queue.run_once(_wake, when=delay, name=_NEXT_DUE_JOB, job_kwargs=JOB_KWARGS)
+
+    dispatcher = Dispatcher(
+        database=services.database,
+        clock=services.clock,
+        sender=TelegramSender(application),
+        kinds=services.outbox_kinds,
+        staff_ids=services.settings.mesobot_staff_ids,
+        schedule_wake=schedule_wake,
+    )
+    application.bot_data.dispatcher = dispatcher
+    job_queue.run_repeating(
+        _wake, interval=SAFETY_INTERVAL, first=0, name="outbox-safety", job_kwargs=JOB_KWARGS
+    )
+
+    def wake_soon() -> None:
+        # Called from inside SQLAlchemy's greenlet or a test's code: defer to the loop.
+        loop.call_soon_threadsafe(dispatcher.wake)
+
+    application.bot_data.outbox_unsubscribe = [
+        services.clock.subscribe(wake_soon),
+        on_outbox_commit(wake_soon),
+    ]
+    return dispatcher
+
+
+async def stop_outbox(application: MesobotApplication) -> None:
+    """Stop the dispatcher: the messages in flight finish and the lock is released."""
+    for unsubscribe in application.bot_data.outbox_unsubscribe:
+        unsubscribe()
+    application.bot_data.outbox_unsubscribe = []
+    dispatcher, application.bot_data.dispatcher = application.bot_data.dispatcher, None
+    if dispatcher is not None:
+        await dispatcher.stop()
+
+
+async def on_my_chat_member(update: Update, context: MesobotContext) -> None:
+    """A user unblocked (or started) the bot: their paused messages are due again."""
+    change: ChatMemberUpdated | None = update.my_chat_member
+    if change is None or change.chat.type != "private":
+        return
+    if change.new_chat_member.status != ChatMember.MEMBER:
+        return  # blocking is noticed by the next 403, which also tells staff
+    services = context.bot_data.services
+    async with services.database.transaction() as session:
+        # The write lock up front on SQLite, where the dispatcher writes concurrently.
+        await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        resumed = await resume_recipient(
+            session=session, chat_id=change.chat.id, now=services.clock.now()
+        )
+    if resumed:
+        logger.info("Chat %d accepts the bot again; %d messages resumed", change.chat.id, resumed)
+
+
+HANDLERS = [ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)]

@@ -1,0 +1,1 @@
+"""The durable outbox: every message the bot must send, on time, never lost, never doubled."""

@@ -1,0 +1,217 @@
+"""The dispatcher's side of the table: claim due rows, then record what became of each."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, literal, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from mesobot.db import UTCDateTime
+from mesobot.outbox.enqueue import mark_outbox_written
+from mesobot.outbox.models import MessageState, OutboxMessage, OutboxRecipient
+
+BATCH_CAP = 20
+
+
+async def claim_due_messages(
+    *,
+    session: AsyncSession,
+    now: datetime,
+    lease: timedelta,
+    limit: int = BATCH_CAP,
+    skip_chats: Collection[int] = (),
+) -> list[OutboxMessage]:
+    """Claim up to `limit` due rows, at most one per chat, none for `skip_chats`.
+
+    Each row moves from due to sending under a lease; a row whose state changed under us
+    (another dispatcher, a cancel) fails the conditional UPDATE and is left alone. One row
+    per chat keeps a burst to one chat from holding a whole batch for its pacing.
+    """
+    limit = min(limit, BATCH_CAP)
+    if limit <= 0:
+        return []
+    query = (
+        select(OutboxMessage.id, OutboxMessage.recipient)
+        .where(col(OutboxMessage.state) == MessageState.DUE, OutboxMessage.next_attempt_at <= now)
+        .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+        # Only `limit` rows are locked, so a second dispatcher finds the next ones; a chat's
+        # extra rows among them stay due and go after its pacing interval.
+        .limit(limit)
+        # Other dispatchers skip rows this one is claiming instead of waiting (PostgreSQL;
+        # SQLAlchemy leaves it out on SQLite, where the write lock serialises claims).
+        .with_for_update(skip_locked=True)
+    )
+    if skip_chats:
+        query = query.where(col(OutboxMessage.recipient).not_in(list(skip_chats)))
+    chosen: dict[int, int] = {}
+    for row_id, recipient in (await session.exec(query)).all():
+        if recipient not in chosen and row_id is not None:
+            chosen[recipient] = row_id
+            if len(chosen) == limit:
+                break
+    claimed: list[OutboxMessage] = []
+    for row_id in chosen.values():
+        result = await session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.state) == MessageState.DUE)
+            .values(state=MessageState.SENDING, lease_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            row = await session.get(OutboxMessage, row_id, populate_existing=True)
+            if row is not None:
+                claimed.append(row)
+    return claimed
+
+
+async def release_expired_leases(*, session: AsyncSession, now: datetime) -> int:
+    """Rows left in sending past their lease (a dispatcher died mid-send) become due again."""
+    result = await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.state) == MessageState.SENDING,
+            col(OutboxMessage.lease_until) < now,
+        )
+        .values(state=MessageState.DUE, lease_until=None, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)
+
+
+async def release_all_in_flight(*, session: AsyncSession, now: datetime) -> int:
+    """Every sending row becomes due again: called by a dispatcher that has just become the
+    only active one, so any row in sending belongs to a dispatcher that is gone."""
+    result = await session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.state) == MessageState.SENDING)
+        .values(state=MessageState.DUE, lease_until=None, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)
+
+
+async def _finish(session: AsyncSession, message_id: int, **values: object) -> bool:
+    result = await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == message_id,
+            col(OutboxMessage.state) == MessageState.SENDING,
+        )
+        .values(lease_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)
+
+
+async def mark_sent(*, session: AsyncSession, message_id: int, now: datetime) -> bool:
+    """Record a delivered message."""
+    return await _finish(
+        session,
+        message_id,
+        state=MessageState.SENT,
+        sent_at=now,
+        attempts=OutboxMessage.attempts + 1,
+    )
+
+
+async def mark_finished(
+    *,
+    session: AsyncSession,
+    message_id: int,
+    state: MessageState,
+    error: str | None = None,
+    count_attempt: bool = False,
+) -> bool:
+    """Record a message that will not be sent: dropped as late, cancelled, or failed."""
+    attempts = OutboxMessage.attempts + 1 if count_attempt else OutboxMessage.attempts
+    return await _finish(
+        session, message_id, state=state, last_error=_clip(error), attempts=attempts
+    )
+
+
+async def schedule_retry(
+    *,
+    session: AsyncSession,
+    message_id: int,
+    at: datetime,
+    error: str | None,
+    count_attempt: bool = True,
+) -> bool:
+    """Put a claimed message back to due, to be tried again at `at`.
+
+    A flood wait does not count as an attempt: the message was never refused.
+    """
+    attempts = OutboxMessage.attempts + 1 if count_attempt else OutboxMessage.attempts
+    return await _finish(
+        session,
+        message_id,
+        state=MessageState.DUE,
+        next_attempt_at=at,
+        attempts=attempts,
+        last_error=_clip(error),
+    )
+
+
+async def mark_unreachable(
+    *, session: AsyncSession, chat_id: int, reason: str, now: datetime
+) -> bool:
+    """Record that `chat_id` refuses the bot and pause its messages (the one being sent too).
+
+    Returns whether the chat was reachable until now, so that staff are told only once.
+    """
+    recipient = await session.get(OutboxRecipient, chat_id)
+    newly = recipient is None or recipient.unreachable_since is None
+    if recipient is None:
+        recipient = OutboxRecipient(chat_id=chat_id)
+    if newly:
+        recipient.unreachable_since = now
+    recipient.unreachable_reason = _clip(reason, 200)
+    session.add(recipient)
+    await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.recipient) == chat_id,
+            col(OutboxMessage.state).in_([MessageState.DUE, MessageState.SENDING]),
+        )
+        .values(state=MessageState.PAUSED, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    await session.flush()
+    return newly
+
+
+async def resume_recipient(*, session: AsyncSession, chat_id: int, now: datetime) -> int:
+    """The chat accepts the bot again: its paused messages become due; returns how many.
+
+    Those already past their time go now, under their kind's late policy.
+    """
+    recipient = await session.get(OutboxRecipient, chat_id)
+    if recipient is not None:
+        recipient.unreachable_since = None
+        recipient.unreachable_reason = None
+        session.add(recipient)
+    result = await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.recipient) == chat_id,
+            col(OutboxMessage.state) == MessageState.PAUSED,
+        )
+        .values(
+            state=MessageState.DUE,
+            next_attempt_at=case(
+                (col(OutboxMessage.due_at) > now, OutboxMessage.due_at),
+                else_=literal(now, type_=UTCDateTime()),
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await session.flush()
+    mark_outbox_written(session)
+    return int(result.rowcount)
+
+
+def _clip(text: str | None, length: int = 300) -> str | None:
+    return None if text is None else text[:length]

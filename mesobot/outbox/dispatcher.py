@@ -1,0 +1,369 @@
+"""The dispatcher: claims due messages, paces them, sends them and records what happened.
+
+It knows nothing of Telegram or of the job queue: the edge gives it a `Sender` and a way to
+be woken later, and wakes it when time moves, a message is queued, or a timer fires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from mesobot.clock import Clock
+from mesobot.db import Database
+from mesobot.i18n import DEFAULT_LANGUAGE
+from mesobot.models import Patient
+from mesobot.outbox import claims
+from mesobot.outbox.enqueue import enqueue_message, next_due_at
+from mesobot.outbox.kinds import MESSAGE_FAILED, RECIPIENT_UNREACHABLE
+from mesobot.outbox.leadership import Leadership, leadership_for
+from mesobot.outbox.models import MessageState, OutboxMessage
+from mesobot.outbox.pacing import Pacer
+from mesobot.outbox.policies import KindRegistry, LateAction, RenderRequest
+from mesobot.outbox.sending import FloodWait, Rejected, Sender, TransientFailure, Unreachable
+
+logger = logging.getLogger(__name__)
+
+# Waits for pacing up to this long happen inside a pass; longer ones (429s) by a timer.
+_SHORT_WAIT = 2.0
+
+
+class Dispatcher:
+    """Sends due outbox messages; at most `batch_size` are in flight (claimed, not recorded).
+
+    Keeping in-flight rows to one batch bounds the duplicates a crash can cause: only rows
+    sent but not yet recorded go again.
+    """
+
+    def __init__(
+        self,
+        *,
+        database: Database,
+        clock: Clock,
+        sender: Sender,
+        kinds: KindRegistry,
+        staff_ids: Sequence[int],
+        pacer: Pacer | None = None,
+        leadership: Leadership | None = None,
+        batch_size: int = claims.BATCH_CAP,
+        lease: timedelta = timedelta(seconds=30),
+        max_attempts: int = 5,
+        first_backoff: timedelta = timedelta(seconds=5),
+        schedule_wake: Callable[[float], None] | None = None,
+    ) -> None:
+        self.database = database
+        self.clock = clock
+        self.sender = sender
+        self.kinds = kinds
+        self.staff_ids = list(staff_ids)
+        self.pacer = pacer or Pacer()
+        self.leadership = leadership or leadership_for(database, on_acquired=self._take_over)
+        self.batch_size = min(batch_size, claims.BATCH_CAP)
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.first_backoff = first_backoff
+        self.schedule_wake = schedule_wake
+        self._in_flight: dict[int, tuple[int, asyncio.Task[None]]] = {}
+        self._draining: asyncio.Task[None] | None = None
+        self._again = False
+        self._stopping = False
+
+    # -- waking -------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Look for due messages soon: now, or right after the pass under way."""
+        if self._stopping:
+            return
+        if self._draining is not None and not self._draining.done():
+            self._again = True
+            return
+        self._draining = asyncio.get_running_loop().create_task(self._drain_safely())
+
+    async def drain(self) -> None:
+        """Send everything due now and return when nothing more can go yet."""
+        self.wake()
+        while self._draining is not None and not self._draining.done():
+            await asyncio.shield(self._draining)
+
+    async def stop(self) -> None:
+        """Stop claiming, let the messages in flight finish, and give up the lock."""
+        self._stopping = True
+        if self._draining is not None:
+            await asyncio.gather(self._draining, return_exceptions=True)
+        await self.leadership.release()
+
+    async def _drain_safely(self) -> None:
+        # Nothing may raise out of the dispatcher: a failed pass is logged and retried by
+        # the next wake-up.
+        try:
+            while True:
+                self._again = False
+                if await self.leadership.ensure():
+                    await self._pump()
+                if not self._again or self._stopping:
+                    break
+        except Exception:
+            logger.exception("Outbox pass failed; retrying at the next wake-up")
+        try:
+            await self._plan_next_wake()
+        except Exception:
+            logger.exception("Could not plan the outbox's next wake-up")
+
+    async def _plan_next_wake(self) -> None:
+        if self.schedule_wake is None or self._stopping:
+            return
+        waits: list[float] = []
+        if self.leadership_held():
+            async with self.database.transaction() as session:
+                due = await next_due_at(session=session)
+            if due is not None:
+                waits.append(max(0.0, (due - self.clock.now()).total_seconds()))
+        free = self.pacer.seconds_until_free()
+        if free is not None:
+            waits.append(free)
+        if waits:
+            self.schedule_wake(min(waits))
+
+    def leadership_held(self) -> bool:
+        """Whether this process is the active dispatcher (as of its last check)."""
+        return bool(getattr(self.leadership, "held", True))
+
+    async def _take_over(self) -> None:
+        # Only the active dispatcher sends, so rows left in sending belong to one that died.
+        async with self._writing() as session:
+            count = await claims.release_all_in_flight(session=session, now=self.clock.now())
+        if count:
+            logger.info("Took over %d outbox messages left in flight by another dispatcher", count)
+
+    # -- the pass ------------------------------------------------------------------------
+
+    async def _pump(self) -> None:
+        async with self._writing() as session:
+            expired = await claims.release_expired_leases(session=session, now=self.clock.now())
+        if expired:
+            logger.warning("%d outbox messages outlived their lease and are due again", expired)
+        while True:
+            room = self.batch_size - len(self._in_flight)
+            claimed: list[OutboxMessage] = []
+            if room > 0 and not self._stopping:
+                busy = self.pacer.busy_chats() | {chat for chat, _ in self._in_flight.values()}
+                async with self._writing() as session:
+                    claimed = await claims.claim_due_messages(
+                        session=session,
+                        now=self.clock.now(),
+                        lease=self.lease,
+                        limit=room,
+                        skip_chats=busy,
+                    )
+                for message in claimed:
+                    assert message.id is not None
+                    task = asyncio.get_running_loop().create_task(self._deliver(message))
+                    self._in_flight[message.id] = (message.recipient, task)
+                    task.add_done_callback(self._forget(message.id))
+            if not self._in_flight:
+                # A chat waiting out its one-second spacing may have more due: wait for it
+                # here rather than in a timer, so a burst to one chat flows at its pace.
+                free = self.pacer.seconds_until_free()
+                if claimed or self._stopping or free is None or free > _SHORT_WAIT:
+                    if claimed:
+                        continue
+                    return
+                await asyncio.sleep(free)
+                continue
+            if not claimed or len(self._in_flight) >= self.batch_size:
+                tasks = [task for _, task in self._in_flight.values()]
+                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+
+    def _forget(self, message_id: int) -> Callable[[asyncio.Task[None]], None]:
+        return lambda _task: self._in_flight.pop(message_id, None) and None
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[AsyncSession]:
+        # The write lock up front on SQLite: a read that later writes would fail, not wait.
+        async with self.database.sessions() as session, session.begin():
+            await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            yield session
+
+    # -- one message ---------------------------------------------------------------------
+
+    async def _deliver(self, message: OutboxMessage) -> None:
+        assert message.id is not None
+        try:
+            await self._deliver_or_raise(message)
+        except FloodWait as flood:
+            self.pacer.flood_wait(
+                chat_id=None if flood.whole_bot else message.recipient,
+                retry_after=flood.retry_after,
+            )
+            at = self.clock.now() + timedelta(seconds=flood.retry_after)
+            await self._record(
+                claims.schedule_retry,
+                message_id=message.id,
+                at=at,
+                error=str(flood),
+                count_attempt=False,
+            )
+        except Unreachable as error:
+            await self._on_unreachable(message, str(error))
+        except Rejected as error:
+            await self._on_failed(message, f"rejected: {error}")
+        except Exception as error:
+            # Timeouts, 5xx, and also a renderer's bug: retried, then failed with a notice.
+            reason = (
+                str(error)
+                if isinstance(error, TransientFailure)
+                else f"{type(error).__name__}: {error}"
+            )
+            if not isinstance(error, TransientFailure):
+                logger.exception("Outbox message %d (%s) raised", message.id, message.kind)
+            if message.attempts + 1 >= self.max_attempts:
+                await self._on_failed(message, reason)
+            else:
+                backoff = self.first_backoff * (2**message.attempts)
+                await self._record(
+                    claims.schedule_retry,
+                    message_id=message.id,
+                    at=self.clock.now() + backoff,
+                    error=reason,
+                )
+
+    async def _deliver_or_raise(self, message: OutboxMessage) -> None:
+        assert message.id is not None
+        kind = self.kinds.get(message.kind)
+        if kind is None:
+            raise Rejected(f"unknown message kind {message.kind!r}")
+        late_by = self.clock.now() - message.due_at
+        action = kind.late_policy.decide(late_by)
+        if action is LateAction.DROP:
+            logger.info(
+                "Dropped outbox message %d (%s) to chat %d: %s late",
+                message.id,
+                message.kind,
+                message.recipient,
+                late_by,
+            )
+            await self._record(
+                claims.mark_finished,
+                message_id=message.id,
+                state=MessageState.DROPPED,
+                error=f"late by {late_by}",
+            )
+            return
+        async with self.database.transaction() as session:
+            language = await _language_of(session, message.recipient)
+            rendered = await kind.render(
+                RenderRequest(
+                    session=session,
+                    message=message,
+                    language=language,
+                    late_by=late_by if action is LateAction.SEND_WITH_LATENESS else None,
+                )
+            )
+        if rendered is None:
+            await self._record(
+                claims.mark_finished, message_id=message.id, state=MessageState.CANCELLED
+            )
+            return
+        await self.pacer.acquire(message.recipient)
+        await self.sender.send(message.recipient, rendered)
+        await self._record(claims.mark_sent, message_id=message.id, now=self.clock.now())
+
+    async def _record(self, operation: Callable[..., object], **arguments: object) -> None:
+        # A failure here leaves the row in sending: its lease brings it back (at least once).
+        try:
+            async with self._writing() as session:
+                await operation(session=session, **arguments)  # type: ignore[misc]
+        except Exception:
+            logger.exception("Could not record an outbox outcome; the lease will retry it")
+
+    async def _on_unreachable(self, message: OutboxMessage, reason: str) -> None:
+        now = self.clock.now()
+        try:
+            async with self._writing() as session:
+                newly = await claims.mark_unreachable(
+                    session=session, chat_id=message.recipient, reason=reason, now=now
+                )
+                kind = self.kinds.get(message.kind)
+                if newly and not (kind and kind.for_staff):
+                    await self._notify_staff(
+                        session,
+                        kind=RECIPIENT_UNREACHABLE,
+                        payload={
+                            "chat_id": message.recipient,
+                            "never_started": "initiate conversation" in reason,
+                        },
+                        key=f"unreachable:{message.recipient}:{now.isoformat()}",
+                    )
+        except Exception:
+            logger.exception("Could not record chat %d as unreachable", message.recipient)
+        logger.warning(
+            "Chat %d is unreachable (%s); its outbox messages are paused",
+            message.recipient,
+            reason,
+        )
+
+    async def _on_failed(self, message: OutboxMessage, reason: str) -> None:
+        assert message.id is not None
+        attempts = message.attempts + 1
+        # The one log line per failed row: ids, kind and error, never the payload.
+        logger.error(
+            "Outbox message %d (%s) to chat %d failed after %d attempts: %s",
+            message.id,
+            message.kind,
+            message.recipient,
+            attempts,
+            reason,
+        )
+        try:
+            async with self._writing() as session:
+                finished = await claims.mark_finished(
+                    session=session,
+                    message_id=message.id,
+                    state=MessageState.FAILED,
+                    error=reason,
+                    count_attempt=True,
+                )
+                kind = self.kinds.get(message.kind)
+                if finished and not (kind and kind.for_staff):
+                    await self._notify_staff(
+                        session,
+                        kind=MESSAGE_FAILED,
+                        payload={
+                            "message_id": message.id,
+                            "kind": message.kind,
+                            "chat_id": message.recipient,
+                            "attempts": attempts,
+                        },
+                        key=f"failed:{message.id}",
+                    )
+        except Exception:
+            logger.exception("Could not record outbox message %d as failed", message.id)
+
+    async def _notify_staff(
+        self, session: AsyncSession, *, kind: str, payload: dict[str, object], key: str
+    ) -> None:
+        now = self.clock.now()
+        for staff_id in self.staff_ids:
+            await enqueue_message(
+                session=session,
+                recipient=staff_id,
+                kind=kind,
+                payload=payload,
+                due_at=now,
+                idempotency_key=f"outbox.{key}:{staff_id}",
+                now=now,
+            )
+
+
+async def _language_of(session: AsyncSession, chat_id: int) -> str:
+    # A private chat's id is its user's id; the staff group and strangers get the default.
+    language = (
+        await session.exec(select(Patient.language).where(Patient.telegram_user_id == chat_id))
+    ).first()
+    return language or DEFAULT_LANGUAGE

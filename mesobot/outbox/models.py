@@ -1,0 +1,65 @@
+"""The outbox tables: one row per message to send, one per recipient Telegram refused us."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index
+from sqlmodel import Field, SQLModel
+
+from mesobot.models.base import instant_field
+
+
+class MessageState(StrEnum):
+    """Where a message is in its life; only `due` rows are ever claimed."""
+
+    DUE = "due"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"  # by its cause (a session cancelled, a report closed)
+    DROPPED = "dropped"  # by its kind's late policy: too late to be worth sending
+    PAUSED = "paused"  # the recipient blocked the bot or never started it
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message the bot must send to one chat at `due_at`, rendered when it is sent."""
+
+    __tablename__ = "outbox_message"
+    # The dispatcher's one hot query: due rows by the time they may next be tried.
+    __table_args__ = (
+        Index("ix_outbox_message_state_next_attempt_at", "state", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # A Telegram chat id (a user's private chat, or the staff group): up to 52 bits.
+    recipient: int = Field(sa_type=BigInteger, index=True)
+    kind: str = Field(max_length=64)
+    # Ids and parameters only; the renderer of `kind` turns them into text at send time.
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    due_at: datetime = instant_field()
+    # Equal to due_at until a retry or a flood wait pushes the next try later.
+    next_attempt_at: datetime = instant_field()
+    state: str = Field(max_length=16, default=MessageState.DUE)
+    attempts: int = Field(default=0)
+    lease_until: datetime | None = instant_field(nullable=True, default=None)
+    idempotency_key: str = Field(max_length=200, unique=True)
+    # What caused the message, e.g. "session:123", so the cause can cancel or move it.
+    cause: str | None = Field(default=None, max_length=100, index=True)
+    created_at: datetime = instant_field()
+    sent_at: datetime | None = instant_field(nullable=True, default=None)
+    # An error class and Telegram's description; never the message's text.
+    last_error: str | None = Field(default=None, max_length=300)
+
+
+class OutboxRecipient(SQLModel, table=True):
+    """A chat Telegram refused to deliver to (403); its messages wait paused until it returns."""
+
+    __tablename__ = "outbox_recipient"
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    unreachable_since: datetime | None = instant_field(nullable=True, default=None)
+    # Telegram's description, e.g. "Forbidden: bot was blocked by the user".
+    unreachable_reason: str | None = Field(default=None, max_length=200)

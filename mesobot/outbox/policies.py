@@ -1,0 +1,109 @@
+"""Message kinds: how each is rendered at send time and what happens when it is late."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from mesobot.outbox.models import OutboxMessage
+
+
+class LateAction(StrEnum):
+    """What to do with a message claimed after its time (beyond the kind's grace)."""
+
+    SEND = "send"  # send it as it is
+    SEND_WITH_LATENESS = "send_with_lateness"  # the renderer words it for its lateness
+    DROP = "drop"  # drop it and log: it no longer helps anyone
+
+
+@dataclass(frozen=True)
+class LatePolicy:
+    """A kind's lateness rule: within `grace` a message is on time; past `max_lateness`,
+    it is dropped whatever `action` says (None: never too late, as for staff alerts)."""
+
+    action: LateAction = LateAction.SEND
+    grace: timedelta = timedelta(minutes=5)
+    max_lateness: timedelta | None = None
+
+    def decide(self, late_by: timedelta) -> LateAction | None:
+        """None when the message is on time; otherwise the action for its lateness."""
+        if late_by <= self.grace:
+            return None
+        if self.max_lateness is not None and late_by > self.max_lateness:
+            return LateAction.DROP
+        return self.action
+
+
+# Staff alerts and notices always go, however late.
+ALWAYS_SEND = LatePolicy(action=LateAction.SEND, max_lateness=None)
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button, described without Telegram's types (the edge builds the markup)."""
+
+    label: str
+    callback_data: str
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    """A message ready to send: HTML text and optional rows of inline buttons."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    """What a renderer gets: the row, the recipient's language and how late it is (if late)."""
+
+    session: AsyncSession
+    message: OutboxMessage
+    language: str
+    late_by: timedelta | None
+
+
+# A renderer returns None when there is nothing left to say (its subject is gone): the row
+# is then cancelled instead of sent.
+Renderer = Callable[[RenderRequest], Awaitable[RenderedMessage | None]]
+
+
+@dataclass(frozen=True)
+class MessageKind:
+    """One kind of message: its renderer, its late policy, and whether staff are its readers."""
+
+    name: str
+    render: Renderer
+    late_policy: LatePolicy
+    for_staff: bool = False
+
+
+@dataclass
+class KindRegistry:
+    """The kinds the dispatcher knows; features register theirs when the application is built."""
+
+    kinds: dict[str, MessageKind] = field(default_factory=dict)
+
+    def register(
+        self,
+        name: str,
+        *,
+        render: Renderer,
+        late_policy: LatePolicy,
+        for_staff: bool = False,
+    ) -> MessageKind:
+        """Add a kind; registering one name twice is a programming error."""
+        if name in self.kinds:
+            raise ValueError(f"message kind {name!r} is already registered")
+        kind = MessageKind(name, render, late_policy, for_staff)
+        self.kinds[name] = kind
+        return kind
+
+    def get(self, name: str) -> MessageKind | None:
+        """The kind called `name`, if registered."""
+        return self.kinds.get(name)
