@@ -19,6 +19,7 @@ from mesobot.handlers import register_handlers
 from mesobot.handlers.outbox import start_outbox, stop_outbox
 from mesobot.i18n import DEFAULT_LANGUAGE, available_languages, translations
 from mesobot.services import BotData, MesobotApplication, MesobotContext, Services
+from mesobot.staff_notices import register_staff_notice_kinds
 from mesobot.texts import command_descriptions
 from mesobot.update_processor import PerUserUpdateProcessor
 
@@ -38,6 +39,8 @@ def build_application(
         codec=CallbackCodec(hashlib.sha256(token.encode()).digest()),
         clinic=clinic or load_clinic(settings.mesobot_clinic_file),
     )
+    # Every message kind the outbox may meet must be known before the dispatcher starts.
+    register_staff_notice_kinds(services.outbox_kinds)
     application: MesobotApplication = (
         ApplicationBuilder()
         .token(token)

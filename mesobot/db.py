@@ -97,9 +97,21 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction: committed on success, rolled back on error."""
-        async with self.sessions() as session, session.begin():
-            yield session
+        """A session inside one writing transaction: committed on success, else rolled back.
+
+        On SQLite it begins IMMEDIATE: a transaction that reads and then writes would otherwise
+        fail at once with "database is locked" when another writer (the outbox dispatcher, say)
+        got there in between. Read-only work can use `sessions()` directly.
+        """
+        async with self.sessions() as session:
+            # Procuring the connection begins the session's transaction, with this option.
+            await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -12,6 +12,7 @@ from mesobot.callbacks import CallbackCodec
 from mesobot.clock import Clock
 from mesobot.config import Settings
 from mesobot.db import Database
+from mesobot.lifecycle import DEFAULT_OBSERVERS, Observer
 from mesobot.outbox.dispatcher import Dispatcher
 from mesobot.outbox.kinds import default_kinds
 from mesobot.outbox.policies import KindRegistry
@@ -31,6 +32,8 @@ class Services:
     clinic: Clinic
     # Features register their message kinds here while the application is built.
     outbox_kinds: KindRegistry = field(default_factory=default_kinds)
+    # Features that hang off sessions (care messages, calendar files) register here.
+    session_observers: list[Observer] = field(default_factory=lambda: list(DEFAULT_OBSERVERS))
 
     def is_staff(self, user_id: int | None) -> bool:
         """Whether a Telegram user is one of the clinic's staff."""
