@@ -151,8 +151,6 @@ async def on_my_chat_member(update: Update, context: MesobotContext) -> None:
         return  # blocking is noticed by the next 403, which also tells staff
     services = context.bot_data.services
     async with services.database.transaction() as session:
-        # The write lock up front on SQLite, where the dispatcher writes concurrently.
-        await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         resumed = await resume_recipient(
             session=session, chat_id=change.chat.id, now=services.clock.now()
         )

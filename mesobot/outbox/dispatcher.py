@@ -185,9 +185,9 @@ class Dispatcher:
 
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncSession]:
-        # The write lock up front on SQLite: a read that later writes would fail, not wait.
-        async with self.database.sessions() as session, session.begin():
-            await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        # transaction() takes SQLite's write lock up front: a read that later writes would
+        # otherwise fail instead of waiting.
+        async with self.database.transaction() as session:
             yield session
 
     # -- one message ---------------------------------------------------------------------

@@ -18,8 +18,6 @@ async def _queue(
     services = bot.application.bot_data.services
     now = services.clock.now()
     async with services.database.transaction() as session:
-        # Writers on SQLite take the write lock up front, or a concurrent writer fails them.
-        await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         row = await enqueue_message(
             session=session,
             recipient=chat_id,
@@ -52,7 +50,6 @@ async def test_a_message_due_later_goes_when_the_test_clock_reaches_it(
     await _queue(running_bot, anna.id, "See you at 10:00", delay=timedelta(hours=1))
     cancelled = await _queue(running_bot, anna.id, "Cancelled one", delay=timedelta(hours=1))
     async with running_bot.application.bot_data.services.database.transaction() as session:
-        await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         await cancel_messages(session=session, cause="test:Cancelled one")
     clock.advance(timedelta(minutes=59))
     await _queue(running_bot, anna.id, "Queued now, sent at once")
