@@ -18,6 +18,7 @@ from mesobot.db import Database, describe_url
 from mesobot.handlers import register_handlers
 from mesobot.handlers.outbox import start_outbox, stop_outbox
 from mesobot.i18n import DEFAULT_LANGUAGE, available_languages, translations
+from mesobot.patient_changes import register_patient_change_kinds
 from mesobot.services import BotData, MesobotApplication, MesobotContext, Services
 from mesobot.staff_notices import register_staff_notice_kinds
 from mesobot.texts import command_descriptions
@@ -41,6 +42,7 @@ def build_application(
     )
     # Every message kind the outbox may meet must be known before the dispatcher starts.
     register_staff_notice_kinds(services.outbox_kinds)
+    register_patient_change_kinds(services.outbox_kinds)
     application: MesobotApplication = (
         ApplicationBuilder()
         .token(token)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mesobot.handlers import errors, outbox, start
+from mesobot.handlers import booking, errors, outbox, patient_appointments, start
 from mesobot.services import MesobotApplication
 
 
@@ -11,6 +11,12 @@ def register_handlers(application: MesobotApplication) -> None:
     # Group 0: commands and buttons. The order inside a group matters only where two handlers
     # could match the same update; the comment by each entry says when that is.
     application.add_handlers(start.HANDLERS, group=0)
+    # The booking flow's typed-answer handler takes any private text: features with commands
+    # or text of their own go before it.
+    application.add_handlers(patient_appointments.HANDLERS, group=0)
+    application.add_handlers(booking.HANDLERS, group=0)
+    # Last in group 0: taps and commands no feature claimed (forged data, typos).
+    application.add_handlers(booking.FALLBACK_HANDLERS, group=0)
     # Group 1: bookkeeping that must see its updates whatever group 0 did with them.
     application.add_handlers(outbox.HANDLERS, group=1)
     application.add_error_handler(errors.on_error)

@@ -12,12 +12,14 @@ from mesobot.models.course import (
     SessionState,
     StateEvent,
 )
+from mesobot.models.draft import FlowDraft
 from mesobot.models.patient import Patient
 
 __all__ = [
     "Appointment",
     "Course",
     "CourseState",
+    "FlowDraft",
     "Patient",
     "ResourceDay",
     "SessionState",
