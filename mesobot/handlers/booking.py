@@ -72,8 +72,9 @@ async def on_booking_button(update: Update, context: MesobotContext) -> None:
         return
     async with context.bot_data.services.database.transaction() as session:
         outcome = await handler(await open_flow(context, session, user), data)
-    await query.answer(outcome.notice)
     await send_screens(context, user.id, outcome.screens)
+    # Answered last, so that a patient's next tap finds the screens already there.
+    await query.answer(outcome.notice)
 
 
 async def on_unknown_button(update: Update, _context: MesobotContext) -> None:

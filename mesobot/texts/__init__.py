@@ -48,5 +48,7 @@ def command_descriptions(t: NullTranslations) -> list[tuple[str, str]]:
     _ = t.gettext
     return [
         ("start", _("Start, or see the treatments")),
+        ("appointments", _("Your sessions: move or cancel them")),
+        ("cancel", _("Leave what you are doing")),
         ("help", _("What this bot can do")),
     ]
