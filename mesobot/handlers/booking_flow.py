@@ -198,6 +198,8 @@ class Flow:
 
     async def stale(self, notice: str) -> Outcome:
         """An old button: a short notice and the current step again."""
+        if self.draft is None:
+            notice = texts.expired_button(self.t)
         return Outcome(await self.show(notice), notice=notice)
 
     # Fixed screens

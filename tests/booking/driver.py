@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlmodel import col, select
 
 from mesobot.db import Database
@@ -24,6 +26,14 @@ class PatientAtKeyboard:
 
     def _idle(self) -> bool:
         return self.app.update_processor.current_concurrent_updates == 0
+
+    async def _settle(self) -> None:
+        """Let the update being handled finish (its first effect has been seen already)."""
+        for _ in range(100_000):
+            if self._idle():
+                return
+            await asyncio.sleep(0)  # yield to the loop; no waiting for time to pass
+        raise AssertionError("the bot is still handling an update")
 
     async def _new_messages_after(self, count: int) -> list[Message]:
         return [m for m in self.user.chat.messages[count:] if m.from_bot]
@@ -48,7 +58,7 @@ class PatientAtKeyboard:
 
     async def _replies_to(self, sent: Message, count: int) -> list[Message]:
         await self.user.next_bot_message(sent)
-        await self.emulator.wait_for(self._idle)
+        await self._settle()
         return await self._new_messages_after(count)
 
     async def tap(
@@ -58,7 +68,7 @@ class PatientAtKeyboard:
         count = len(self.user.chat.messages)
         query = self.user.press_button(label, data=data, message=message)
         await self.emulator.wait_for(lambda: query.answered)
-        await self.emulator.wait_for(self._idle)
+        await self._settle()
         assert query.answer is not None
         notice = query.answer.get("text")
         return (str(notice) if notice else None), await self._new_messages_after(count)
