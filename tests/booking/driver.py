@@ -79,7 +79,9 @@ class PatientAtKeyboard:
         return self.user.bot_messages[-1]
 
 
-async def courses_of(database: Database, telegram_user_id: int) -> list[tuple[Course, list[Appointment]]]:
+async def courses_of(
+    database: Database, telegram_user_id: int
+) -> list[tuple[Course, list[Appointment]]]:
     """The courses a Telegram user has booked, with their sessions in order."""
     from mesobot.models import Patient
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime
 
 from sqlmodel import select
 
+from mesobot.booking import day_free_times
 from mesobot.clock import ManualClock
 from mesobot.db import Database
-from mesobot.booking import day_free_times
 from mesobot.models import Appointment, CourseState, SessionState
 from mesobot.outbox.models import OutboxMessage
 from tests.app_harness import running_bot, settings_for
@@ -67,7 +68,8 @@ async def test_an_old_date_button_after_the_last_place_went_explains_and_shows_t
         await bo.tap(bo.last.button_labels[0])
         await bo.tap("Confirm")
         notice, replies = await ana.tap("11", message=calendar)
-    assert notice is not None and "no longer free" in notice
+    assert notice is not None
+    assert "no longer free" in notice
     assert "no longer free" in replies[-1].text
     assert "11" not in replies[-1].button_labels
     assert "10" in replies[-1].button_labels  # the calendar again, with the other dates
@@ -81,8 +83,14 @@ async def fill_but_one_place(database: Database, day: date, now: datetime) -> No
     last = None
     while True:
         async with database.sessions() as session:
-            times = await day_free_times(session=session, calendar=clinic.calendar(), rule=rule,
-                                         sessions=1, day=day, now=now)
+            times = await day_free_times(
+                session=session,
+                calendar=clinic.calendar(),
+                rule=rule,
+                sessions=1,
+                day=day,
+                now=now,
+            )
         if not times:
             break
         series = shown_series("lower_blepharoplasty", sessions=1, first=day, at=times[0], now=now)
@@ -127,12 +135,18 @@ async def test_moving_session_two_of_four_re_plans_three_and_four_inside_the_win
         await emulator.wait_for(lambda: len(rita.bot_messages) >= 2)
     [(course, after)] = await courses_of(database, ana.user.id)
     assert [s.local_date for s in before] == [
-        date(2026, 12, 7), date(2026, 12, 21), date(2027, 1, 4), date(2027, 1, 18)
+        date(2026, 12, 7),
+        date(2026, 12, 21),
+        date(2027, 1, 4),
+        date(2027, 1, 18),
     ]
     assert [s.local_date for s in after] == [
-        date(2026, 12, 7), date(2026, 12, 28), date(2027, 1, 11), date(2027, 1, 25)
+        date(2026, 12, 7),
+        date(2026, 12, 28),
+        date(2027, 1, 11),
+        date(2027, 1, 25),
     ]
-    gaps = [(b.local_date - a.local_date).days for a, b in zip(after, after[1:])]
+    gaps = [(b.local_date - a.local_date).days for a, b in itertools.pairwise(after)]
     assert all(14 <= gap <= 21 for gap in gaps)
     assert [s.calendar_sequence for s in after] == [0, 1, 1, 1]
     assert course.state is CourseState.REQUESTED
@@ -159,7 +173,8 @@ async def test_cancelling_the_rest_of_a_course_after_a_confirmation(
         assert ana.last.button_labels == ["Move session 1", "Cancel session 1"]
         await emulator.wait_for(lambda: len(rita.bot_messages) >= 2)
         notice, _replies = await ana.tap("Cancel session 3")
-    assert notice is not None and "can no longer be changed" in notice
+    assert notice is not None
+    assert "can no longer be changed" in notice
     [(course, sessions)] = await courses_of(database, ana.user.id)
     assert [s.state for s in sessions] == [SessionState.REQUESTED] + [SessionState.CANCELLED] * 3
     assert course.session_count == 1

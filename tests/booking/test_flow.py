@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from datetime import date, time
 
@@ -15,7 +16,6 @@ from mesobot.outbox.models import OutboxMessage
 from tests.app_harness import running_bot, settings_for
 from tests.booking.driver import PatientAtKeyboard, courses_of
 from tests.emulator.server import BotApiEmulator
-
 
 
 @pytest.fixture
@@ -86,26 +86,37 @@ async def test_a_facial_course_is_requested_with_its_answers(
     assert course.state is CourseState.REQUESTED
     assert course.treatment == "facial_rejuvenation"
     assert [s.local_date for s in sessions] == [
-        date(2026, 12, 7), date(2026, 12, 21), date(2027, 1, 4), date(2027, 1, 18)
+        date(2026, 12, 7),
+        date(2026, 12, 21),
+        date(2027, 1, 4),
+        date(2027, 1, 18),
     ]
     assert all(s.local_time == time(10) and s.state is SessionState.REQUESTED for s in sessions)
     assert course.answers["questionnaire"]["allergies"] == "anaesthetic"
     assert course.answers["note"] == "I bruise easily"
     assert course.answers["flags"] == ["allergies", "note"]
     async with database.sessions() as session:
-        stored = (await session.exec(select(Patient).where(Patient.telegram_user_id == patient.user.id))).one()
+        stored = (
+            await session.exec(select(Patient).where(Patient.telegram_user_id == patient.user.id))
+        ).one()
         drafts = (await session.exec(select(FlowDraft))).all()
         notices = (await session.exec(select(OutboxMessage))).all()
     assert (stored.display_name, stored.phone) == ("Ana María", "34600111222")
-    assert stored.consent_version is not None and stored.consent_at is not None
+    assert stored.consent_version is not None
+    assert stored.consent_at is not None
     assert stored.adult_confirmed_at is not None
     assert drafts == []
     assert len(notices) == 1  # the new request, to the one staff member
 
 
 async def book_through_flow(
-    patient: PatientAtKeyboard, treatment: str, *, area: str | None = None,
-    count: str | None = None, day: int = 7, at: str = "10:00",
+    patient: PatientAtKeyboard,
+    treatment: str,
+    *,
+    area: str | None = None,
+    count: str | None = None,
+    day: int = 7,
+    at: str = "10:00",
 ) -> None:
     """Book `treatment` (its button label) from /start to Confirm."""
     await through_consent(patient)
@@ -128,15 +139,25 @@ async def book_through_flow(
     ("label", "key", "area", "count", "sessions"),
     [
         ("Facial rejuvenation", "facial_rejuvenation", None, None, 4),
-        ("Fat reduction (body contouring)", "fat_reduction", "Love handles",
-         "3 sessions (from $750.00)", 3),
+        (
+            "Fat reduction (body contouring)",
+            "fat_reduction",
+            "Love handles",
+            "3 sessions (from $750.00)",
+            3,
+        ),
         ("Cellulite treatment", "cellulite", None, "4 sessions (from $1,000.00)", 4),
         ("Lower blepharoplasty (under-eye bags)", "lower_blepharoplasty", None, None, 1),
     ],
 )
 async def test_each_treatment_can_be_booked(
-    patient: PatientAtKeyboard, database: Database, label: str, key: str, area: str | None,
-    count: str | None, sessions: int,
+    patient: PatientAtKeyboard,
+    database: Database,
+    label: str,
+    key: str,
+    area: str | None,
+    count: str | None,
+    sessions: int,
 ) -> None:
     """Each treatment of the catalog: its area and count asked where they apply."""
     await book_through_flow(patient, label, area=area, count=count)
@@ -144,7 +165,7 @@ async def test_each_treatment_can_be_booked(
     assert (course.treatment, len(stored)) == (key, sessions)
     assert course.area == ("love_handles" if area else None)
     rule = patient.app.bot_data.services.clinic.treatments[key].series_rule()
-    gaps = [(b.local_date - a.local_date).days for a, b in zip(stored, stored[1:])]
+    gaps = [(b.local_date - a.local_date).days for a, b in itertools.pairwise(stored)]
     assert all(rule.allows_gap(gap) for gap in gaps)
 
 
@@ -182,12 +203,29 @@ STEPS_TO_CANCEL = [
     ("consent", []),
     ("adult", ["I agree"]),
     ("treatment", ["I agree", "Yes, I am 18 or older"]),
-    ("area", ["I agree", "Yes, I am 18 or older", "Fat reduction (body contouring)",
-              "Book this treatment"]),
-    ("count", ["I agree", "Yes, I am 18 or older", "Fat reduction (body contouring)",
-               "Book this treatment", "Neck"]),
-    ("question", ["I agree", "Yes, I am 18 or older", "Facial rejuvenation",
-                  "Book this treatment"]),
+    (
+        "area",
+        [
+            "I agree",
+            "Yes, I am 18 or older",
+            "Fat reduction (body contouring)",
+            "Book this treatment",
+        ],
+    ),
+    (
+        "count",
+        [
+            "I agree",
+            "Yes, I am 18 or older",
+            "Fat reduction (body contouring)",
+            "Book this treatment",
+            "Neck",
+        ],
+    ),
+    (
+        "question",
+        ["I agree", "Yes, I am 18 or older", "Facial rejuvenation", "Book this treatment"],
+    ),
 ]
 
 
@@ -282,8 +320,12 @@ async def test_forged_callback_data_is_refused_quietly(
     await through_consent(patient)
     count = len(patient.user.bot_messages)
     good = patient.last.buttons[0]["callback_data"]
-    forged = [good[:-1] + ("A" if good[-1] != "A" else "B"), "1bk.20261207.a0.abc.xxxxxxxx",
-              "hello", "1bb.facial_rejuvenation"]
+    forged = [
+        good[:-1] + ("A" if good[-1] != "A" else "B"),
+        "1bk.20261207.a0.abc.xxxxxxxx",
+        "hello",
+        "1bb.facial_rejuvenation",
+    ]
     for data in forged:
         notice, replies = await patient.tap(data=data, message=patient.last)
         assert (notice, replies) == (None, [])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, time
 
 import pytest
 from sqlmodel import col, select
 
+from mesobot.callbacks import CallbackCodec
+from mesobot.clock import ManualClock
 from mesobot.config import Settings
 from mesobot.db import Database
 from mesobot.flow.steps import plan_digest
@@ -25,8 +28,6 @@ from mesobot.patient_changes import (
 )
 from mesobot.scheduling.series import PlannedSeries
 from mesobot.services import Services
-from mesobot.callbacks import CallbackCodec
-from mesobot.clock import ManualClock
 from tests.factories import add_patients, book, sample_clinic, shown_series
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
@@ -40,10 +41,18 @@ def services_for(database: Database, *, at_once: bool = False) -> Services:
     if at_once:
         info = clinic.clinic.model_copy(update={"patient_changes_confirmed_at_once": True})
         clinic = clinic.model_copy(update={"clinic": info})
-    settings = Settings(telegram_bot_token="123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", database_url=database.url,  # type: ignore[arg-type]
-                        mesobot_staff_ids=[STAFF])
-    return Services(settings=settings, clock=ManualClock(NOW), database=database,
-                    codec=CallbackCodec(b"k"), clinic=clinic)
+    settings = Settings(
+        telegram_bot_token="123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+        database_url=database.url,  # type: ignore[arg-type]
+        mesobot_staff_ids=[STAFF],
+    )
+    return Services(
+        settings=settings,
+        clock=ManualClock(NOW),
+        database=database,
+        codec=CallbackCodec(b"k"),
+        clinic=clinic,
+    )
 
 
 async def facial(database: Database, patient: int) -> list[Appointment]:
@@ -58,18 +67,26 @@ async def sessions_of(database: Database, course_id: int) -> list[Appointment]:
         return list(await session.exec(query.order_by(col(Appointment.number))))
 
 
-async def shown_move(database: Database, patient: int, appointment: Appointment, day: date,
-                     at: time) -> PlannedSeries:
+async def shown_move(
+    database: Database, patient: int, appointment: Appointment, day: date, at: time
+) -> PlannedSeries:
     """The plan a patient would be shown for a move."""
     clinic = sample_clinic()
     async with database.sessions() as session:
-        found = await patient_session(session=session, patient_id=patient,
-                                      appointment_id=appointment.id or 0, now=NOW)
+        found = await patient_session(
+            session=session, patient_id=patient, appointment_id=appointment.id or 0, now=NOW
+        )
         assert found is not None
-        plan = await plan_move(session=session, calendar=clinic.calendar(),
-                               rule=clinic.treatments["facial_rejuvenation"].series_rule(),
-                               found=found, appointment_id=appointment.id or 0, new_date=day,
-                               new_time=at, now=NOW)
+        plan = await plan_move(
+            session=session,
+            calendar=clinic.calendar(),
+            rule=clinic.treatments["facial_rejuvenation"].series_rule(),
+            found=found,
+            appointment_id=appointment.id or 0,
+            new_date=day,
+            new_time=at,
+            now=NOW,
+        )
     assert isinstance(plan, PlannedSeries), plan
     return plan
 
@@ -82,14 +99,22 @@ async def test_moving_session_two_re_plans_the_later_ones_inside_the_window(
     sessions = await facial(database, patient)
     plan = await shown_move(database, patient, sessions[1], date(2026, 12, 28), time(10))
     result = await reschedule_session(
-        database=database, services=services_for(database), patient_id=patient,
-        appointment_id=sessions[1].id or 0, new_date=date(2026, 12, 28), new_time=time(10),
-        shown_digest=plan_digest(plan), now=NOW,
+        database=database,
+        services=services_for(database),
+        patient_id=patient,
+        appointment_id=sessions[1].id or 0,
+        new_date=date(2026, 12, 28),
+        new_time=time(10),
+        shown_digest=plan_digest(plan),
+        now=NOW,
     )
     assert isinstance(result, Changed)
     after = await sessions_of(database, sessions[0].course_id)
     assert [a.local_date for a in after] == [
-        date(2026, 12, 7), date(2026, 12, 28), date(2027, 1, 11), date(2027, 1, 25)
+        date(2026, 12, 7),
+        date(2026, 12, 28),
+        date(2027, 1, 11),
+        date(2027, 1, 25),
     ]
     assert [a.start_utc for a in after] == [s.start_utc for s in plan.sessions]
     async with database.sessions() as session:
@@ -110,17 +135,25 @@ async def test_a_moved_confirmed_session_goes_back_to_staff_unless_the_clinic_sa
             session.add(appointment)
     plan = await shown_move(database, patient, sessions[3], date(2027, 1, 25), time(11))
     result = await reschedule_session(
-        database=database, services=services_for(database, at_once=at_once),
-        patient_id=patient, appointment_id=sessions[3].id or 0, new_date=date(2027, 1, 25),
-        new_time=time(11), shown_digest=plan_digest(plan), now=NOW,
+        database=database,
+        services=services_for(database, at_once=at_once),
+        patient_id=patient,
+        appointment_id=sessions[3].id or 0,
+        new_date=date(2027, 1, 25),
+        new_time=time(11),
+        shown_digest=plan_digest(plan),
+        now=NOW,
     )
     assert isinstance(result, Changed)
     after = await sessions_of(database, sessions[0].course_id)
     expected = SessionState.CONFIRMED if at_once else SessionState.REQUESTED
     assert [a.state for a in after] == [SessionState.CONFIRMED] * 3 + [expected]
     async with database.sessions() as session:
-        events = (await session.exec(select(StateEvent).where(
-            col(StateEvent.appointment_id) == sessions[3].id))).all()
+        events = (
+            await session.exec(
+                select(StateEvent).where(col(StateEvent.appointment_id) == sessions[3].id)
+            )
+        ).all()
     assert len(events) == (0 if at_once else 1)
 
 
@@ -129,18 +162,28 @@ async def test_a_plan_that_changed_since_it_was_shown_is_not_applied(database: D
     [patient, other] = await add_patients(database, 2, now=NOW)
     sessions = await facial(database, patient)
     result = await reschedule_session(
-        database=database, services=services_for(database), patient_id=patient,
-        appointment_id=sessions[1].id or 0, new_date=date(2026, 12, 28), new_time=time(10),
-        shown_digest="stale000", now=NOW,
+        database=database,
+        services=services_for(database),
+        patient_id=patient,
+        appointment_id=sessions[1].id or 0,
+        new_date=date(2026, 12, 28),
+        new_time=time(10),
+        shown_digest="stale000",
+        now=NOW,
     )
     assert isinstance(result, PlanMoved)
     assert [a.local_date for a in await sessions_of(database, sessions[0].course_id)] == [
         s.local_date for s in sessions
     ]
     other_result = await reschedule_session(
-        database=database, services=services_for(database), patient_id=other,
-        appointment_id=sessions[1].id or 0, new_date=date(2026, 12, 28), new_time=time(10),
-        shown_digest="stale000", now=NOW,
+        database=database,
+        services=services_for(database),
+        patient_id=other,
+        appointment_id=sessions[1].id or 0,
+        new_date=date(2026, 12, 28),
+        new_time=time(10),
+        shown_digest="stale000",
+        now=NOW,
     )
     assert other_result == Refused(Refusal.GONE)  # not their session
 
@@ -150,22 +193,33 @@ async def test_cancelling_a_middle_session_keeps_the_rest_valid(database: Databa
     [patient, other] = await add_patients(database, 2, now=NOW)
     sessions = await facial(database, patient)
     result = await cancel_one_session(
-        database=database, services=services_for(database), patient_id=patient,
-        appointment_id=sessions[1].id or 0, now=NOW,
+        database=database,
+        services=services_for(database),
+        patient_id=patient,
+        appointment_id=sessions[1].id or 0,
+        now=NOW,
     )
     # Four is the minimum of a facial course: cancelling one alone is refused.
-    assert isinstance(result, Refused) and result.reason is Refusal.TOO_FEW
+    assert isinstance(result, Refused)
+    assert result.reason is Refusal.TOO_FEW
     series = shown_series("cellulite", sessions=4, first=MONDAY, at=time(11), now=NOW)
     cellulite = (await book(database, other, "cellulite", series, now=NOW)).appointments
     result = await cancel_one_session(
-        database=database, services=services_for(database), patient_id=other,
-        appointment_id=cellulite[1].id or 0, now=NOW,
+        database=database,
+        services=services_for(database),
+        patient_id=other,
+        appointment_id=cellulite[1].id or 0,
+        now=NOW,
     )
     assert isinstance(result, Changed)
-    kept = [a for a in await sessions_of(database, cellulite[0].course_id)
-            if a.state is not SessionState.CANCELLED]
-    gaps = [(b.local_date - a.local_date).days for a, b in zip(kept, kept[1:])]
-    assert len(kept) == 3 and all(21 <= gap <= 28 for gap in gaps)
+    kept = [
+        a
+        for a in await sessions_of(database, cellulite[0].course_id)
+        if a.state is not SessionState.CANCELLED
+    ]
+    gaps = [(b.local_date - a.local_date).days for a, b in itertools.pairwise(kept)]
+    assert len(kept) == 3
+    assert all(21 <= gap <= 28 for gap in gaps)
     assert result.course.session_count == 3
 
 
@@ -176,15 +230,21 @@ async def test_cancelling_the_rest_from_the_first_session_cancels_the_course(
     [patient] = await add_patients(database, 1, now=NOW)
     sessions = await facial(database, patient)
     result = await cancel_rest_of_course(
-        database=database, services=services_for(database), patient_id=patient,
-        appointment_id=sessions[0].id or 0, now=NOW,
+        database=database,
+        services=services_for(database),
+        patient_id=patient,
+        appointment_id=sessions[0].id or 0,
+        now=NOW,
     )
     assert isinstance(result, Changed)
     assert result.course.state is CourseState.CANCELLED
     after = await sessions_of(database, sessions[0].course_id)
     assert {a.state for a in after} == {SessionState.CANCELLED}
     again = await cancel_rest_of_course(
-        database=database, services=services_for(database), patient_id=patient,
-        appointment_id=sessions[0].id or 0, now=NOW,
+        database=database,
+        services=services_for(database),
+        patient_id=patient,
+        appointment_id=sessions[0].id or 0,
+        now=NOW,
     )
     assert again == Refused(Refusal.GONE)

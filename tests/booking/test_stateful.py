@@ -35,8 +35,14 @@ RUNS = 12
 MIN_TOTAL_STEPS = 200
 # Button kinds of /appointments: this machine books and looks, it does not move or cancel.
 CHANGE_KINDS = {"br", "brc", "brd", "brt", "brk", "bxa", "bxo", "bxr", "bxk", "bp"}
-BACKWARD_LABELS = {"Cancel", "No, thanks", "« Previous", "Back to the treatments", "Other date",
-                   "Change date"}
+BACKWARD_LABELS = {
+    "Cancel",
+    "No, thanks",
+    "« Previous",
+    "Back to the treatments",
+    "Other date",
+    "Change date",
+}
 
 
 def kind_of(data: str) -> str:
@@ -106,7 +112,8 @@ def make_machine(world: World) -> type[RuleBasedStateMachine]:
                 confirm = [b for b in message.buttons if kind_of(b["callback_data"]) == "bk"]
                 self.live = (
                     (confirm[0]["callback_data"], session_lines(message.text or ""))
-                    if confirm else None
+                    if confirm
+                    else None
                 )
 
         # Rules
@@ -118,13 +125,19 @@ def make_machine(world: World) -> type[RuleBasedStateMachine]:
             if latest is None:
                 self.command_now("start")
                 return
-            forward = [b for b in flow_buttons(latest)
-                       if b["text"] not in BACKWARD_LABELS and kind_of(b["callback_data"]) != "bx"
-                       and not b["callback_data"].startswith("1bj.0")]
+            forward = [
+                b
+                for b in flow_buttons(latest)
+                if b["text"] not in BACKWARD_LABELS
+                and kind_of(b["callback_data"]) != "bx"
+                and not b["callback_data"].startswith("1bj.0")
+            ]
             text = latest.text or ""
             if forward:
                 confirm = [b for b in forward if b["text"] == "Confirm"]
-                self.tap_data((confirm or forward)[choice % len(confirm or forward)]["callback_data"], latest)
+                self.tap_data(
+                    (confirm or forward)[choice % len(confirm or forward)]["callback_data"], latest
+                )
             elif "phone number" in text:
                 self.run_and_observe(self.patient.contact("+34 600 111 222"))
             elif "Anything else" in text:
@@ -149,11 +162,15 @@ def make_machine(world: World) -> type[RuleBasedStateMachine]:
                 buttons = flow_buttons(message)
                 self.tap_data(buttons[choice % len(buttons)]["callback_data"], message)
 
-        @rule(text=st.one_of(
-            st.text(min_size=1, max_size=40).filter(lambda s: s.strip() and not s.startswith("/")),
-            st.sampled_from(['<Ana & "Bo">', "+34 600 111 222", "Zoë Ñúñez 🙂", "12", " "]),
-            st.just("é🙂<b>" * 800),
-        ))
+        @rule(
+            text=st.one_of(
+                st.text(min_size=1, max_size=40).filter(
+                    lambda s: s.strip() and not s.startswith("/")
+                ),
+                st.sampled_from(['<Ana & "Bo">', "+34 600 111 222", "Zoë Ñúñez 🙂", "12", " "]),
+                st.just("é🙂<b>" * 800),
+            )
+        )
         def type_text(self, text: str) -> None:
             """Type anything: names, numbers, markup, emoji, very long text."""
             if not text.strip():
@@ -251,8 +268,11 @@ def test_a_random_patient_never_breaks_the_bot(
         run_state_machine_as_test(
             make_machine(world),
             settings=settings(
-                max_examples=RUNS, stateful_step_count=STEPS_PER_RUN, deadline=None,
-                suppress_health_check=list(HealthCheck), derandomize=True,
+                max_examples=RUNS,
+                stateful_step_count=STEPS_PER_RUN,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+                derandomize=True,
             ),
         )
     finally:
