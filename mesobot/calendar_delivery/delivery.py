@@ -36,7 +36,6 @@ from mesobot.calendar_files import (
     build_calendar,
     build_staff_calendar,
     describe_changes,
-    staff_entries_between,
     with_sequences,
 )
 from mesobot.i18n import translations
@@ -335,6 +334,7 @@ async def upcoming_staff_sessions(
     patient's Telegram id), cancelled ones included so that a staff calendar drops them."""
     now = services.clock.now()
     first_day = now.astimezone(zone_named(services.clinic.clinic.timezone)).date()
+    last_day = first_day + timedelta(days=STAFF_DAYS)  # as `staff_entries_between` counts
     recent = select(Appointment.course_id).where(
         Appointment.start_utc >= now - timedelta(days=1),
         Appointment.start_utc < now + timedelta(days=STAFF_DAYS + 2),
@@ -359,9 +359,7 @@ async def upcoming_staff_sessions(
     for publication, telegram_user_id in published:
         for data in publication.entries:
             entry = entry_from_json(data)
-            if entry.uid in codes and staff_entries_between(
-                [_staff(entry, "", "")], first_day=first_day
-            ):
+            if entry.uid in codes and first_day <= entry.start.date() < last_day:
                 found.append((entry, codes[entry.uid], telegram_user_id))
     return sorted(found, key=lambda item: (item[0].start_utc, item[0].uid))
 
