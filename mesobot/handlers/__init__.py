@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mesobot.handlers import errors, outbox, start
+from mesobot.handlers import calendar, errors, outbox, start
 from mesobot.services import MesobotApplication
 
 
@@ -11,6 +11,8 @@ def register_handlers(application: MesobotApplication) -> None:
     # Group 0: commands and buttons. The order inside a group matters only where two handlers
     # could match the same update; the comment by each entry says when that is.
     application.add_handlers(start.HANDLERS, group=0)
+    # /calendar: one command for patients and staff (it checks is_staff itself).
+    application.add_handlers(calendar.HANDLERS, group=0)
     # Group 1: bookkeeping that must see its updates whatever group 0 did with them.
     application.add_handlers(outbox.HANDLERS, group=1)
     application.add_error_handler(errors.on_error)
