@@ -10,6 +10,7 @@ import signal
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, JobQueue
 
+from mesobot.calendar_delivery.delivery import register_calendar_delivery
 from mesobot.callbacks import CallbackCodec
 from mesobot.clinic import Clinic, load_clinic
 from mesobot.clock import Clock
@@ -42,7 +43,11 @@ def build_application(
     )
     # Every message kind the outbox may meet must be known before the dispatcher starts.
     register_staff_notice_kinds(services.outbox_kinds)
+<<<<<<< HEAD
     register_patient_change_kinds(services.outbox_kinds)
+=======
+    register_calendar_delivery(services)  # calendar files follow confirmed courses
+>>>>>>> main
     application: MesobotApplication = (
         ApplicationBuilder()
         .token(token)

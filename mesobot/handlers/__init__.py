@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mesobot.handlers import booking, errors, outbox, patient_appointments, start
+from mesobot.handlers import booking, calendar, errors, outbox, patient_appointments, start
 from mesobot.services import MesobotApplication
 
 
@@ -11,6 +11,8 @@ def register_handlers(application: MesobotApplication) -> None:
     # Group 0: commands and buttons. The order inside a group matters only where two handlers
     # could match the same update; the comment by each entry says when that is.
     application.add_handlers(start.HANDLERS, group=0)
+    # /calendar: one command for patients and staff (it checks is_staff itself).
+    application.add_handlers(calendar.HANDLERS, group=0)
     # The booking flow's typed-answer handler takes any private text: features with commands
     # or text of their own go before it.
     application.add_handlers(patient_appointments.HANDLERS, group=0)

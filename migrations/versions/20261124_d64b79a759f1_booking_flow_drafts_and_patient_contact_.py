@@ -1,7 +1,7 @@
 """booking flow drafts and patient contact and consent
 
 Revision ID: d64b79a759f1
-Revises: e3481339a278
+Revises: 4a0b3ca887c0
 Create Date: 2026-11-24 01:39:40.445994
 """
 
@@ -15,7 +15,7 @@ import mesobot.db
 
 
 revision: str = 'd64b79a759f1'
-down_revision: str | None = 'e3481339a278'
+down_revision: str | None = '4a0b3ca887c0'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
