@@ -43,11 +43,8 @@ def build_application(
     )
     # Every message kind the outbox may meet must be known before the dispatcher starts.
     register_staff_notice_kinds(services.outbox_kinds)
-<<<<<<< HEAD
     register_patient_change_kinds(services.outbox_kinds)
-=======
     register_calendar_delivery(services)  # calendar files follow confirmed courses
->>>>>>> main
     application: MesobotApplication = (
         ApplicationBuilder()
         .token(token)
