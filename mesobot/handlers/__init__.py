@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from mesobot.handlers import errors, outbox, start
+from mesobot.handlers import (
+    errors,
+    outbox,
+    staff_access,
+    staff_agenda,
+    staff_closures,
+    staff_patients,
+    staff_requests,
+    start,
+)
 from mesobot.services import MesobotApplication
 
 
@@ -11,6 +20,13 @@ def register_handlers(application: MesobotApplication) -> None:
     # Group 0: commands and buttons. The order inside a group matters only where two handlers
     # could match the same update; the comment by each entry says when that is.
     application.add_handlers(start.HANDLERS, group=0)
+    # Staff commands and buttons (kinds "s..."): every one checks the user is staff. The typed
+    # decline reason matches only staff's replies, so patients' texts pass on to later handlers.
+    services = application.bot_data.services
+    for staff_module in (staff_requests, staff_agenda, staff_closures, staff_patients):
+        application.add_handlers(staff_module.handlers(services), group=0)
     # Group 1: bookkeeping that must see its updates whatever group 0 did with them.
     application.add_handlers(outbox.HANDLERS, group=1)
+    # A staff member's /start (answered in group 0 like anyone's) also brings their menu.
+    application.add_handlers(staff_access.START_HOOK, group=1)
     application.add_error_handler(errors.on_error)
