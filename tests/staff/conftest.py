@@ -129,7 +129,9 @@ async def clinic(
     async with running_bot(settings, clock=clock) as application:
         database = application.bot_data.services.database
         async with database.transaction() as session:
-            row = Patient(telegram_user_id=patient.id, created_at=clock.now(), last_seen_at=clock.now())
+            row = Patient(
+                telegram_user_id=patient.id, created_at=clock.now(), last_seen_at=clock.now()
+            )
             if hasattr(Patient, "display_name"):
                 row.display_name = "Ana Pérez"  # type: ignore[attr-defined]
             session.add(row)

@@ -30,8 +30,9 @@ async def _confirmed(clinic: Clinic, **options: object) -> list[Appointment]:
     clinic.rita.press_button("✅ Confirm all", message=notice)
     await clinic.emulator.wait_for(lambda: notice.buttons == [])
     await clinic.emulator.wait_for(
-        lambda: len([m for m in clinic.patient.bot_messages if "Confirmed" in (m.text or "")])
-        > told
+        lambda: (
+            len([m for m in clinic.patient.bot_messages if "Confirmed" in (m.text or "")]) > told
+        )
     )
     return await clinic.sessions(course_id)
 
@@ -53,16 +54,23 @@ async def test_done_and_no_show_from_the_agenda_change_the_sessions_state(clinic
     no_show_data = clinic.services.codec.encode(buttons.SessionAction(second[0].id or 0, "n"))
     no_show = clinic.rita.press_button(data=no_show_data, message=agenda)
     await clinic.emulator.wait_for(lambda: no_show.answer)
-    states = {a.id: a.state for a in [*await clinic.sessions(first[0].course_id),
-                                      *await clinic.sessions(second[0].course_id)]}
+    states = {
+        a.id: a.state
+        for a in [
+            *await clinic.sessions(first[0].course_id),
+            *await clinic.sessions(second[0].course_id),
+        ]
+    }
     assert states[first[0].id] == SessionState.DONE
     assert states[second[0].id] == SessionState.NO_SHOW
     async with clinic.services.database.sessions() as session:
         actions = list(await session.exec(select(AuditEntry.action).order_by(AuditEntry.id)))
     assert actions[-2:] == ["done", "no_show"]
     # Pressing Done again on a no-show changes nothing and says so.
-    again = clinic.rita.press_button(data=clinic.services.codec.encode(
-        buttons.SessionAction(second[0].id or 0, "d")), message=agenda)
+    again = clinic.rita.press_button(
+        data=clinic.services.codec.encode(buttons.SessionAction(second[0].id or 0, "d")),
+        message=agenda,
+    )
     answer = await clinic.emulator.wait_for(lambda: again.answer)
     assert "changed meanwhile" in str(answer.get("text"))
 
@@ -145,7 +153,9 @@ async def _snapshot(clinic: Clinic) -> tuple[object, ...]:
     return courses, sessions, events, audit, closures, outbox
 
 
-async def test_a_non_staff_user_gets_nothing_from_staff_commands_or_buttons(clinic: Clinic) -> None:
+async def test_a_non_staff_user_gets_nothing_from_staff_commands_or_buttons(
+    clinic: Clinic,
+) -> None:
     """Every staff command and every staff button, even with real data copied from a staff
     message, gives a patient the same refusal; nothing changes and nothing leaks."""
     sessions = await _confirmed(clinic)
@@ -198,17 +208,25 @@ async def test_a_non_staff_user_gets_nothing_from_staff_commands_or_buttons(clin
 async def test_staff_get_a_command_menu_of_their_own(clinic: Clinic) -> None:
     """Each staff member's chat has the staff menu; patients keep the patients' one."""
     scopes = [
-        call.params.get("scope") for call in clinic.emulator.calls if call.method == "setMyCommands"
+        call.params.get("scope")
+        for call in clinic.emulator.calls
+        if call.method == "setMyCommands"
     ]
     chat_scopes = {scope["chat_id"] for scope in scopes if scope and scope["type"] == "chat"}
     assert chat_scopes == {clinic.rita.id, clinic.bob.id}
     staff_menu = next(
         call.params["commands"]
         for call in clinic.emulator.calls
-        if call.method == "setMyCommands" and (call.params.get("scope") or {}).get("type") == "chat"
+        if call.method == "setMyCommands"
+        and (call.params.get("scope") or {}).get("type") == "chat"
     )
     assert {c["command"] for c in staff_menu} >= {
-        "pending", "agenda", "week", "block", "unblock", "patient"
+        "pending",
+        "agenda",
+        "week",
+        "block",
+        "unblock",
+        "patient",
     }
 
 
@@ -229,8 +247,13 @@ async def test_an_agenda_of_60_sessions_comes_in_several_clean_messages(clinic: 
             session.add(patient)
             await session.flush()
             course = Course(
-                clinic_id="main", patient_id=patient.id or 0, treatment="fat_reduction",
-                session_count=1, state=CourseState.CONFIRMED, requested_at=now, answers={},
+                clinic_id="main",
+                patient_id=patient.id or 0,
+                treatment="fat_reduction",
+                session_count=1,
+                state=CourseState.CONFIRMED,
+                requested_at=now,
+                answers={},
             )
             session.add(course)
             await session.flush()
@@ -240,17 +263,34 @@ async def test_an_agenda_of_60_sessions_comes_in_several_clean_messages(clinic: 
             codes.append(code)
             session.add(
                 Appointment(
-                    course_id=course.id or 0, number=1, clinic_id="main",
-                    resource_id="dr-lopez", local_date=date(2026, 12, 7), local_time=at,
-                    zone="Europe/Madrid", duration_minutes=30, start_utc=start,
-                    end_utc=start, state=SessionState.CONFIRMED, code=code,
+                    course_id=course.id or 0,
+                    number=1,
+                    clinic_id="main",
+                    resource_id="dr-lopez",
+                    local_date=date(2026, 12, 7),
+                    local_time=at,
+                    zone="Europe/Madrid",
+                    duration_minutes=30,
+                    start_utc=start,
+                    end_utc=start,
+                    state=SessionState.CONFIRMED,
+                    code=code,
                     calendar_uid=new_calendar_uid(),
                 )
             )
     sent = clinic.rita.send_command("agenda", "2026-12-07")
     messages = await clinic.emulator.wait_for(
-        lambda: (found := [m for m in clinic.rita.chat.messages[clinic.rita.chat.messages.index(sent):] if m.from_bot])
-        and len(found) >= 3 and found
+        lambda: (
+            (
+                found := [
+                    m
+                    for m in clinic.rita.chat.messages[clinic.rita.chat.messages.index(sent) :]
+                    if m.from_bot
+                ]
+            )
+            and len(found) >= 3
+            and found
+        )
     )
     text = "\n".join(m.text or "" for m in messages)
     assert all(text.count(code) == 1 for code in codes)

@@ -84,7 +84,10 @@ async def test_two_staff_pressing_confirm_at_once_one_wins_and_the_other_is_told
     losers = [text for text in told if text.startswith("Already confirmed by")]
     assert len(losers) == 1, told
     # The clinic is in Madrid: 08:00 UTC is 09:00 there.
-    assert losers[0] in ("Already confirmed by Rita at 09:00.", "Already confirmed by Bob at 09:00.")
+    assert losers[0] in (
+        "Already confirmed by Rita at 09:00.",
+        "Already confirmed by Bob at 09:00.",
+    )
     course = await clinic.course(course_id)
     assert course.state == CourseState.CONFIRMED
     await asyncio.sleep(0)  # let the outbox see the single confirmation
@@ -172,7 +175,9 @@ async def test_no_message_to_the_staff_group_holds_a_health_detail(clinic: Clini
     clinic.rita.press_button("✅ Confirm all", message=notice)
     await clinic.patient.next_bot_message(after=None, within=10)
     clinic.rita.send_command("agenda", "2026-12-07", chat=clinic.group)
-    await clinic.rita.next_bot_message(chat=clinic.group, where=lambda m: "Agenda" in (m.text or ""))
+    await clinic.rita.next_bot_message(
+        chat=clinic.group, where=lambda m: "Agenda" in (m.text or "")
+    )
     group_texts = [m.text or "" for m in clinic.group.bot_messages]
     assert len(group_texts) == 2
     for text in group_texts:
