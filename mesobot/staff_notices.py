@@ -24,6 +24,7 @@ from mesobot.outbox.policies import (
 )
 from mesobot.staff import buttons
 from mesobot.staff.patient_notices import course_cause, register_patient_notice_kinds
+from mesobot.texts import escape
 from mesobot.texts import staff as texts
 
 if TYPE_CHECKING:
@@ -128,7 +129,7 @@ async def request_lines(
             at=a.local_time,
             code=a.code,
         )
-        + f" · {texts.escape(names.get(a.resource_id, a.resource_id))}"
+        + f" · {escape(names.get(a.resource_id, a.resource_id))}"
         for n, a in enumerate(active, start=1)
     ]
     lines.append("")

@@ -11,6 +11,7 @@ import logging
 from datetime import datetime
 
 from telegram import (
+    Bot,
     BotCommand,
     BotCommandScopeChat,
     CallbackQuery,
@@ -124,14 +125,14 @@ def clinic_time(services: Services, instant: datetime) -> datetime:
 # -- the staff command menu --------------------------------------------------------------
 
 
-async def publish_staff_menu(application: MesobotApplication, staff_id: int) -> None:
+async def publish_staff_menu(bot: Bot, staff_id: int) -> None:
     """Show the staff commands in this staff member's private chat, in every language."""
     for language in sorted(available_languages()):
         commands = [
             BotCommand(name, text)
             for name, text in texts.staff_command_descriptions(translations(language))
         ]
-        await application.bot.set_my_commands(
+        await bot.set_my_commands(
             commands,
             scope=BotCommandScopeChat(staff_id),
             language_code=None if language == DEFAULT_LANGUAGE else language,
@@ -149,7 +150,7 @@ async def publish_staff_menus(application: MesobotApplication) -> None:
     for staff_id in application.bot_data.services.settings.mesobot_staff_ids:
         try:
             await application.bot.send_chat_action(staff_id, ChatAction.TYPING)
-            await publish_staff_menu(application, staff_id)
+            await publish_staff_menu(application.bot, staff_id)
         except TelegramError:
             unreachable.append(staff_id)
     if unreachable:
@@ -163,7 +164,7 @@ async def on_staff_start(update: Update, context: MesobotContext) -> None:
     """A staff member started the bot: now their chat exists, give them the staff menu."""
     staff = staff_of(update, context.bot_data.services)
     if staff is not None and update.effective_chat and update.effective_chat.type == "private":
-        await publish_staff_menu(context.application, staff.telegram_id)
+        await publish_staff_menu(context.bot, staff.telegram_id)
 
 
 # Group 1 (bookkeeping): runs whatever the patient-facing /start in group 0 did.

@@ -59,7 +59,8 @@ def entry_line(services: Services, entry: AgendaEntry, language: str, *, private
         else texts.initials(getattr(entry.patient, "display_name", None)) or "—"
     )
     what = (
-        f" · {escape(treatment_label(services.clinic, entry.course.treatment, language))} {entry.position}/{entry.total}"
+        f" · {escape(treatment_label(services.clinic, entry.course.treatment, language))}"
+        f" {entry.position}/{entry.total}"
         if private
         else ""
     )

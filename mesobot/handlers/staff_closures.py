@@ -82,7 +82,8 @@ async def block(update: Update, context: MesobotContext) -> None:
         )
         for a in blocked.affected:
             lines.append(
-                f"{texts.hhmm(a.local_time)} <code>{escape(a.code)}</code> · {texts.state_name(t, a.state)}"
+                f"{texts.hhmm(a.local_time)} <code>{escape(a.code)}</code>"
+                f" · {texts.state_name(t, a.state)}"
             )
             course = versions[a.course_id]
             data = buttons.MoveSession(a.id or 0, course.version if course else 0)

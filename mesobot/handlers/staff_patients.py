@@ -49,7 +49,8 @@ async def _patient_lines(
     t = translations(language)
     phone = getattr(patient, "phone", None)
     lines = [
-        f"<b>{escape(patient_label(patient))}</b> (#{patient.id}, Telegram {patient.telegram_user_id})",
+        f"<b>{escape(patient_label(patient))}</b>"
+        f" (#{patient.id}, Telegram {patient.telegram_user_id})",
         t.gettext("Phone: {phone}").format(phone=escape(phone))
         if phone
         else t.gettext("Phone: not given yet"),

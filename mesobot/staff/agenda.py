@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_
+from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -72,9 +72,9 @@ async def session_by_code(*, session: AsyncSession, code: str) -> AgendaEntry | 
 async def find_patients(*, session: AsyncSession, text: str, limit: int = 5) -> list[Patient]:
     """Patients by id, Telegram id, @username or part of their name."""
     text = text.strip()
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if text.lstrip("-").isdigit():
-        conditions += [Patient.id == int(text), Patient.telegram_user_id == int(text)]
+        conditions += [col(Patient.id) == int(text), col(Patient.telegram_user_id) == int(text)]
     username = getattr(Patient, "username", None)
     if text.startswith("@") and username is not None:
         conditions.append(func.lower(username) == text[1:].lower())

@@ -9,8 +9,8 @@ from sqlmodel import func, select
 from mesobot.models import Appointment, Course, CourseState, SessionState, StateEvent
 from mesobot.outbox.models import OutboxMessage
 from mesobot.staff import buttons
-from mesobot.staff.models import AuditEntry, ClinicClosure
 from mesobot.staff.closures import clinic_calendar
+from mesobot.staff.models import AuditEntry, ClinicClosure
 from tests.emulator.driver import TelegramUser
 from tests.emulator.state import Message
 from tests.factories import sample_clinic
@@ -46,7 +46,8 @@ async def test_done_and_no_show_from_the_agenda_change_the_sessions_state(clinic
     first = await _confirmed(clinic)
     second = await _confirmed(clinic, at=time(11, 0))
     agenda = await _reply(clinic.rita, "agenda", "2026-12-07")
-    assert "10:00" in (agenda.text or "") and first[0].code in (agenda.text or "")
+    assert "10:00" in (agenda.text or "")
+    assert first[0].code in (agenda.text or "")
     done = clinic.rita.press_button(f"✓ {first[0].code}", message=agenda)
     await clinic.emulator.wait_for(lambda: done.answer)
     row = [b for b in agenda.buttons if b["text"] == f"✓ {second[0].code}"]
@@ -98,7 +99,8 @@ async def test_block_over_a_booked_session_lists_it_and_keeps_it(clinic: Clinic)
             day=date(2026, 12, 7),
             now=clinic.clock.now(),
         )
-    assert free and all(at >= time(12, 0) for at in free)
+    assert free
+    assert all(at >= time(12, 0) for at in free)
     reply = await _reply(clinic.rita, "unblock", "2026-12-07")
     assert "open again" in (reply.text or "")
     async with clinic.services.database.sessions() as session:
@@ -118,7 +120,8 @@ async def test_moving_a_confirmed_session_from_its_code_tells_the_patient(clinic
     told = await clinic.emulator.wait_for(
         lambda: len(clinic.patient.bot_messages) > before and clinic.patient.bot_messages[-1]
     )
-    assert "moved" in (told.text or "") and "Tue 19 Jan 2027 12:00" in (told.text or "")
+    assert "moved" in (told.text or "")
+    assert "Tue 19 Jan 2027 12:00" in (told.text or "")
     moved = (await clinic.sessions(sessions[0].course_id))[3]
     assert (moved.local_date, moved.local_time) == (date(2027, 1, 19), time(12, 0))
     assert moved.state == SessionState.CONFIRMED

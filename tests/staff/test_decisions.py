@@ -7,18 +7,18 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from typing import Any
 
+from sqlmodel import select
+
 from mesobot.clock import ManualClock
 from mesobot.db import Database
 from mesobot.lifecycle import DEFAULT_OBSERVERS, Change, SessionChange
-from mesobot.models import Course, CourseState
+from mesobot.models import Course, CourseState, Patient
 from mesobot.outbox.models import OutboxMessage
 from mesobot.staff.audit import StaffActor, patient_history
 from mesobot.staff.closures import block_time, clinic_calendar
 from mesobot.staff.decisions import Decided, Superseded, confirm_course, expire_due_requests
 from mesobot.staff.models import AuditEntry
-from sqlmodel import select
 from tests.factories import add_patients, book, sample_clinic, shown_series
-from mesobot.models import Patient
 
 RITA = StaffActor(1, "Rita")
 BOB = StaffActor(2, "Bob")
@@ -69,14 +69,16 @@ async def test_two_confirmations_of_one_version_at_once_only_one_wins(
     results = await asyncio.gather(confirm(RITA), confirm(BOB))
     winners = [r for r in results if isinstance(r, Decided)]
     losers = [r for r in results if isinstance(r, Superseded)]
-    assert len(winners) == 1 and len(losers) == 1
+    assert len(winners) == 1
+    assert len(losers) == 1
     assert losers[0].last is not None
     assert losers[0].last.staff_name in ("Rita", "Bob")
     assert [c.change for c in services.changes] == [Change.CONFIRMED] * 4
     async with database.sessions() as session:
         course = await session.get(Course, course_id)
         notices = list(await session.exec(select(OutboxMessage)))
-    assert course is not None and course.state == CourseState.CONFIRMED
+    assert course is not None
+    assert course.state == CourseState.CONFIRMED
     assert [n.kind for n in notices] == ["patient.course_confirmed"]
 
 
@@ -142,7 +144,8 @@ async def test_closures_set_by_staff_join_the_calendar_and_the_audit_log_keeps_i
         patient = await session.get(Patient, course.patient_id)
         entries = list(await session.exec(select(AuditEntry)))
     assert [entry.action for entry in history] == ["confirm"]
-    assert history[0].before["state"] == "requested" and history[0].after["state"] == "confirmed"
+    assert history[0].before["state"] == "requested"
+    assert history[0].after["state"] == "confirmed"
     assert patient is not None
     for entry in entries:  # nothing of the patient is copied, only ids
         assert str(patient.telegram_user_id) not in repr(entry.model_dump())

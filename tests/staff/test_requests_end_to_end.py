@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import date, timedelta
 
 from mesobot.models import CourseState, SessionState
@@ -113,7 +114,7 @@ async def test_confirm_with_one_session_moved(clinic: Clinic) -> None:
     await clinic.emulator.wait_for(lambda: "✅ Confirm" in notice.button_labels)
     sessions = await clinic.sessions(course_id)
     assert sessions[1].local_date == date(2026, 12, 22)
-    gaps = [(b.local_date - a.local_date).days for a, b in zip(sessions, sessions[1:])]
+    gaps = [(b.local_date - a.local_date).days for a, b in itertools.pairwise(sessions)]
     assert all(14 <= gap <= 21 for gap in gaps), gaps
     assert sessions[0].local_date == date(2026, 12, 7)  # earlier sessions stay
     clinic.rita.press_button("✅ Confirm", message=notice)
