@@ -10,6 +10,7 @@ import signal
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, JobQueue
 
+from mesobot.calendar_delivery.delivery import register_calendar_delivery
 from mesobot.callbacks import CallbackCodec
 from mesobot.clinic import Clinic, load_clinic
 from mesobot.clock import Clock
@@ -43,6 +44,7 @@ def build_application(
     )
     # Every message kind the outbox may meet must be known before the dispatcher starts.
     register_staff_notice_kinds(services)
+    register_calendar_delivery(services)  # calendar files follow confirmed courses
     application: MesobotApplication = (
         ApplicationBuilder()
         .token(token)

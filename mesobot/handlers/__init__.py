@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mesobot.handlers import (
+    calendar,
     errors,
     outbox,
     staff_access,
@@ -20,6 +21,8 @@ def register_handlers(application: MesobotApplication) -> None:
     # Group 0: commands and buttons. The order inside a group matters only where two handlers
     # could match the same update; the comment by each entry says when that is.
     application.add_handlers(start.HANDLERS, group=0)
+    # /calendar: one command for patients and staff (it checks is_staff itself).
+    application.add_handlers(calendar.HANDLERS, group=0)
     # Staff commands and buttons (kinds "s..."): every one checks the user is staff. The typed
     # decline reason matches only staff's replies, so patients' texts pass on to later handlers.
     services = application.bot_data.services

@@ -17,6 +17,7 @@ from telegram import (
     ChatMemberUpdated,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     Update,
 )
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
@@ -46,7 +47,7 @@ class TelegramSender:
         self._last_flood: tuple[int, float] | None = None
 
     async def send(self, chat_id: int, message: RenderedMessage) -> None:
-        """Send `message` as HTML to `chat_id`."""
+        """Send `message` as HTML to `chat_id`: a text, or a document with the text as caption."""
         markup = (
             InlineKeyboardMarkup(
                 [
@@ -58,7 +59,15 @@ class TelegramSender:
             else None
         )
         try:
-            await self.application.bot.send_message(chat_id, message.text, reply_markup=markup)
+            if message.document is None:
+                await self.application.bot.send_message(chat_id, message.text, reply_markup=markup)
+            else:
+                await self.application.bot.send_document(
+                    chat_id,
+                    InputFile(message.document.content, filename=message.document.filename),
+                    caption=message.text,
+                    reply_markup=markup,
+                )
         except RetryAfter as error:
             raise self._flood(chat_id, error) from None
         except Forbidden as error:

@@ -115,10 +115,11 @@ async def confirm_course(
         session=session, course=course, to=CourseState.CONFIRMED, at=now, actor=staff.actor
     )
     course.decided_at, course.decided_by = now, staff.telegram_id
-    await sessions_changed(session=session, services=services, changes=changes, now=now)
+    # Queued before the observers run, so that the words come before the calendar file.
     await patient_notices.enqueue_course_notice(
         session=session, course=course, kind=patient_notices.COURSE_CONFIRMED, now=now
     )
+    await sessions_changed(session=session, services=services, changes=changes, now=now)
     await record_action(
         session=session,
         staff=staff,

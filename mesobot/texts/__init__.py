@@ -29,7 +29,8 @@ def help_text(t: NullTranslations) -> str:
     return _(
         "<b>What I can do</b>\n"
         "/start: begin, or see the treatments\n"
-        "/help: this message\n\n"
+        "/help: this message\n"
+        "/calendar: your appointments as a calendar file\n\n"
         "If you feel unwell after a treatment, call the clinic or your emergency number."
     )
 
@@ -49,4 +50,5 @@ def command_descriptions(t: NullTranslations) -> list[tuple[str, str]]:
     return [
         ("start", _("Start, or see the treatments")),
         ("help", _("What this bot can do")),
+        ("calendar", _("Your appointments as a calendar file")),
     ]

@@ -1,7 +1,7 @@
 """staff audit log, closures and prompts
 
 Revision ID: 7b1e5af3419b
-Revises: e3481339a278
+Revises: 4a0b3ca887c0
 Create Date: 2026-11-24 01:39:20.342992
 """
 
@@ -15,7 +15,7 @@ import mesobot.db
 
 
 revision: str = '7b1e5af3419b'
-down_revision: str | None = 'e3481339a278'
+down_revision: str | None = '4a0b3ca887c0'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

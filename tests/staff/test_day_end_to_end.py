@@ -117,10 +117,10 @@ async def test_moving_a_confirmed_session_from_its_code_tells_the_patient(clinic
     clinic.bob.press_button("Tue 19 Jan 2027", message=card)
     await clinic.emulator.wait_for(lambda: "12:00" in card.button_labels)
     clinic.bob.press_button("12:00", message=card)
-    told = await clinic.emulator.wait_for(
-        lambda: len(clinic.patient.bot_messages) > before and clinic.patient.bot_messages[-1]
+    told = await clinic.patient.next_bot_message(
+        after=clinic.patient.bot_messages[before - 1],
+        where=lambda m: "moved" in (m.text or ""),
     )
-    assert "moved" in (told.text or "")
     assert "Tue 19 Jan 2027 12:00" in (told.text or "")
     moved = (await clinic.sessions(sessions[0].course_id))[3]
     assert (moved.local_date, moved.local_time) == (date(2027, 1, 19), time(12, 0))
@@ -136,8 +136,9 @@ async def test_cancelling_a_session_on_the_patients_behalf_tells_them(clinic: Cl
         after=card, where=lambda m: "Cancel this session?" in (m.text or "")
     )
     clinic.rita.press_button("Yes, cancel it and tell the patient", message=ask)
-    told = await clinic.emulator.wait_for(
-        lambda: len(clinic.patient.bot_messages) > before and clinic.patient.bot_messages[-1]
+    told = await clinic.patient.next_bot_message(
+        after=clinic.patient.bot_messages[before - 1],
+        where=lambda m: "cancelled" in (m.text or ""),
     )
     assert "cancelled your session on Mon 21 Dec 2026 at 10:00" in (told.text or "")
     assert (await clinic.sessions(sessions[0].course_id))[1].state == SessionState.CANCELLED

@@ -57,7 +57,9 @@ async def test_confirm_all_confirms_every_session_and_tells_the_patient_at_once(
     assert course_id is not None
     notice = await _notice(clinic.rita, course_id)
     query = clinic.rita.press_button("✅ Confirm all", message=notice)
-    told = await clinic.patient.next_bot_message(after=None, within=10)
+    told = await clinic.patient.next_bot_message(
+        after=None, where=lambda m: "Confirmed" in (m.text or ""), within=10
+    )
     assert "Confirmed" in (told.text or "")
     for appointment in booked.appointments:
         assert appointment.code in (told.text or "")
@@ -118,7 +120,9 @@ async def test_confirm_with_one_session_moved(clinic: Clinic) -> None:
     assert all(14 <= gap <= 21 for gap in gaps), gaps
     assert sessions[0].local_date == date(2026, 12, 7)  # earlier sessions stay
     clinic.rita.press_button("✅ Confirm", message=notice)
-    told = await clinic.patient.next_bot_message(after=None, within=10)
+    told = await clinic.patient.next_bot_message(
+        after=None, where=lambda m: "Confirmed" in (m.text or ""), within=10
+    )
     assert "Tue 22 Dec 2026 10:00" in (told.text or "")
     assert (await clinic.course(course_id)).state == CourseState.CONFIRMED
 
@@ -174,7 +178,9 @@ async def test_no_message_to_the_staff_group_holds_a_health_detail(clinic: Clini
     assert course_id is not None
     notice = await _notice(clinic.rita, course_id)
     clinic.rita.press_button("✅ Confirm all", message=notice)
-    await clinic.patient.next_bot_message(after=None, within=10)
+    await clinic.patient.next_bot_message(
+        after=None, where=lambda m: "Confirmed" in (m.text or ""), within=10
+    )
     clinic.rita.send_command("agenda", "2026-12-07", chat=clinic.group)
     await clinic.rita.next_bot_message(
         chat=clinic.group, where=lambda m: "Agenda" in (m.text or "")
