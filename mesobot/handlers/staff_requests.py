@@ -17,6 +17,7 @@ from mesobot.callbacks import ButtonData
 from mesobot.handlers.staff_access import (
     clinic_time,
     language_of,
+    markup,
     reply_long,
     show,
     staff_command,
@@ -28,7 +29,7 @@ from mesobot.outbox.policies import Button, RenderedMessage
 from mesobot.scheduling.series import Impossible
 from mesobot.services import MesobotApplication, MesobotContext, Services
 from mesobot.staff import buttons
-from mesobot.staff.audit import StaffActor
+from mesobot.staff.audit import StaffActor, last_course_action
 from mesobot.staff.decisions import (
     Superseded,
     confirm_course,
@@ -36,7 +37,7 @@ from mesobot.staff.decisions import (
     expire_due_requests,
     pending_requests,
 )
-from mesobot.staff.models import StaffPrompt
+from mesobot.staff.models import AuditEntry, StaffPrompt
 from mesobot.staff.patient_notices import PRESET
 from mesobot.staff.sessions import (
     Changed,
@@ -143,9 +144,7 @@ async def on_edit(press: Press, data: buttons.EditRequest | buttons.ViewRequest)
         await _view(press, data.course)
 
 
-async def _last(press: Press, course_id: int) -> Any:
-    from mesobot.staff.audit import last_course_action
-
+async def _last(press: Press, course_id: int) -> AuditEntry | None:
     async with press.services.database.sessions() as session:
         return await last_course_action(session=session, course_id=course_id)
 
@@ -443,8 +442,6 @@ async def show_pending(update: Update, context: MesobotContext) -> None:
         await update.effective_message.reply_text(t.gettext("No requests are waiting."))
         return
     await reply_long(update, [t.gettext("<b>{n} requests waiting</b>").format(n=len(courses))])
-    from mesobot.handlers.staff_access import markup
-
     for view in views:
         if view is not None:
             await update.effective_message.reply_text(view.text, reply_markup=markup(view))
