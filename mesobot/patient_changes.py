@@ -35,6 +35,7 @@ from mesobot.scheduling.series import (
     SessionSlot,
 )
 from mesobot.scheduling.slots import FreeSlotFinder
+from mesobot.staff.closures import clinic_calendar
 from mesobot.staff_notices import course_cause
 from mesobot.states import move_course, move_session
 from mesobot.texts import escape
@@ -268,9 +269,9 @@ async def reschedule_session(
     now: datetime,
 ) -> Changed | PlanMoved | Refused:
     """Move a session and re-plan the later ones, if the plan is still the one shown."""
-    calendar = services.clinic.calendar()
     async with database.sessions() as session:
         await _begin_locked(session)
+        calendar = await clinic_calendar(session, services.clinic)
         found = await patient_session(
             session=session, patient_id=patient_id, appointment_id=appointment_id, now=now
         )
@@ -312,9 +313,9 @@ async def cancel_one_session(
     now: datetime,
 ) -> Changed | Refused:
     """Cancel one session; later ones are re-planned when the gap would break the window."""
-    calendar = services.clinic.calendar()
     async with database.sessions() as session:
         await _begin_locked(session)
+        calendar = await clinic_calendar(session, services.clinic)
         found = await patient_session(
             session=session, patient_id=patient_id, appointment_id=appointment_id, now=now
         )

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from mesobot.handlers import booking, calendar, errors, outbox, patient_appointments, start
+from mesobot.handlers import (
+    booking,
+    calendar,
+    errors,
+    outbox,
+    patient_appointments,
+    staff_access,
+    staff_agenda,
+    staff_closures,
+    staff_patients,
+    staff_requests,
+    start,
+)
 from mesobot.services import MesobotApplication
 
 
@@ -13,6 +25,11 @@ def register_handlers(application: MesobotApplication) -> None:
     application.add_handlers(start.HANDLERS, group=0)
     # /calendar: one command for patients and staff (it checks is_staff itself).
     application.add_handlers(calendar.HANDLERS, group=0)
+    # Staff commands and buttons (kinds "s..."): every one checks the user is staff. The typed
+    # decline reason matches only staff's replies, so patients' texts pass on to later handlers.
+    services = application.bot_data.services
+    for staff_module in (staff_requests, staff_agenda, staff_closures, staff_patients):
+        application.add_handlers(staff_module.handlers(services), group=0)
     # The booking flow's typed-answer handler takes any private text: features with commands
     # or text of their own go before it.
     application.add_handlers(patient_appointments.HANDLERS, group=0)
@@ -21,4 +38,6 @@ def register_handlers(application: MesobotApplication) -> None:
     application.add_handlers(booking.FALLBACK_HANDLERS, group=0)
     # Group 1: bookkeeping that must see its updates whatever group 0 did with them.
     application.add_handlers(outbox.HANDLERS, group=1)
+    # A staff member's /start (answered in group 0 like anyone's) also brings their menu.
+    application.add_handlers(staff_access.START_HOOK, group=1)
     application.add_error_handler(errors.on_error)

@@ -23,6 +23,7 @@ from mesobot.models import Appointment, Course
 from mesobot.patients import record_patient
 from mesobot.scheduling.series import PlannedSeries
 from mesobot.services import MesobotContext, Services
+from mesobot.staff.closures import clinic_calendar
 from mesobot.staff_notices import enqueue_new_request_notices
 from mesobot.texts import booking as texts
 
@@ -308,9 +309,11 @@ async def book_series(flow: Flow, plan: PlannedSeries) -> bool:
         answers=course_answers(answers),
         expires_at=flow.now + _expiry(services),
     )
+    async with services.database.sessions() as session:
+        calendar = await clinic_calendar(session, services.clinic)
     result = await request_course(
         database=services.database,
-        calendar=services.clinic.calendar(),
+        calendar=calendar,
         request=request,
         now=flow.now,
         after_booking=after_booking_hook(services, flow.now),

@@ -33,6 +33,7 @@ from mesobot.models import FlowDraft, Patient
 from mesobot.scheduling.localtime import minute_of_day, zone_named
 from mesobot.scheduling.series import PlannedSeries, PlanResult
 from mesobot.services import Services
+from mesobot.staff.closures import clinic_calendar
 from mesobot.texts import booking as texts
 from mesobot.texts import escape
 
@@ -321,7 +322,7 @@ class Flow:
         rule, count = self._rule_and_count()
         return await month_free_dates(
             session=self.session,
-            calendar=self.services.clinic.calendar(),
+            calendar=await clinic_calendar(self.session, self.services.clinic),
             rule=rule,
             sessions=count,
             year=year,
@@ -334,7 +335,7 @@ class Flow:
         rule, count = self._rule_and_count()
         return await day_free_times(
             session=self.session,
-            calendar=self.services.clinic.calendar(),
+            calendar=await clinic_calendar(self.session, self.services.clinic),
             rule=rule,
             sessions=count,
             day=day,
@@ -346,7 +347,7 @@ class Flow:
         rule, count = self._rule_and_count()
         return await plan_from_database(
             session=self.session,
-            calendar=self.services.clinic.calendar(),
+            calendar=await clinic_calendar(self.session, self.services.clinic),
             rule=rule,
             sessions=count,
             first_date=day,

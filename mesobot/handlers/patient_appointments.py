@@ -30,6 +30,7 @@ from mesobot.patient_changes import (
 from mesobot.scheduling.localtime import minute_of_day
 from mesobot.scheduling.series import PlannedSeries
 from mesobot.services import MesobotContext
+from mesobot.staff.closures import clinic_calendar
 from mesobot.texts import booking as texts
 from mesobot.texts import escape
 
@@ -117,7 +118,7 @@ async def move_calendar(
     year, month = flow.clamp_month(year, month)
     finder = await move_finder(
         session=flow.session,
-        calendar=flow.services.clinic.calendar(),
+        calendar=await clinic_calendar(flow.session, flow.services.clinic),
         rule=flow.services.clinic.treatments[found.course.treatment].series_rule(),
         found=found,
         appointment_id=appointment_id,
@@ -181,7 +182,7 @@ async def move_times(
     """The times a session can move to on `day`."""
     finder = await move_finder(
         session=flow.session,
-        calendar=flow.services.clinic.calendar(),
+        calendar=await clinic_calendar(flow.session, flow.services.clinic),
         rule=flow.services.clinic.treatments[found.course.treatment].series_rule(),
         found=found,
         appointment_id=appointment_id,
@@ -206,7 +207,7 @@ async def on_move_time(flow: Flow, data: b.MoveTime) -> Outcome:
         return await gone(flow)
     plan = await plan_move(
         session=flow.session,
-        calendar=flow.services.clinic.calendar(),
+        calendar=await clinic_calendar(flow.session, flow.services.clinic),
         rule=flow.services.clinic.treatments[found.course.treatment].series_rule(),
         found=found,
         appointment_id=data.appointment,

@@ -3,7 +3,8 @@
 # The outbox keeps its tables in its own package; a plain import registers them without a
 # circular `from` import (they import the shared helpers from mesobot.models.base).
 import mesobot.calendar_delivery.models  # registers calendar_publication, as below
-import mesobot.outbox.models  # noqa: F401  (registers the outbox tables)
+import mesobot.outbox.models
+import mesobot.staff.models  # noqa: F401  (registers the staff tables: audit, closures, prompts)
 from mesobot.models.base import metadata
 from mesobot.models.course import (
     Appointment,
