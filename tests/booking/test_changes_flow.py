@@ -22,6 +22,7 @@ from tests.booking.test_flow import (
 )
 from tests.emulator.server import BotApiEmulator
 from tests.factories import add_patients, book, sample_clinic, shown_series
+from tests.staff.conftest import started
 
 FRIDAY = date(2026, 12, 11)
 
@@ -201,3 +202,21 @@ async def test_cancelling_the_only_session_ends_the_course(
     [(course, sessions)] = await courses_of(database, ana.user.id)
     assert course.state is CourseState.CANCELLED
     assert sessions[0].state is SessionState.CANCELLED
+
+
+async def test_a_day_staff_blocked_is_not_offered_to_patients(
+    emulator: BotApiEmulator, database_url: str, clock: ManualClock
+) -> None:
+    """After a receptionist's /block of a Friday, a patient's calendar no longer offers it."""
+    rita = started(emulator, "Rita")
+    settings = settings_for(emulator, database_url=database_url, staff_ids=[rita.id])
+    async with running_bot(settings, clock=clock) as app:
+        ana = PatientAtKeyboard(emulator, app, emulator.create_user("Ana"))
+        await book_until_calendar(ana)
+        assert "11" in ana.last.button_labels
+        rita.send_command("block", f"{FRIDAY.isoformat()} training")
+        await rita.next_bot_message()
+        bo = PatientAtKeyboard(emulator, app, emulator.create_user("Bo"))
+        await book_until_calendar(bo)
+        assert "10" in bo.last.button_labels
+        assert "11" not in bo.last.button_labels
