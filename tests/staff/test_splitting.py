@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from mesobot.texts import escape
@@ -82,6 +82,7 @@ def test_a_line_longer_than_the_limit_is_cut_between_entities_with_tags_reopened
     ),
     st.integers(min_value=40, max_value=300),
 )
+@example(lines=[";"], limit=40)  # a line that begins with ";" is not the tail of an entity
 def test_any_escaped_lines_split_within_the_limit_and_lose_nothing(
     lines: list[str], limit: int
 ) -> None:
