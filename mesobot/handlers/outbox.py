@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 # The safety net: finds messages queued by another process, and lets a standby retry the lock.
 SAFETY_INTERVAL = 2.0
 _NEXT_DUE_JOB = "outbox-next-due"
+# Telegram's limit for a photo's caption (counted in characters after entity parsing; the
+# HTML source is a safe over-estimate).
+CAPTION_LIMIT = 1024
 # A late wake-up still wakes (no misfire drop), a backlog of them runs once, never two at once.
 JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 
@@ -58,7 +61,7 @@ class TelegramSender:
             else None
         )
         try:
-            await self.application.bot.send_message(chat_id, message.text, reply_markup=markup)
+            await self._send(chat_id, message, markup)
         except RetryAfter as error:
             raise self._flood(chat_id, error) from None
         except Forbidden as error:
@@ -71,6 +74,22 @@ class TelegramSender:
             raise TransientFailure(f"timed out: {error.message}") from None
         except TelegramError as error:  # 5xx and network errors
             raise TransientFailure(error.message) from None
+
+    async def _send(
+        self, chat_id: int, message: RenderedMessage, markup: InlineKeyboardMarkup | None
+    ) -> None:
+        bot = self.application.bot
+        if message.photo_file_id is None:
+            await bot.send_message(chat_id, message.text, reply_markup=markup)
+        elif len(message.text) <= CAPTION_LIMIT:
+            await bot.send_photo(
+                chat_id, message.photo_file_id, caption=message.text, reply_markup=markup
+            )
+        else:
+            # Too long for a caption: the photo, then the text with the buttons. A failure in
+            # between sends the photo again on retry, which is better than losing the text.
+            await bot.send_photo(chat_id, message.photo_file_id)
+            await bot.send_message(chat_id, message.text, reply_markup=markup)
 
     def _flood(self, chat_id: int, error: RetryAfter) -> FloodWait:
         with warnings.catch_warnings():  # PTB warns while `retry_after` may still be an int

@@ -52,10 +52,12 @@ class Button:
 
 @dataclass(frozen=True)
 class RenderedMessage:
-    """A message ready to send: HTML text and optional rows of inline buttons."""
+    """A message ready to send: HTML text, optional rows of inline buttons, and optionally a
+    photo (a Telegram file_id) that the text then captions."""
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
+    photo_file_id: str | None = None
 
 
 @dataclass(frozen=True)
