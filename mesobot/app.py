@@ -11,6 +11,7 @@ from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, JobQueue
 
 from mesobot.callbacks import CallbackCodec
+from mesobot.care.kinds import install_care
 from mesobot.clinic import Clinic, load_clinic
 from mesobot.clock import Clock
 from mesobot.config import Settings
@@ -41,6 +42,7 @@ def build_application(
     )
     # Every message kind the outbox may meet must be known before the dispatcher starts.
     register_staff_notice_kinds(services.outbox_kinds)
+    install_care(services)  # care kinds, and the observer that schedules care messages
     application: MesobotApplication = (
         ApplicationBuilder()
         .token(token)

@@ -12,9 +12,8 @@ from mesobot.models.base import enum_field, instant_field
 
 
 class ReportState(StrEnum):
-    """Where a reaction report stands: a draft is still being written by the patient."""
+    """Where a reaction report stands; open ones alert staff until acknowledged."""
 
-    DRAFT = "draft"
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
     CLOSED = "closed"
@@ -53,8 +52,6 @@ class ReactionReport(SQLModel, table=True):
     closed_at: datetime | None = instant_field(nullable=True, default=None)
     closed_by: int | None = Field(default=None, sa_type=BigInteger)
     close_note: str | None = Field(default=None, max_length=1000)
-    # How many times the alert went again to every staff member for want of acknowledgement.
-    alert_resends: int = 0
 
 
 class CheckInAnswer(SQLModel, table=True):

@@ -49,4 +49,6 @@ def command_descriptions(t: NullTranslations) -> list[tuple[str, str]]:
     return [
         ("start", _("Start, or see the treatments")),
         ("help", _("What this bot can do")),
+        ("report", _("Tell the clinic about an unusual reaction")),
+        ("notifications", _("Pause or resume tips and check-ins")),
     ]

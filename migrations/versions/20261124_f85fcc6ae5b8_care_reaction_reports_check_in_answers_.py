@@ -50,7 +50,7 @@ def upgrade() -> None:
     sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
     sa.Column('photo_file_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('severity', sa.Integer(), nullable=False),
-    sa.Column('state', sa.Enum('draft', 'open', 'acknowledged', 'closed', name='reportstate', native_enum=False), nullable=False),
+    sa.Column('state', sa.Enum('open', 'acknowledged', 'closed', name='reportstate', native_enum=False), nullable=False),
     sa.Column('created_at', mesobot.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('submitted_at', mesobot.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('emergency_advice_at', mesobot.db.UTCDateTime(timezone=True), nullable=True),
@@ -61,7 +61,6 @@ def upgrade() -> None:
     sa.Column('closed_at', mesobot.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('closed_by', sa.BigInteger(), nullable=True),
     sa.Column('close_note', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
-    sa.Column('alert_resends', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['appointment_id'], ['appointment.id'], name=op.f('fk_reaction_report_appointment_id_appointment')),
     sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], name=op.f('fk_reaction_report_patient_id_patient')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reaction_report'))
