@@ -6,7 +6,7 @@ Nothing here imports Telegram: handlers call these inside `Database.transaction(
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import update
@@ -105,7 +105,7 @@ async def _enqueue_alerts(
     # Round 0 goes now; rounds 1..max go again to everyone unless someone acknowledges.
     for staff_id in services.settings.mesobot_staff_ids:
         for round_number in range(care.escalation_max_resends + 1):
-            await enqueue_message(
+            row = await enqueue_message(
                 session=session,
                 recipient=staff_id,
                 kind=REPORT_ALERT,
@@ -115,6 +115,8 @@ async def _enqueue_alerts(
                 now=now,
                 cause=cause,
             )
+            if round_number == 0:
+                _jump_the_queue(row)
     group = services.settings.mesobot_staff_chat_id
     if group is not None:
         await enqueue_message(
@@ -127,6 +129,18 @@ async def _enqueue_alerts(
             now=now,
             cause=cause,
         )
+
+
+# The dispatcher claims due rows oldest `next_attempt_at` first. An alert due now would wait
+# behind any backlog (after an outage, thousands of tips may be due at once); giving it this
+# `next_attempt_at` puts it first. Its `due_at` stays true, so late policies are unaffected,
+# and a retry after a failure sets a real time again.
+FIRST_IN_LINE = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _jump_the_queue(row: OutboxMessage) -> None:
+    if row.state == MessageState.DUE and row.attempts == 0:
+        row.next_attempt_at = FIRST_IN_LINE
 
 
 async def add_detail(
@@ -147,7 +161,7 @@ async def add_detail(
     session.add(report)
     await session.flush()
     for staff_id in services.settings.mesobot_staff_ids:
-        await enqueue_message(
+        addition = await enqueue_message(
             session=session,
             recipient=staff_id,
             kind=REPORT_ADDITION,
@@ -161,6 +175,7 @@ async def add_detail(
             now=now,
             cause=report_cause(report.id),
         )
+        _jump_the_queue(addition)
 
 
 async def latest_open_report(

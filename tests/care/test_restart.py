@@ -32,7 +32,9 @@ async def test_after_a_restart_late_reminders_drop_care_goes_late_and_alerts_res
     clock.set(madrid(2026, 12, 4, 12, 0))
     async with running_bot(world.settings, clock=clock):
         lucia = world.patient
-        aftercare = await lucia.next_bot_message(where=lambda m: "una o dos semanas" in (m.text or ""))
+        aftercare = await lucia.next_bot_message(
+            where=lambda m: "una o dos semanas" in (m.text or "")
+        )
         check_in = await lucia.next_bot_message(where=lambda m: "zona tratada" in (m.text or ""))
         for message in (aftercare, check_in):
             assert "should have reached you" in (message.text or "")

@@ -3,7 +3,7 @@ session's life (moves, cancels, No-show, Done), quiet hours, and unanswered chec
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import select
 
@@ -28,7 +28,7 @@ MADRID = zone_named("Europe/Madrid")
 
 def madrid(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
     """A Madrid wall time as a UTC instant."""
-    return utc_instant(datetime(year, month, day).date(), time(hour, minute), MADRID)
+    return utc_instant(date(year, month, day), time(hour, minute), MADRID)
 
 
 async def _pending(app: MesobotApplication, appointment_id: int) -> list[OutboxMessage]:
@@ -55,14 +55,16 @@ async def test_each_kind_goes_at_its_time_in_the_patients_language(
     assert lucia.bot_messages == []
     clock.set(madrid(2026, 12, 2, 10, 0))
     reminder = await lucia.next_bot_message()
-    assert "Recordatorio" in (reminder.text or "") and "10:00" in (reminder.text or "")
+    assert "Recordatorio" in (reminder.text or "")
+    assert "10:00" in (reminder.text or "")
     assert "diciembre" in (reminder.text or "")
     assert reminder.button_labels == ["I'll be there", "I need to reschedule"]
     lucia.press_button("I'll be there")
     await lucia.next_bot_message(after=reminder)
     async with services.database.sessions() as session:
         stored = await session.get(Appointment, first.id)
-    assert stored is not None and stored.patient_answer == "attending"
+    assert stored is not None
+    assert stored.patient_answer == "attending"
 
     clock.set(madrid(2026, 12, 2, 18, 0))
     preparation = await lucia.next_bot_message(where=lambda m: "Mañana" in (m.text or ""))
@@ -150,7 +152,8 @@ async def test_cancelling_and_no_show_cancel_the_sessions_messages(
         services.database, world.patient.id, language="en", now=clock.now()
     )
     first, second, *_ = await booked_and_confirmed(services, patient_id)
-    assert first.id is not None and second.id is not None
+    assert first.id is not None
+    assert second.id is not None
     await change_session(services, second.id, SessionState.CANCELLED, Change.CANCELLED)
     assert await _pending(app, second.id) == []
     clock.set(madrid(2026, 12, 3, 10, 15))
