@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mesobot.handlers import care, care_reports, errors, outbox, start
+from mesobot.handlers import calendar, care, care_reports, errors, outbox, start
 from mesobot.services import MesobotApplication
 
 
@@ -11,6 +11,8 @@ def register_handlers(application: MesobotApplication) -> None:
     # Group 0: commands and buttons. The order inside a group matters only where two handlers
     # could match the same update; the comment by each entry says when that is.
     application.add_handlers(start.HANDLERS, group=0)
+    # /calendar: one command for patients and staff (it checks is_staff itself).
+    application.add_handlers(calendar.HANDLERS, group=0)
     # Care: reminder and check-in answers, /notifications, /report and staff's /reports. Their
     # buttons match only their own "c" kinds, so their place in the group does not matter.
     application.add_handlers(care.HANDLERS, group=0)

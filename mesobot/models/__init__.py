@@ -2,6 +2,7 @@
 
 # The outbox keeps its tables in its own package; a plain import registers them without a
 # circular `from` import (they import the shared helpers from mesobot.models.base).
+import mesobot.calendar_delivery.models  # registers calendar_publication, as below
 import mesobot.care.models
 import mesobot.outbox.models  # noqa: F401  (registers the outbox tables)
 from mesobot.models.base import metadata

@@ -1,7 +1,7 @@
 """care: reaction reports, check-in answers, preferences, reminder answers
 
 Revision ID: f85fcc6ae5b8
-Revises: e3481339a278
+Revises: 4a0b3ca887c0
 Create Date: 2026-11-24 01:40:05.816461
 """
 
@@ -15,7 +15,7 @@ import mesobot.db
 
 
 revision: str = 'f85fcc6ae5b8'
-down_revision: str | None = 'e3481339a278'
+down_revision: str | None = '4a0b3ca887c0'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
