@@ -12,6 +12,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, JobQueue
 
 from mesobot.calendar_delivery.delivery import register_calendar_delivery
 from mesobot.callbacks import CallbackCodec
+from mesobot.care.kinds import install_care
 from mesobot.clinic import Clinic, load_clinic
 from mesobot.clock import Clock
 from mesobot.config import Settings
@@ -46,6 +47,7 @@ def build_application(
     # Every message kind the outbox may meet must be known before the dispatcher starts.
     register_staff_notice_kinds(services)
     register_patient_change_kinds(services.outbox_kinds)
+    install_care(services)  # care kinds, and the observer that schedules care messages
     register_calendar_delivery(services)  # calendar files follow confirmed courses
     application: MesobotApplication = (
         ApplicationBuilder()

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from mesobot.calendar_files import CalendarSource
+from mesobot.care.config import CareSettings
 from mesobot.catalog import FieldError, Treatment
 from mesobot.scheduling.calendar import WEEKDAYS, Calendar, Closure, OpeningInterval
 from mesobot.scheduling.localtime import zone_named
@@ -192,6 +193,8 @@ class Clinic(_Strict):
     resources: Annotated[tuple[Resource, ...], Field(min_length=1)]
     closures: tuple[ClosureEntry, ...] = ()
     treatments: Annotated[dict[_TreatmentKey, Treatment], Field(min_length=1)]
+    # Optional: reminders, aftercare, check-ins and reaction reports (defaults in care.config).
+    care: CareSettings = CareSettings()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -217,6 +220,11 @@ class Clinic(_Strict):
                     f"treatments.{key}.session_minutes",
                     f"{treatment.session_minutes} minutes plus the {self.clinic.buffer_minutes}"
                     f"-minute buffer fit in no opening interval (longest {longest})",
+                )
+        for key in self.care.check_in_days_by_treatment:
+            if key not in self.treatments:
+                raise FieldError(
+                    "care.check_in_days_by_treatment", f"no treatment has the key {key!r}"
                 )
         return self
 

@@ -84,7 +84,7 @@ async def _course_and_patient(
 
 def patient_label(patient: Patient) -> str:
     """The patient's name as they gave it, or their Telegram id until the booking flow asks."""
-    name: str | None = getattr(patient, "display_name", None)
+    name: str | None = patient.display_name
     return name or f"Telegram user {patient.telegram_user_id}"
 
 
@@ -113,7 +113,7 @@ async def request_lines(
         t,
         course_id=course.id or 0,
         patient=patient_label(patient),
-        phone=getattr(patient, "phone", None),
+        phone=patient.phone,
         treatment=treatment_label(clinic, course.treatment, language),
         area=course.area,
         count=len(active),
@@ -239,7 +239,7 @@ def register_staff_notice_kinds(services: Services) -> None:
         return RenderedMessage(
             texts.group_new_request(
                 t,
-                who=texts.initials(getattr(patient, "display_name", None)),
+                who=texts.initials(patient.display_name),
                 treatment=treatment_label(clinic, course.treatment, request.language).lower(),
                 count=len(appointments),
             )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from mesobot.handlers import (
     booking,
     calendar,
+    care,
+    care_reports,
     errors,
     outbox,
     patient_appointments,
@@ -20,6 +22,10 @@ from mesobot.services import MesobotApplication
 
 def register_handlers(application: MesobotApplication) -> None:
     """Register every feature's handlers; earlier groups see an update first."""
+    # Group -1, before everything: a patient's photo or reply to a report prompt, or a staff
+    # member's closing note, handled here and kept from the booking flow (which would otherwise
+    # take any private text as an answer to its current step).
+    application.add_handlers(care_reports.DETAIL_HANDLERS, group=-1)
     # Group 0: commands and buttons. The order inside a group matters only where two handlers
     # could match the same update; the comment by each entry says when that is.
     application.add_handlers(start.HANDLERS, group=0)
@@ -34,6 +40,11 @@ def register_handlers(application: MesobotApplication) -> None:
     # or text of their own go before it.
     application.add_handlers(patient_appointments.HANDLERS, group=0)
     application.add_handlers(booking.HANDLERS, group=0)
+    # Care: reminder and check-in answers, /notifications, /report and staff's /reports. Their
+    # buttons match only their own "c" kinds; their commands must come before the booking
+    # flow's catch-all.
+    application.add_handlers(care.HANDLERS, group=0)
+    application.add_handlers(care_reports.HANDLERS, group=0)
     # Last in group 0: taps and commands no feature claimed (forged data, typos).
     application.add_handlers(booking.FALLBACK_HANDLERS, group=0)
     # Group 1: bookkeeping that must see its updates whatever group 0 did with them.

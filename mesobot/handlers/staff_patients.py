@@ -47,7 +47,7 @@ async def _patient_lines(
     session: Any, services: Services, patient: Any, language: str
 ) -> list[str]:
     t = translations(language)
-    phone = getattr(patient, "phone", None)
+    phone = patient.phone
     lines = [
         f"<b>{escape(patient_label(patient))}</b>"
         f" (#{patient.id}, Telegram {patient.telegram_user_id})",

@@ -94,6 +94,8 @@ class Appointment(SQLModel, table=True):
     code: str = Field(max_length=8, unique=True)
     calendar_uid: str = Field(max_length=80, unique=True)
     calendar_sequence: int = 0
+    # The patient's answer to a reminder ("attending" or "reschedule"), shown in /agenda.
+    patient_answer: str | None = Field(default=None, max_length=16)
 
 
 class StateEvent(SQLModel, table=True):

@@ -71,6 +71,9 @@ class Document:
 class RenderedMessage:
     """A message ready to send: HTML text and optional rows of inline buttons.
 
+    With a `photo_file_id` (a Telegram file_id), the photo is sent and `text` captions it (or
+    follows it, when too long for a caption).
+
     With a `document`, the message is that file and `text` is its caption, which must fit in
     Telegram's caption limit (checked on the HTML as given, which is never shorter than what
     Telegram counts after parsing it).
@@ -79,6 +82,7 @@ class RenderedMessage:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     document: Document | None = None
+    photo_file_id: str | None = None
 
     def __post_init__(self) -> None:
         if self.document is not None and telegram_length(self.text) > CAPTION_LIMIT:

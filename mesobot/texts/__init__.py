@@ -52,5 +52,7 @@ def command_descriptions(t: NullTranslations) -> list[tuple[str, str]]:
         ("appointments", _("Your sessions: move or cancel them")),
         ("cancel", _("Leave what you are doing")),
         ("help", _("What this bot can do")),
+        ("report", _("Tell the clinic about an unusual reaction")),
+        ("notifications", _("Pause or resume tips and check-ins")),
         ("calendar", _("Your appointments as a calendar file")),
     ]
