@@ -34,8 +34,8 @@ async def _reported(
     clock.set(madrid(2026, 12, 3, 11, 0))  # Thursday, an hour after the session: open
     await world.emulator.wait_until_delivered()
     world.patient.send_command("report")
-    question = await world.patient.next_bot_message()
-    assert "What do you see" in _text(question)
+    # The calendar file of the confirmation may arrive in between: wait for the question.
+    question = await world.patient.next_bot_message(where=lambda m: "What do you see" in _text(m))
     label = sample_clinic().care.signs[sign].label.in_language("en")
     world.patient.press_button(label, message=question)
     prompt = await world.patient.next_bot_message(
@@ -128,3 +128,21 @@ async def test_closing_a_report_with_a_note(
     marta.send_command("reports")
     empty = await marta.next_bot_message()
     assert "No open reports" in _text(empty)
+
+
+async def test_a_description_or_photo_for_a_report_gets_one_answer_only(
+    app: MesobotApplication, world: CareWorld, clock: ManualClock
+) -> None:
+    """Replying to the report prompt, or sending a photo, is care's alone: the booking flow
+    (which takes any private text as an answer to its step) does not answer it as well."""
+    _question, replies = await _reported(app, world, clock, SIGNS[0])
+    prompt = replies[-1]
+    before = len(world.patient.chat.messages)
+    world.patient.send_text("It is darker since this morning", reply_to=prompt)
+    world.patient.send_photo(caption="the left cheek")
+    # One patient's updates are handled in order, so whatever answers the two messages above
+    # arrives before the answer to this /help.
+    world.patient.send_command("help")
+    await world.patient.next_bot_message(where=lambda m: "What I can do" in _text(m))
+    answers = [_text(m) for m in world.patient.chat.messages[before:] if m.from_bot]
+    assert answers[:-1] == ["Thank you, the clinic's staff have it with your report."] * 2
