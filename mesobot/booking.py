@@ -256,13 +256,16 @@ def _local_day_bounds(first: date, last: date, calendar: Calendar) -> tuple[date
     return start, end
 
 
-async def _snapshot(
+async def bookings_between_days(
+    *,
     session: AsyncSession,
     calendar: Calendar,
     first: date,
     last: date,
-    exclude_course_id: int | None,
+    exclude_course_id: int | None = None,
 ) -> BookingIndex:
+    """What holds a resource from local day `first` to local day `last` (both whole), in one
+    query; leave out the course being changed with `exclude_course_id`."""
     start, end = _local_day_bounds(first, last, calendar)
     return await load_bookings(
         session=session,
@@ -285,7 +288,9 @@ async def plan_from_database(
 ) -> PlanResult:
     """The series from a first slot against what is booked now, in one query."""
     first, last = snapshot_window(first_date, rule, sessions)
-    bookings = await _snapshot(session, calendar, first, last, None)
+    bookings = await bookings_between_days(
+        session=session, calendar=calendar, first=first, last=last
+    )
     return plan_series(
         rule=rule,
         sessions=sessions,
@@ -312,7 +317,9 @@ async def month_free_dates(
     month_end = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
     first, _ = snapshot_window(month_start, rule, sessions)
     _, last = snapshot_window(month_end, rule, sessions)
-    bookings = await _snapshot(session, calendar, first, last, None)
+    bookings = await bookings_between_days(
+        session=session, calendar=calendar, first=first, last=last
+    )
     return free_dates(
         rule=rule,
         sessions=sessions,
@@ -335,7 +342,9 @@ async def day_free_times(
 ) -> tuple[time, ...]:
     """The times of a date from which a whole series can be booked, in one query."""
     first, last = snapshot_window(day, rule, sessions)
-    bookings = await _snapshot(session, calendar, first, last, None)
+    bookings = await bookings_between_days(
+        session=session, calendar=calendar, first=first, last=last
+    )
     return free_times(
         rule=rule, sessions=sessions, day=day, calendar=calendar, bookings=bookings, now=now
     )

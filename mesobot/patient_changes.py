@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from mesobot.booking import load_bookings, lock_resource_days
+from mesobot.booking import bookings_between_days, lock_resource_days
 from mesobot.db import Database
 from mesobot.flow.steps import plan_digest
 from mesobot.i18n import translations
@@ -130,14 +130,12 @@ async def patient_session(
 async def _bookings(
     session: AsyncSession, calendar: Calendar, found: CourseSeries, first: date, last: date
 ) -> BookingIndex:
-    """What other courses hold between `first` and `last` (local days, one day of slack)."""
-    start = datetime.combine(first - timedelta(days=1), time(0), tzinfo=calendar.zone)
-    end = datetime.combine(last + timedelta(days=2), time(0), tzinfo=calendar.zone)
-    return await load_bookings(
+    """What other courses hold between `first` and `last` (local days, with slack)."""
+    return await bookings_between_days(
         session=session,
-        clinic_id=calendar.clinic_id,
-        start=start,
-        end=end,
+        calendar=calendar,
+        first=first - timedelta(days=1),
+        last=last + timedelta(days=1),
         exclude_course_id=found.course.id,
     )
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from mesobot.booking import appointment_from_slot, load_bookings, lock_resource_days
+from mesobot.booking import appointment_from_slot, bookings_between_days, lock_resource_days
 from mesobot.lifecycle import Change, SessionChange, sessions_changed
 from mesobot.models import Appointment, Course, CourseState, SessionState
 from mesobot.scheduling.bookings import BookingIndex
@@ -84,13 +84,12 @@ def rule_of(services: Services, course: Course) -> SeriesRule:
 async def _bookings_around(
     session: AsyncSession, calendar: Calendar, course: Course, first: date, last: date
 ) -> BookingIndex:
-    start = datetime.combine(first - timedelta(days=1), time(0), tzinfo=calendar.zone)
-    end = datetime.combine(last + timedelta(days=2), time(0), tzinfo=calendar.zone)
-    return await load_bookings(
+    """What other courses hold between `first` and `last` (local days, with slack)."""
+    return await bookings_between_days(
         session=session,
-        clinic_id=calendar.clinic_id,
-        start=start,
-        end=end,
+        calendar=calendar,
+        first=first - timedelta(days=1),
+        last=last + timedelta(days=1),
         exclude_course_id=course.id,
     )
 
