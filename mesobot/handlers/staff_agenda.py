@@ -56,7 +56,7 @@ def entry_line(services: Services, entry: AgendaEntry, language: str, *, private
     who = (
         patient_label(entry.patient)
         if private
-        else texts.initials(getattr(entry.patient, "display_name", None)) or "—"
+        else texts.initials(entry.patient.display_name) or "—"
     )
     what = (
         f" · {escape(treatment_label(services.clinic, entry.course.treatment, language))}"
@@ -66,7 +66,7 @@ def entry_line(services: Services, entry: AgendaEntry, language: str, *, private
     )
     return (
         f"<b>{texts.hhmm(a.local_time)}</b> <code>{escape(a.code)}</code> {escape(who)}{what}"
-        f" · {texts.state_name(t, a.state)}"
+        f" · {texts.state_name(t, a.state)}{texts.reminder_answer(t, a.patient_answer)}"
     )
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from gettext import NullTranslations
 from typing import Any
 
 from sqlmodel import col, select
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
+from mesobot.care.models import ReactionReport
 from mesobot.handlers.staff_access import clinic_time, language_of, reply_long, staff_command
 from mesobot.i18n import translations
 from mesobot.models import Appointment
@@ -43,6 +45,30 @@ async def show_patient(update: Update, context: MesobotContext) -> None:
     await reply_long(update, lines)
 
 
+async def _report_lines(
+    session: Any, services: Services, patient_id: int, t: NullTranslations
+) -> list[str]:
+    """The patient's reaction reports, newest first, with what staff read them as."""
+    query = select(ReactionReport).where(ReactionReport.patient_id == patient_id)
+    reports = (await session.exec(query.order_by(col(ReactionReport.created_at).desc()))).all()
+    if not reports:
+        return []
+    signs = services.clinic.care.signs
+    lines = ["", t.gettext("<b>Reaction reports</b>")]
+    for report in reports:
+        labels = ", ".join(signs[s].staff_label if s in signs else s for s in report.signs)
+        lines.append(
+            texts.report_line(
+                t,
+                number=report.id,
+                when=f"{clinic_time(services, report.created_at):%Y-%m-%d %H:%M}",
+                label=labels or "—",
+                state=str(report.state),
+            )
+        )
+    return lines
+
+
 async def _patient_lines(
     session: Any, services: Services, patient: Any, language: str
 ) -> list[str]:
@@ -71,6 +97,7 @@ async def _patient_lines(
                 f" <code>{escape(a.code)}</code> · {texts.state_name(t, a.state)}"
             )
         lines += [f"  {line}" for line in texts.answer_lines(t, course.answers)]
+    lines += await _report_lines(session, services, patient.id, t)
     history = await patient_history(session=session, patient_id=patient.id)
     if history:
         lines += ["", t.gettext("<b>History</b>")]

@@ -88,6 +88,22 @@ def initials(name: str | None) -> str:
     return " ".join(f"{part[0].upper()}." for part in parts[:3])
 
 
+def reminder_answer(t: NullTranslations, answer: str | None) -> str:
+    """What the patient answered to their reminder, as a suffix of an agenda line."""
+    if answer == "attending":
+        return " · " + t.gettext("✅ will come")
+    if answer == "reschedule":
+        return " · " + t.gettext("🔁 wants another date")
+    return ""
+
+
+def report_line(t: NullTranslations, *, number: int, when: str, label: str, state: str) -> str:
+    """One reaction report in /patient: '#12 2026-12-03 11:02 · possible infection · open'."""
+    return t.gettext("#{number} {when} · {label} · {state}").format(
+        number=number, when=escape(when), label=escape(label), state=escape(state)
+    )
+
+
 def session_line(
     t: NullTranslations,
     language: str,
