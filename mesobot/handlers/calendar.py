@@ -6,11 +6,8 @@ waiting for them, and a failed send is seen at once and can simply be asked for 
 
 from __future__ import annotations
 
-import asyncio
-
-from sqlmodel import select
+from sqlmodel import col, select
 from telegram import InputFile, Update
-from telegram.error import TelegramError
 from telegram.ext import CommandHandler
 
 from mesobot.calendar_delivery.delivery import (
@@ -25,27 +22,12 @@ from mesobot.outbox.policies import Document
 from mesobot.services import MesobotContext
 from mesobot.texts import calendar as texts
 
-# Staff ask for one file now and then; a few lookups at once keep it quick without a burst.
-_PARALLEL_LOOKUPS = 8
-
 
 def initials(first_name: str | None, last_name: str | None) -> str:
-    """A person's initials, as "A.G.", from their Telegram names (at most three)."""
+    """A person's initials, as "A.G.", from their names (at most three)."""
     words = f"{first_name or ''} {last_name or ''}".split()
     letters = [word[0].upper() for word in words if word[0].isalpha()][:3]
     return "".join(f"{letter}." for letter in letters) or "?"
-
-
-async def _initials_of(
-    context: MesobotContext, user_id: int, lookups: asyncio.Semaphore
-) -> tuple[int, str]:
-    """A patient's initials from their Telegram profile, read now and never stored."""
-    async with lookups:
-        try:
-            chat = await context.bot.get_chat(user_id)
-        except TelegramError:
-            return user_id, "?"
-    return user_id, initials(chat.first_name, chat.last_name)
 
 
 def _input_file(document: Document) -> InputFile:
@@ -66,8 +48,14 @@ async def send_staff_calendar(update: Update, context: MesobotContext) -> None:
         await message.reply_text(texts.staff_no_sessions(t, days=STAFF_DAYS))
         return
     user_ids = sorted({user_id for _entry, _code, user_id in sessions})
-    lookups = asyncio.Semaphore(_PARALLEL_LOOKUPS)
-    names = dict(await asyncio.gather(*(_initials_of(context, uid, lookups) for uid in user_ids)))
+    async with services.database.sessions() as session:
+        # The name each patient gave the clinic when booking, reduced to initials.
+        rows = await session.exec(
+            select(Patient.telegram_user_id, Patient.display_name).where(
+                col(Patient.telegram_user_id).in_(user_ids)
+            )
+        )
+        names = {user_id: initials(name, None) for user_id, name in rows}
     document = staff_file(services=services, sessions=sessions, initials=names, language=language)
     caption = texts.staff_file_caption(t, sessions=len(sessions), days=STAFF_DAYS)
     await message.reply_document(_input_file(document), caption=caption)

@@ -26,14 +26,17 @@ async def booked_course(
     first: date,
     treatment: str = "facial_rejuvenation",
     sessions: int = 4,
+    name: str = "Anna García",
 ) -> int:
-    """A requested course at 10:00 for the Telegram user; returns the course id."""
+    """A requested course at 10:00 for the Telegram user, who gave the clinic `name` as the
+    booking flow asks; returns the course id."""
     services = application.bot_data.services
     now = services.clock.now()
     async with services.database.transaction() as session:
         patient = await record_patient(
             session=session, telegram_user_id=telegram_user_id, language_code="en", now=now
         )
+        patient.display_name = name
     assert patient.id is not None
     series = shown_series(treatment, sessions=sessions, first=first, at=time(10, 0), now=now)
     booked = await book(services.database, patient.id, treatment, series, now=now)
