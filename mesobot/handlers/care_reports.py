@@ -338,10 +338,14 @@ async def on_close(update: Update, context: MesobotContext) -> None:
     )
 
 
-async def on_close_note(update: Update, context: MesobotContext) -> None:
-    """A staff member's reply to a close prompt closes that report with the note."""
+async def on_close_note(update: Update, context: MesobotContext) -> bool:
+    """A staff member's reply to a close prompt closes that report with the note.
+
+    Returns whether the message was such a reply (other prompts, such as a decline reason's,
+    also show a "#n" and belong to other features).
+    """
     if not services_is_staff_note(update, context):
-        return
+        return False
     user, message = update.effective_user, update.effective_message
     assert user is not None
     assert message is not None
@@ -355,7 +359,7 @@ async def on_close_note(update: Update, context: MesobotContext) -> None:
         t = translations(language)
         # Only a reply to our own prompt counts, not to an alert that also shows "#n".
         if message.reply_to_message.text != texts.close_prompt(t, report_id=report_id):
-            return
+            return False
         closed = await close_report(
             session=session,
             report_id=report_id,
@@ -365,6 +369,7 @@ async def on_close_note(update: Update, context: MesobotContext) -> None:
         )
     if closed is not None:
         await message.reply_text(texts.report_closed(t, report_id=report_id))
+    return True
 
 
 async def on_care_message(update: Update, context: MesobotContext) -> None:
@@ -373,10 +378,7 @@ async def on_care_message(update: Update, context: MesobotContext) -> None:
     What care answers goes no further (ApplicationHandlerStop), so that the booking flow does
     not answer the same message as if it were meant for its current step.
     """
-    if services_is_staff_note(update, context):
-        await on_close_note(update, context)
-        raise ApplicationHandlerStop
-    if await on_detail(update, context):
+    if await on_close_note(update, context) or await on_detail(update, context):
         raise ApplicationHandlerStop
 
 
