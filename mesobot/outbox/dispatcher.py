@@ -32,6 +32,9 @@ logger = logging.getLogger(__name__)
 
 # Waits for pacing up to this long happen inside a pass; longer ones (429s) by a timer.
 _SHORT_WAIT = 2.0
+# A chat's next message is claimed this long before its chat may be sent to again, so that it
+# is rendered and waiting for its slot when the chat frees, instead of being claimed then.
+_CLAIM_AHEAD = 1.5
 
 
 class Dispatcher:
@@ -152,7 +155,8 @@ class Dispatcher:
             room = self.batch_size - len(self._in_flight)
             claimed: list[OutboxMessage] = []
             if room > 0 and not self._stopping:
-                busy = self.pacer.busy_chats() | {chat for chat, _ in self._in_flight.values()}
+                busy = self.pacer.busy_chats(ahead=_CLAIM_AHEAD)
+                busy |= {chat for chat, _ in self._in_flight.values()}
                 async with self._writing() as session:
                     claimed = await claims.claim_due_messages(
                         session=session,
@@ -270,8 +274,8 @@ class Dispatcher:
                 claims.mark_finished, message_id=message.id, state=MessageState.CANCELLED
             )
             return
-        await self.pacer.acquire(message.recipient)
-        await self.sender.send(message.recipient, rendered)
+        async with self.pacer.slot(message.recipient):
+            await self.sender.send(message.recipient, rendered)
         await self._record(claims.mark_sent, message_id=message.id, now=self.clock.now())
 
     async def _record(self, operation: Callable[..., object], **arguments: object) -> None:
