@@ -150,7 +150,8 @@ class Pacer:
     def seconds_until_free(self) -> float | None:
         """How long until the first busy chat or a global pause is over, if anything waits."""
         now = self._monotonic()
-        full_groups = [g[0] for g in self._group_counted_until.values() if len(g) == self.group_limit]
+        groups = self._group_counted_until.values()
+        full_groups = [group[0] for group in groups if len(group) == self.group_limit]
         ends = (*self._chat_free_at.values(), *full_groups, self._paused_until)
         waits = [t - now for t in ends if t > now]
         return min(waits) if waits else None
