@@ -86,11 +86,20 @@ async def run(chats: int, per_chat: int, database_url: str) -> None:
                 staff_ids=[],
             )
             total = chats * per_chat
+
+            async def keep_draining() -> None:
+                while True:
+                    await dispatcher.drain()
+                    await asyncio.sleep(0.05)
+
             started = time.perf_counter()
-            while emulator.call_counts["sendMessage"] < total:
-                await dispatcher.drain()
-                await asyncio.sleep(0.05)
+            draining = asyncio.create_task(keep_draining())
+            # Timed to the last message accepted, not to the dispatcher's next idle moment.
+            await emulator.wait_for(
+                lambda: emulator.call_counts["sendMessage"] >= total, within=total * 2 + 30
+            )
             elapsed = time.perf_counter() - started
+            draining.cancel()
             await dispatcher.stop()
         await database.dispose()
         violations = [v for v in emulator.violations if v.status == 429]

@@ -8,6 +8,7 @@ from telegram.ext import CommandHandler
 
 from mesobot import texts
 from mesobot.i18n import pick_language, translations
+from mesobot.outbox.claims import resume_recipient
 from mesobot.patients import record_patient
 from mesobot.services import MesobotContext
 
@@ -31,6 +32,10 @@ async def start(update: Update, context: MesobotContext) -> None:
         clinic_name=services.clinic.clinic.name,
     )
     await message.reply_text(text, parse_mode=ParseMode.HTML)
+    # Telegram sends no my_chat_member update when a user starts the bot for the first time:
+    # messages paused because they had never started it resume here, after the welcome.
+    async with services.database.transaction() as session:
+        await resume_recipient(session=session, chat_id=message.chat_id, now=services.clock.now())
 
 
 async def show_help(update: Update, _context: MesobotContext) -> None:

@@ -76,6 +76,8 @@ class Dispatcher:
         self._draining: asyncio.Task[None] | None = None
         self._again = False
         self._stopping = False
+        self._sent_unrecorded: list[tuple[int, asyncio.Future[None]]] = []
+        self._recording_sent: asyncio.Task[None] | None = None
 
     # -- waking -------------------------------------------------------------------------
 
@@ -259,7 +261,7 @@ class Dispatcher:
                 error=f"late by {late_by}",
             )
             return
-        async with self.database.transaction() as session:
+        async with self.database.sessions() as session:
             language = await _language_of(session, message.recipient)
             rendered = await kind.render(
                 RenderRequest(
@@ -276,7 +278,34 @@ class Dispatcher:
             return
         async with self.pacer.slot(message.recipient):
             await self.sender.send(message.recipient, rendered)
-        await self._record(claims.mark_sent, message_id=message.id, now=self.clock.now())
+        await self._record_sent(message.id)
+
+    async def _record_sent(self, message_id: int) -> None:
+        # Sends finish about 30 a second: one transaction records all that finished while
+        # the previous one ran, so that the database's commits do not set the pace. Until
+        # recorded, the message still counts as in flight.
+        recorded = asyncio.get_running_loop().create_future()
+        self._sent_unrecorded.append((message_id, recorded))
+        if self._recording_sent is None or self._recording_sent.done():
+            self._recording_sent = asyncio.get_running_loop().create_task(self._record_all_sent())
+        await recorded
+
+    async def _record_all_sent(self) -> None:
+        while self._sent_unrecorded:
+            batch, self._sent_unrecorded = self._sent_unrecorded, []
+            # A failure leaves the rows in sending: their lease brings them back (at least once).
+            try:
+                async with self._writing() as session:
+                    await claims.mark_all_sent(
+                        session=session,
+                        message_ids=[message_id for message_id, _ in batch],
+                        now=self.clock.now(),
+                    )
+            except Exception:
+                logger.exception("Could not record sent outbox messages; the lease will retry")
+            for _, recorded in batch:
+                if not recorded.done():
+                    recorded.set_result(None)
 
     async def _record(self, operation: Callable[..., object], **arguments: object) -> None:
         # A failure here leaves the row in sending: its lease brings it back (at least once).

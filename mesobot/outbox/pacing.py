@@ -80,7 +80,9 @@ class Pacer:
         now = self._monotonic()
         self._sending += 1
         self._chats_sending.add(chat_id)
-        self._next_slot = max(self._next_slot, now) + self.interval
+        # From the slot taken, not from now: a send woken a little late does not push every
+        # later slot back (after an idle spell, the next slot is now).
+        self._next_slot = max(self._next_slot + self.interval, now)
 
     def _wait_before(self, chat_id: int) -> float:
         """Seconds until `chat_id` may be sent to (inf: until a send under way ends)."""

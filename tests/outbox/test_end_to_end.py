@@ -122,6 +122,22 @@ async def test_a_user_who_never_started_the_bot_is_reported_to_staff(
     assert await _state(running_bot, message_id) == MessageState.PAUSED
 
 
+async def test_a_user_who_never_started_the_bot_gets_their_messages_after_start(
+    running_bot: RunningBot,
+) -> None:
+    """/start brings no my_chat_member update: the /start handler resumes paused messages."""
+    stranger = running_bot.emulator.create_user("Stranger")
+    message_id = await _queue(running_bot, stranger.id, "Your appointment is confirmed")
+    await running_bot.emulator.wait_for_violation("can't initiate conversation")
+    await running_bot.staff.next_bot_message(within=10)
+    await _eventually_state(running_bot, message_id, state=MessageState.PAUSED)
+    stranger.send_command("start")
+    welcome = await stranger.next_bot_message(within=10)
+    resumed = await stranger.next_bot_message(after=welcome, within=10)
+    assert resumed.text == "Your appointment is confirmed"
+    await _eventually_state(running_bot, message_id, state=MessageState.SENT)
+
+
 async def test_a_500_is_retried_after_its_backoff(
     running_bot: RunningBot, clock: ManualClock
 ) -> None:
