@@ -30,8 +30,6 @@ from mesobot.outbox.sending import FloodWait, Rejected, Sender, TransientFailure
 
 logger = logging.getLogger(__name__)
 
-# Waits for pacing up to this long happen inside a pass; longer ones (429s) by a timer.
-_SHORT_WAIT = 2.0
 # A chat's next message is claimed this long before its chat may be sent to again, so that it
 # is rendered and waiting for its slot when the chat frees, instead of being claimed then.
 _CLAIM_AHEAD = 1.5
@@ -173,15 +171,13 @@ class Dispatcher:
                     self._in_flight[message.id] = (message.recipient, task)
                     task.add_done_callback(self._forget(message.id))
             if not self._in_flight:
-                # A chat waiting out its one-second spacing may have more due: wait for it
-                # here rather than in a timer, so a burst to one chat flows at its pace.
-                free = self.pacer.seconds_until_free()
-                if claimed or self._stopping or free is None or free > _SHORT_WAIT:
-                    if claimed:
-                        continue
-                    return
-                await asyncio.sleep(free)
-                continue
+                # Nothing claimable is left. A chat's burst keeps flowing without waiting here:
+                # its next message is claimed ahead of the chat's spacing, and a chat held
+                # longer (a 429) gets a timer. Waiting here would hold back the timer for a
+                # message falling due meanwhile.
+                if claimed:
+                    continue
+                return
             if not claimed or len(self._in_flight) >= self.batch_size:
                 tasks = [task for _, task in self._in_flight.values()]
                 await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
