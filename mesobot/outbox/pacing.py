@@ -81,8 +81,8 @@ class Pacer:
         self._sending += 1
         self._chats_sending.add(chat_id)
         # From the slot taken, not from now: a send woken a little late does not push every
-        # later slot back (after an idle spell, the next slot is now).
-        self._next_slot = max(self._next_slot + self.interval, now)
+        # later slot back (after an idle spell, the next slot is half an interval away).
+        self._next_slot = max(self._next_slot, now - self.interval / 2) + self.interval
 
     def _wait_before(self, chat_id: int) -> float:
         """Seconds until `chat_id` may be sent to (inf: until a send under way ends)."""
