@@ -10,14 +10,19 @@ import signal
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, JobQueue
 
+from mesobot.calendar_delivery.delivery import register_calendar_delivery
 from mesobot.callbacks import CallbackCodec
+from mesobot.care.kinds import install_care
 from mesobot.clinic import Clinic, load_clinic
 from mesobot.clock import Clock
 from mesobot.config import Settings
 from mesobot.db import Database, describe_url
 from mesobot.handlers import register_handlers
 from mesobot.handlers.outbox import start_outbox, stop_outbox
+from mesobot.handlers.staff_access import publish_staff_menus
+from mesobot.handlers.staff_requests import start_expiry
 from mesobot.i18n import DEFAULT_LANGUAGE, available_languages, translations
+from mesobot.patient_changes import register_patient_change_kinds
 from mesobot.services import BotData, MesobotApplication, MesobotContext, Services
 from mesobot.staff_notices import register_staff_notice_kinds
 from mesobot.texts import command_descriptions
@@ -40,7 +45,10 @@ def build_application(
         clinic=clinic or load_clinic(settings.mesobot_clinic_file),
     )
     # Every message kind the outbox may meet must be known before the dispatcher starts.
-    register_staff_notice_kinds(services.outbox_kinds)
+    register_staff_notice_kinds(services)
+    register_patient_change_kinds(services.outbox_kinds)
+    install_care(services)  # care kinds, and the observer that schedules care messages
+    register_calendar_delivery(services)  # calendar files follow confirmed courses
     application: MesobotApplication = (
         ApplicationBuilder()
         .token(token)
@@ -72,6 +80,8 @@ async def _on_start(application: MesobotApplication) -> None:
             language_code=None if language == DEFAULT_LANGUAGE else language,
         )
     start_outbox(application)
+    start_expiry(application)  # after start_outbox, which resets the unsubscribe list
+    await publish_staff_menus(application)
     settings = application.bot_data.services.settings
     logger.info(
         "mesobot started as @%s: database %s, Bot API %s",

@@ -20,6 +20,8 @@ from pydantic import (
     model_validator,
 )
 
+from mesobot.calendar_files import CalendarSource
+from mesobot.care.config import CareSettings
 from mesobot.catalog import FieldError, Treatment
 from mesobot.scheduling.calendar import WEEKDAYS, Calendar, Closure, OpeningInterval
 from mesobot.scheduling.localtime import zone_named
@@ -145,6 +147,12 @@ class ClinicInfo(_Strict):
     request_expiry_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 48
     # A patient's change to a confirmed session goes back to staff unless this is true.
     patient_changes_confirmed_at_once: bool = False
+    # Calendar files: the ORGANIZER is `mailto:` this address (else `tel:` the phone), and
+    # each event links to the bot (e.g. "https://t.me/ClinicBot").
+    email: str | None = None
+    bot_url: str | None = None
+    # Calendars sync to third-party clouds: the treatment's name is written only on opt-in.
+    name_treatment_in_calendar: bool = False
 
     @field_validator("timezone")
     @classmethod
@@ -155,6 +163,27 @@ class ClinicInfo(_Strict):
             raise ValueError(f"{key!r} is not an IANA timezone such as 'Europe/Madrid'") from None
         return key
 
+    @model_validator(mode="after")
+    def _usable_in_calendars(self) -> Self:
+        if self.phone or self.email is not None or self.bot_url is not None:
+            try:
+                self.calendar_source()
+            except ValueError as error:
+                fields = {"e-mail": "email", "bot URL": "bot_url"}
+                field = next((f for s, f in fields.items() if str(error).startswith(s)), "phone")
+                raise FieldError(field, str(error)) from None
+        return self
+
+    def calendar_source(self) -> CalendarSource:
+        """The clinic as its calendar files show it (needs an international phone number)."""
+        return CalendarSource(
+            name=self.name,
+            address=self.address,
+            phone=self.phone,
+            email=self.email,
+            bot_url=self.bot_url,
+        )
+
 
 class Clinic(_Strict):
     """A whole clinic file."""
@@ -164,6 +193,8 @@ class Clinic(_Strict):
     resources: Annotated[tuple[Resource, ...], Field(min_length=1)]
     closures: tuple[ClosureEntry, ...] = ()
     treatments: Annotated[dict[_TreatmentKey, Treatment], Field(min_length=1)]
+    # Optional: reminders, aftercare, check-ins and reaction reports (defaults in care.config).
+    care: CareSettings = CareSettings()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -189,6 +220,11 @@ class Clinic(_Strict):
                     f"treatments.{key}.session_minutes",
                     f"{treatment.session_minutes} minutes plus the {self.clinic.buffer_minutes}"
                     f"-minute buffer fit in no opening interval (longest {longest})",
+                )
+        for key in self.care.check_in_days_by_treatment:
+            if key not in self.treatments:
+                raise FieldError(
+                    "care.check_in_days_by_treatment", f"no treatment has the key {key!r}"
                 )
         return self
 

@@ -17,6 +17,7 @@ from telegram import (
     ChatMemberUpdated,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     Update,
 )
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
@@ -25,7 +26,7 @@ from telegram.ext import ChatMemberHandler
 from mesobot.outbox.claims import resume_recipient
 from mesobot.outbox.dispatcher import Dispatcher
 from mesobot.outbox.enqueue import on_outbox_commit
-from mesobot.outbox.policies import RenderedMessage
+from mesobot.outbox.policies import CAPTION_LIMIT, RenderedMessage, telegram_length
 from mesobot.outbox.sending import FloodWait, Rejected, TransientFailure, Unreachable
 from mesobot.services import MesobotApplication, MesobotContext
 
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 # The safety net: finds messages queued by another process, and lets a standby retry the lock.
 SAFETY_INTERVAL = 2.0
 _NEXT_DUE_JOB = "outbox-next-due"
+
 # A late wake-up still wakes (no misfire drop), a backlog of them runs once, never two at once.
 JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 
@@ -46,7 +48,7 @@ class TelegramSender:
         self._last_flood: tuple[int, float] | None = None
 
     async def send(self, chat_id: int, message: RenderedMessage) -> None:
-        """Send `message` as HTML to `chat_id`."""
+        """Send `message` as HTML to `chat_id`: a text, or a document with the text as caption."""
         markup = (
             InlineKeyboardMarkup(
                 [
@@ -58,7 +60,7 @@ class TelegramSender:
             else None
         )
         try:
-            await self.application.bot.send_message(chat_id, message.text, reply_markup=markup)
+            await self._send(chat_id, message, markup)
         except RetryAfter as error:
             raise self._flood(chat_id, error) from None
         except Forbidden as error:
@@ -71,6 +73,29 @@ class TelegramSender:
             raise TransientFailure(f"timed out: {error.message}") from None
         except TelegramError as error:  # 5xx and network errors
             raise TransientFailure(error.message) from None
+
+    async def _send(
+        self, chat_id: int, message: RenderedMessage, markup: InlineKeyboardMarkup | None
+    ) -> None:
+        bot = self.application.bot
+        if message.document is not None:
+            await bot.send_document(
+                chat_id,
+                InputFile(message.document.content, filename=message.document.filename),
+                caption=message.text,
+                reply_markup=markup,
+            )
+        elif message.photo_file_id is None:
+            await bot.send_message(chat_id, message.text, reply_markup=markup)
+        elif telegram_length(message.text) <= CAPTION_LIMIT:
+            await bot.send_photo(
+                chat_id, message.photo_file_id, caption=message.text, reply_markup=markup
+            )
+        else:
+            # Too long for a caption: the photo, then the text with the buttons. A failure in
+            # between sends the photo again on retry, which is better than losing the text.
+            await bot.send_photo(chat_id, message.photo_file_id)
+            await bot.send_message(chat_id, message.text, reply_markup=markup)
 
     def _flood(self, chat_id: int, error: RetryAfter) -> FloodWait:
         with warnings.catch_warnings():  # PTB warns while `retry_after` may still be an int

@@ -1,50 +1,48 @@
-"""/start and /help: the welcome, and what the bot can do."""
+"""/start and /help: the welcome, which opens the booking flow, and what the bot can do."""
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.constants import ParseMode
-from telegram.ext import CommandHandler
+from telegram import ReplyKeyboardRemove, Update
+from telegram.ext import CommandHandler, filters
 
 from mesobot import texts
-from mesobot.i18n import pick_language, translations
+from mesobot.handlers.booking import open_flow, send_screens
+from mesobot.handlers.booking_flow import Screen
 from mesobot.outbox.claims import resume_recipient
-from mesobot.patients import record_patient
 from mesobot.services import MesobotContext
+from mesobot.texts import booking as booking_texts
 
 
 async def start(update: Update, context: MesobotContext) -> None:
-    """Greet the user and remember them, with their language, as a patient."""
+    """Welcome the user and begin the flow at their entry step (consent the first time)."""
     user, message = update.effective_user, update.effective_message
     if user is None or message is None:
         return
     services = context.bot_data.services
     async with services.database.transaction() as session:
-        patient = await record_patient(
-            session=session,
-            telegram_user_id=user.id,
-            language_code=user.language_code,
-            now=services.clock.now(),
-        )
-    text = texts.welcome(
-        translations(patient.language),
-        first_name=user.first_name,
-        clinic_name=services.clinic.clinic.name,
+        flow = await open_flow(context, session, user)
+        screens = await flow.restart()
+    welcome = texts.welcome(
+        flow.t, first_name=user.first_name, clinic_name=services.clinic.clinic.name
     )
-    await message.reply_text(text, parse_mode=ParseMode.HTML)
+    await send_screens(context, user.id, [Screen(welcome, ReplyKeyboardRemove()), *screens])
     # Telegram sends no my_chat_member update when a user starts the bot for the first time:
     # messages paused because they had never started it resume here, after the welcome.
     async with services.database.transaction() as session:
-        await resume_recipient(session=session, chat_id=message.chat_id, now=services.clock.now())
+        await resume_recipient(session=session, chat_id=user.id, now=services.clock.now())
 
 
-async def show_help(update: Update, _context: MesobotContext) -> None:
-    """List what the bot can do."""
-    user, message = update.effective_user, update.effective_message
-    if message is None:
+async def show_help(update: Update, context: MesobotContext) -> None:
+    """List what the bot can do; the flow stays where it is."""
+    user = update.effective_user
+    if user is None:
         return
-    language = pick_language(user.language_code if user else None)
-    await message.reply_text(texts.help_text(translations(language)), parse_mode=ParseMode.HTML)
+    async with context.bot_data.services.database.transaction() as session:
+        flow = await open_flow(context, session, user)
+    await send_screens(context, user.id, [Screen(booking_texts.help_text(flow.t))])
 
 
-HANDLERS = [CommandHandler("start", start), CommandHandler("help", show_help)]
+HANDLERS = [
+    CommandHandler("start", start, filters=filters.ChatType.PRIVATE),
+    CommandHandler("help", show_help, filters=filters.ChatType.PRIVATE),
+]

@@ -2,7 +2,10 @@
 
 # The outbox keeps its tables in its own package; a plain import registers them without a
 # circular `from` import (they import the shared helpers from mesobot.models.base).
-import mesobot.outbox.models  # noqa: F401  (registers the outbox tables)
+import mesobot.calendar_delivery.models  # registers calendar_publication, as below
+import mesobot.care.models  # registers the reports, check-in answers and care preferences
+import mesobot.outbox.models
+import mesobot.staff.models  # noqa: F401  (registers the staff tables: audit, closures, prompts)
 from mesobot.models.base import metadata
 from mesobot.models.course import (
     Appointment,
@@ -12,12 +15,14 @@ from mesobot.models.course import (
     SessionState,
     StateEvent,
 )
+from mesobot.models.draft import FlowDraft
 from mesobot.models.patient import Patient
 
 __all__ = [
     "Appointment",
     "Course",
     "CourseState",
+    "FlowDraft",
     "Patient",
     "ResourceDay",
     "SessionState",

@@ -66,7 +66,16 @@ class Appointment(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("course_id", "number"),
-        Index("ix_appointment_resource_start", "clinic_id", "resource_id", "start_utc"),
+        # Covers the planner's snapshot query (what holds a resource in a window) whole, so
+        # that it reads a few thousand index entries and no table rows.
+        Index(
+            "ix_appointment_clinic_start",
+            "clinic_id",
+            "start_utc",
+            "end_utc",
+            "resource_id",
+            "state",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -85,6 +94,8 @@ class Appointment(SQLModel, table=True):
     code: str = Field(max_length=8, unique=True)
     calendar_uid: str = Field(max_length=80, unique=True)
     calendar_sequence: int = 0
+    # The patient's answer to a reminder ("attending" or "reschedule"), shown in /agenda.
+    patient_answer: str | None = Field(default=None, max_length=16)
 
 
 class StateEvent(SQLModel, table=True):

@@ -19,3 +19,11 @@ class Patient(SQLModel, table=True):
     language: str = Field(max_length=8, default="en")
     created_at: datetime = instant_field()
     last_seen_at: datetime = instant_field()
+    # The name the patient wants the clinic to use, and a phone the clinic can call about a
+    # reaction; both given in the booking flow.
+    display_name: str | None = Field(default=None, max_length=100)
+    phone: str | None = Field(default=None, max_length=32)
+    # Consent to storing health-related answers: which text they agreed to, and when.
+    consent_version: str | None = Field(default=None, max_length=16)
+    consent_at: datetime | None = instant_field(nullable=True, default=None)
+    adult_confirmed_at: datetime | None = instant_field(nullable=True, default=None)

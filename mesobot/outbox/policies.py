@@ -50,12 +50,43 @@ class Button:
     callback_data: str
 
 
+# Telegram's limit on a document's caption, in UTF-16 code units of the text after parsing.
+CAPTION_LIMIT = 1024
+
+
+def telegram_length(text: str) -> int:
+    """The length Telegram counts: UTF-16 code units (an emoji outside the BMP counts two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file to send as a Telegram document, described without Telegram's types."""
+
+    filename: str
+    content: bytes
+
+
 @dataclass(frozen=True)
 class RenderedMessage:
-    """A message ready to send: HTML text and optional rows of inline buttons."""
+    """A message ready to send: HTML text and optional rows of inline buttons.
+
+    With a `photo_file_id` (a Telegram file_id), the photo is sent and `text` captions it (or
+    follows it, when too long for a caption).
+
+    With a `document`, the message is that file and `text` is its caption, which must fit in
+    Telegram's caption limit (checked on the HTML as given, which is never shorter than what
+    Telegram counts after parsing it).
+    """
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
+    document: Document | None = None
+    photo_file_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.document is not None and telegram_length(self.text) > CAPTION_LIMIT:
+            raise ValueError(f"a caption is limited to {CAPTION_LIMIT} characters")
 
 
 @dataclass(frozen=True)

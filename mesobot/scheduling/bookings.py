@@ -61,6 +61,14 @@ class BookingIndex:
         return cls({resource: IntervalSet(spans) for resource, spans in grouped.items()})
 
     @classmethod
+    def from_spans(cls, spans: Iterable[tuple[str, float, float]]) -> BookingIndex:
+        """Index (resource id, start, end) rows with times already in POSIX seconds."""
+        grouped: defaultdict[str, list[tuple[float, float]]] = defaultdict(list)
+        for resource_id, start, end in spans:
+            grouped[resource_id].append((float(start), float(end)))
+        return cls({resource: IntervalSet(spans) for resource, spans in grouped.items()})
+
+    @classmethod
     def empty(cls) -> BookingIndex:
         """No bookings at all."""
         return cls({})

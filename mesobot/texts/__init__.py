@@ -29,7 +29,8 @@ def help_text(t: NullTranslations) -> str:
     return _(
         "<b>What I can do</b>\n"
         "/start: begin, or see the treatments\n"
-        "/help: this message\n\n"
+        "/help: this message\n"
+        "/calendar: your appointments as a calendar file\n\n"
         "If you feel unwell after a treatment, call the clinic or your emergency number."
     )
 
@@ -48,5 +49,10 @@ def command_descriptions(t: NullTranslations) -> list[tuple[str, str]]:
     _ = t.gettext
     return [
         ("start", _("Start, or see the treatments")),
+        ("appointments", _("Your sessions: move or cancel them")),
+        ("cancel", _("Leave what you are doing")),
         ("help", _("What this bot can do")),
+        ("report", _("Tell the clinic about an unusual reaction")),
+        ("notifications", _("Pause or resume tips and check-ins")),
+        ("calendar", _("Your appointments as a calendar file")),
     ]

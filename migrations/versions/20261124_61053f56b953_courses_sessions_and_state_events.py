@@ -74,7 +74,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('appointment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_appointment_course_id'), ['course_id'], unique=False)
-        batch_op.create_index('ix_appointment_resource_start', ['clinic_id', 'resource_id', 'start_utc'], unique=False)
+        batch_op.create_index('ix_appointment_clinic_start', ['clinic_id', 'start_utc', 'end_utc', 'resource_id', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_appointment_start_utc'), ['start_utc'], unique=False)
         batch_op.create_index(batch_op.f('ix_appointment_state'), ['state'], unique=False)
 
@@ -106,7 +106,7 @@ def downgrade() -> None:
     with op.batch_alter_table('appointment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_appointment_state'))
         batch_op.drop_index(batch_op.f('ix_appointment_start_utc'))
-        batch_op.drop_index('ix_appointment_resource_start')
+        batch_op.drop_index('ix_appointment_clinic_start')
         batch_op.drop_index(batch_op.f('ix_appointment_course_id'))
 
     op.drop_table('appointment')

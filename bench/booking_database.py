@@ -1,0 +1,210 @@
+"""Benchmark: plan a 4-session series and a month of free dates from the database.
+
+100,000 sessions are stored (10 practitioners, six years, about 75% full), then each call loads
+its snapshot with one query and plans. It prints median and p95 latency and the SQL statements
+per call, on SQLite and, when MESOBOT_BENCH_POSTGRES_URL (or MESOBOT_TEST_POSTGRES_URL) names a
+server, on PostgreSQL in a database of its own that is dropped afterwards.
+
+Run from the repository root: `.venv/bin/python -m bench.booking_database`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import statistics
+import tempfile
+import time as stopwatch
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy import event, insert
+from sqlalchemy.engine import make_url
+
+from bench.planner import NOW, RESOURCES, _bookings, _calendar
+from mesobot.booking import month_free_dates, plan_from_database
+from mesobot.db import Database
+from mesobot.migrate import upgrade_to_head
+from mesobot.models import Appointment, Course, CourseState, Patient, SessionState
+from mesobot.scheduling.calendar import Calendar
+
+CALLS = 200
+SESSIONS_PER_COURSE = 4
+
+
+def _percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def _fill(database: Database, calendar: Calendar) -> None:
+    bookings = _bookings(calendar, random.Random(7))
+    courses = len(bookings) // SESSIONS_PER_COURSE + 1
+    async with database.engine.begin() as connection:
+        await connection.execute(
+            insert(Patient.__table__),  # type: ignore[attr-defined]
+            [
+                {
+                    "id": 1,
+                    "telegram_user_id": 1,
+                    "language": "en",
+                    "created_at": NOW,
+                    "last_seen_at": NOW,
+                }
+            ],
+        )
+        await connection.execute(
+            insert(Course.__table__),  # type: ignore[attr-defined]
+            [
+                {
+                    "id": n + 1,
+                    "clinic_id": calendar.clinic_id,
+                    "patient_id": 1,
+                    "treatment": "facial_rejuvenation",
+                    "session_count": SESSIONS_PER_COURSE,
+                    "state": CourseState.CONFIRMED,
+                    "version": 1,
+                    "requested_at": NOW,
+                    "answers": {},
+                }
+                for n in range(courses)
+            ],
+        )
+        rows: list[dict[str, Any]] = []
+        for n, booking in enumerate(bookings):
+            local = booking.start.astimezone(calendar.zone)
+            rows.append(
+                {
+                    "course_id": n // SESSIONS_PER_COURSE + 1,
+                    "number": n % SESSIONS_PER_COURSE + 1,
+                    "clinic_id": calendar.clinic_id,
+                    "resource_id": booking.resource_id,
+                    "local_date": local.date(),
+                    "local_time": local.time().replace(tzinfo=None),
+                    "zone": calendar.zone_key,
+                    "duration_minutes": 30,
+                    "start_utc": booking.start,
+                    "end_utc": booking.end,
+                    "state": SessionState.CONFIRMED,
+                    "code": f"C{n:07d}",
+                    "calendar_uid": f"{n}@bench",
+                    "calendar_sequence": 0,
+                }
+            )
+        for start in range(0, len(rows), 10_000):
+            await connection.execute(insert(Appointment.__table__), rows[start : start + 10_000])  # type: ignore[attr-defined]
+        # A live database has statistics from autovacuum; a freshly filled one needs them now.
+        await connection.exec_driver_sql("ANALYZE")
+
+
+async def _measure(
+    name: str, database: Database, call: Callable[[int], Awaitable[object]]
+) -> None:
+    statements = 0
+
+    def count(*_args: Any) -> None:
+        nonlocal statements
+        statements += 1
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", count)
+    latencies: list[float] = []
+    per_call: set[int] = set()
+    for n in range(CALLS):
+        before = statements
+        started = stopwatch.perf_counter()
+        await call(n)
+        latencies.append((stopwatch.perf_counter() - started) * 1000)
+        per_call.add(statements - before)
+    event.remove(database.engine.sync_engine, "before_cursor_execute", count)
+    print(
+        f"  {name:<34} median {statistics.median(latencies):6.2f} ms   "
+        f"p95 {_percentile(latencies, 0.95):6.2f} ms   SQL statements per call {sorted(per_call)}"
+    )
+
+
+async def _run(url: str, label: str) -> None:
+    calendar = _calendar()
+    database = Database(url)
+    try:
+        started = stopwatch.perf_counter()
+        await _fill(database, calendar)
+        print(f"{label}: 100,000 sessions stored in {stopwatch.perf_counter() - started:.1f} s")
+        rule = _rule()
+        rng = random.Random(11)
+        first_days = [NOW.date() + timedelta(days=rng.randrange(2, 300)) for _ in range(CALLS)]
+
+        async def plan(n: int) -> object:
+            async with database.sessions() as session:
+                return await plan_from_database(
+                    session=session,
+                    calendar=calendar,
+                    rule=rule,
+                    sessions=4,
+                    first_date=first_days[n],
+                    first_time=time(10),
+                    now=NOW,
+                )
+
+        async def month(n: int) -> object:
+            day = first_days[n]
+            async with database.sessions() as session:
+                return await month_free_dates(
+                    session=session,
+                    calendar=calendar,
+                    rule=rule,
+                    sessions=4,
+                    year=day.year,
+                    month=day.month,
+                    now=NOW,
+                )
+
+        await _measure("plan a 4-session series", database, plan)
+        await _measure("free dates of a month", database, month)
+    finally:
+        await database.dispose()
+
+
+def _rule() -> Any:
+    from mesobot.clinic import load_clinic
+    from mesobot.config import DEFAULT_CLINIC_FILE
+
+    return load_clinic(DEFAULT_CLINIC_FILE).treatments["facial_rejuvenation"].series_rule()
+
+
+async def _postgres(server: str, statement: str) -> None:
+    dsn = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def main() -> None:
+    """Run the benchmark on SQLite, then on PostgreSQL when a server is configured."""
+    print(f"{len(RESOURCES)} practitioners, {CALLS} calls each, now = {NOW.isoformat()}")
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
+        upgrade_to_head(url)
+        asyncio.run(_run(url, "SQLite"))
+    server = os.environ.get("MESOBOT_BENCH_POSTGRES_URL") or os.environ.get(
+        "MESOBOT_TEST_POSTGRES_URL"
+    )
+    if server:
+        name = f"mesobot_bench_{uuid.uuid4().hex[:8]}"
+        asyncio.run(_postgres(server, f'CREATE DATABASE "{name}"'))
+        try:
+            url = make_url(server).set(database=name).render_as_string(hide_password=False)
+            upgrade_to_head(url)
+            asyncio.run(_run(url, "PostgreSQL"))
+        finally:
+            asyncio.run(_postgres(server, f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Care between sessions: reminders, preparation, aftercare, check-ins and reaction reports."""

@@ -1,0 +1,314 @@
+"""Reaction reports: stored against a session, alerted to staff, re-sent until acknowledged.
+
+Nothing here imports Telegram: handlers call these inside `Database.transaction()`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from mesobot.care.config import CareSettings
+from mesobot.care.models import ReactionReport, ReportState
+from mesobot.care.schedule import PENDING
+from mesobot.models import Appointment, Course, Patient, SessionState
+from mesobot.outbox.enqueue import enqueue_message, mark_outbox_written
+from mesobot.outbox.models import MessageState, OutboxMessage
+
+if TYPE_CHECKING:
+    from mesobot.services import Services
+
+REPORT_ALERT = "care.report_alert"  # to each staff member privately: may hold health details
+REPORT_ADDITION = "care.report_addition"  # a photo or description added later, same readers
+REPORT_GROUP = "care.report_group"  # to the staff group: never a health detail
+REPORT_FOLLOW_UP = "care.report_follow_up"  # to the patient: never paused by /notifications
+
+# Pressing a sign twice (a double tap, a retried update) within this time is one report.
+_SAME_REPORT_WINDOW = timedelta(minutes=10)
+
+
+def report_cause(report_id: int | None) -> str:
+    """The outbox cause of every message about one report."""
+    return f"report:{report_id}"
+
+
+async def reported_session(
+    *, session: AsyncSession, patient_id: int, now: datetime
+) -> Appointment | None:
+    """The session a report is about: the patient's latest one that has started."""
+    query = (
+        select(Appointment)
+        .join(Course, col(Course.id) == col(Appointment.course_id))
+        .where(
+            Course.patient_id == patient_id,
+            Appointment.start_utc <= now,
+            col(Appointment.state).in_([SessionState.DONE, SessionState.CONFIRMED]),
+        )
+        .order_by(col(Appointment.start_utc).desc())
+        .limit(1)
+    )
+    return (await session.exec(query)).first()
+
+
+async def create_report(
+    *,
+    session: AsyncSession,
+    services: Services,
+    patient: Patient,
+    appointment_id: int | None,
+    sign: str,
+    now: datetime,
+) -> tuple[ReactionReport, bool]:
+    """Store a report of `sign` and queue its staff alerts; returns it and whether it is new."""
+    assert patient.id is not None
+    existing = (
+        await session.exec(
+            select(ReactionReport).where(
+                ReactionReport.patient_id == patient.id,
+                ReactionReport.appointment_id == appointment_id,
+                ReactionReport.state != ReportState.CLOSED,
+                ReactionReport.created_at >= now - _SAME_REPORT_WINDOW,
+            )
+        )
+    ).all()
+    for report in existing:
+        if sign in report.signs:
+            return report, False
+    level = services.clinic.care.signs[sign].level
+    report = ReactionReport(
+        patient_id=patient.id,
+        appointment_id=appointment_id,
+        signs=[sign],
+        severity=int(level),
+        state=ReportState.OPEN,
+        created_at=now,
+        submitted_at=now,
+        emergency_advice_at=now if level.name == "EMERGENCY" else None,
+    )
+    session.add(report)
+    await session.flush()
+    await _enqueue_alerts(session=session, services=services, report=report, now=now)
+    return report, True
+
+
+async def _enqueue_alerts(
+    *, session: AsyncSession, services: Services, report: ReactionReport, now: datetime
+) -> None:
+    care = services.clinic.care
+    cause = report_cause(report.id)
+    interval = timedelta(minutes=care.escalation_minutes)
+    # Round 0 goes now; rounds 1..max go again to everyone unless someone acknowledges.
+    for staff_id in services.settings.mesobot_staff_ids:
+        for round_number in range(care.escalation_max_resends + 1):
+            row = await enqueue_message(
+                session=session,
+                recipient=staff_id,
+                kind=REPORT_ALERT,
+                payload={"report_id": report.id, "round": round_number},
+                due_at=now + interval * round_number,
+                idempotency_key=f"care.alert:{report.id}:{round_number}:{staff_id}",
+                now=now,
+                cause=cause,
+            )
+            if round_number == 0:
+                _jump_the_queue(row)
+    group = services.settings.mesobot_staff_chat_id
+    if group is not None:
+        await enqueue_message(
+            session=session,
+            recipient=group,
+            kind=REPORT_GROUP,
+            payload={"report_id": report.id},
+            due_at=now,
+            idempotency_key=f"care.group:{report.id}",
+            now=now,
+            cause=cause,
+        )
+
+
+# The dispatcher claims due rows oldest `next_attempt_at` first. An alert due now would wait
+# behind any backlog (after an outage, thousands of tips may be due at once); giving it this
+# `next_attempt_at` puts it first. Its `due_at` stays true, so late policies are unaffected,
+# and a retry after a failure sets a real time again.
+FIRST_IN_LINE = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _jump_the_queue(row: OutboxMessage) -> None:
+    if row.state == MessageState.DUE and row.attempts == 0:
+        row.next_attempt_at = FIRST_IN_LINE
+
+
+async def add_detail(
+    *,
+    session: AsyncSession,
+    services: Services,
+    report: ReactionReport,
+    now: datetime,
+    photo_file_id: str | None = None,
+    description: str | None = None,
+) -> None:
+    """Attach a photo or a description to a report and send it on to staff."""
+    if photo_file_id is not None:
+        report.photo_file_id = photo_file_id
+    if description:
+        joined = f"{report.description}\n{description}" if report.description else description
+        report.description = joined[:2000]
+    session.add(report)
+    await session.flush()
+    for staff_id in services.settings.mesobot_staff_ids:
+        addition = await enqueue_message(
+            session=session,
+            recipient=staff_id,
+            kind=REPORT_ADDITION,
+            payload={
+                "report_id": report.id,
+                "photo_file_id": photo_file_id,
+                "description": description,
+            },
+            due_at=now,
+            idempotency_key=f"care.addition:{report.id}:{uuid.uuid4().hex[:12]}:{staff_id}",
+            now=now,
+            cause=report_cause(report.id),
+        )
+        _jump_the_queue(addition)
+
+
+async def latest_open_report(
+    *, session: AsyncSession, patient_id: int, now: datetime
+) -> ReactionReport | None:
+    """The patient's newest report of the last day that is not closed, for added details."""
+    query = (
+        select(ReactionReport)
+        .where(
+            ReactionReport.patient_id == patient_id,
+            ReactionReport.state != ReportState.CLOSED,
+            ReactionReport.created_at >= now - timedelta(days=1),
+        )
+        .order_by(col(ReactionReport.created_at).desc(), col(ReactionReport.id).desc())
+        .limit(1)
+    )
+    return (await session.exec(query)).first()
+
+
+async def _cancel_resends(session: AsyncSession, report_id: int) -> None:
+    await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.cause) == report_cause(report_id),
+            col(OutboxMessage.kind) == REPORT_ALERT,
+            col(OutboxMessage.state).in_(PENDING),
+        )
+        .values(state=MessageState.CANCELLED, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    mark_outbox_written(session)
+
+
+async def _tell_patient(
+    session: AsyncSession, report: ReactionReport, *, call: bool, now: datetime
+) -> None:
+    patient = await session.get(Patient, report.patient_id)
+    if patient is None:
+        return
+    await enqueue_message(
+        session=session,
+        recipient=patient.telegram_user_id,
+        kind=REPORT_FOLLOW_UP,
+        payload={"report_id": report.id, "call": call},
+        due_at=now,
+        idempotency_key=f"care.follow-up:{report.id}:{'call' if call else 'seen'}",
+        now=now,
+        cause=report_cause(report.id),
+    )
+
+
+async def acknowledge(
+    *, session: AsyncSession, report_id: int, staff_id: int, call: bool, now: datetime
+) -> ReactionReport | None:
+    """Acknowledge a report (first staff member wins); None if someone else already did.
+
+    `call` also records this staff member as the one who will call the patient (allowed once,
+    even after another's acknowledgement). Either way the re-sends stop and the patient is told.
+    """
+    won = await session.exec(
+        update(ReactionReport)
+        .where(col(ReactionReport.id) == report_id, col(ReactionReport.state) == ReportState.OPEN)
+        .values(state=ReportState.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=staff_id)
+        .execution_options(synchronize_session=False)
+    )
+    took_call = False
+    if call:
+        taken = await session.exec(
+            update(ReactionReport)
+            .where(
+                col(ReactionReport.id) == report_id,
+                col(ReactionReport.state) != ReportState.CLOSED,
+                col(ReactionReport.caller).is_(None),
+            )
+            .values(caller=staff_id)
+            .execution_options(synchronize_session=False)
+        )
+        took_call = taken.rowcount == 1
+    if won.rowcount != 1 and not took_call:
+        return None
+    await _cancel_resends(session, report_id)
+    report = await session.get(ReactionReport, report_id, populate_existing=True)
+    if report is not None:
+        await _tell_patient(session, report, call=took_call, now=now)
+    return report
+
+
+async def close_report(
+    *, session: AsyncSession, report_id: int, staff_id: int, note: str, now: datetime
+) -> ReactionReport | None:
+    """Close a report with a note; None if it was already closed."""
+    closed = await session.exec(
+        update(ReactionReport)
+        .where(
+            col(ReactionReport.id) == report_id, col(ReactionReport.state) != ReportState.CLOSED
+        )
+        .values(
+            state=ReportState.CLOSED, closed_at=now, closed_by=staff_id, close_note=note[:1000]
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if closed.rowcount != 1:
+        return None
+    await _cancel_resends(session, report_id)
+    return await session.get(ReactionReport, report_id, populate_existing=True)
+
+
+def escalation_exhausted(report: ReactionReport, *, care: CareSettings, now: datetime) -> bool:
+    """Whether every re-send has gone without anyone acknowledging the report."""
+    if report.state != ReportState.OPEN or report.submitted_at is None:
+        return False
+    last = report.submitted_at + timedelta(
+        minutes=care.escalation_minutes * care.escalation_max_resends
+    )
+    return now >= last
+
+
+async def open_reports(
+    *, session: AsyncSession, care: CareSettings, now: datetime
+) -> list[ReactionReport]:
+    """Reports not closed: unacknowledged after every re-send first, then the most severe and
+    newest."""
+    rows = (
+        await session.exec(
+            select(ReactionReport).where(ReactionReport.state != ReportState.CLOSED)
+        )
+    ).all()
+    return sorted(
+        rows,
+        key=lambda r: (
+            not escalation_exhausted(r, care=care, now=now),
+            r.state != ReportState.OPEN,
+            -r.severity,
+            -r.created_at.timestamp(),
+        ),
+    )

@@ -1,0 +1,217 @@
+"""Which care messages a session should have, and keeping the outbox in line with that.
+
+Each session's care messages are derived from its state and time alone (`planned_messages`).
+Whenever a session changes, `sync_session_messages` compares that plan with the session's
+queued care messages: those no longer wanted are cancelled, moved ones are queued again at
+their new time, and a message already sent (or dropped) for a slot is never queued twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from mesobot.care.timing import local_instant, out_of_quiet_hours
+from mesobot.clinic import Clinic
+from mesobot.lifecycle import SessionChange, session_cause
+from mesobot.models import Appointment, Course, Patient, SessionState
+from mesobot.outbox.enqueue import enqueue_message, mark_outbox_written
+from mesobot.outbox.models import MessageState, OutboxMessage
+
+if TYPE_CHECKING:
+    from mesobot.services import Services
+
+REMINDER_PREFIX = "care.reminder."  # one kind per offset: "care.reminder.24h"
+PREPARATION = "care.preparation"
+AFTERCARE = "care.aftercare"
+CHECK_IN = "care.check_in"
+CHECK_IN_SILENCE = "care.check_in_silence"  # to staff: two check-ins in a row unanswered
+NO_SHOW = "care.no_show"
+
+PENDING = (MessageState.DUE, MessageState.PAUSED)
+
+
+def reminder_kind(hours: int) -> str:
+    """The message kind of the reminder `hours` before a session."""
+    return f"{REMINDER_PREFIX}{hours}h"
+
+
+def session_kinds(clinic: Clinic) -> frozenset[str]:
+    """Every kind this module queues about a session."""
+    reminders = {reminder_kind(hours) for hours in clinic.care.reminder_hours_before}
+    return frozenset({*reminders, PREPARATION, AFTERCARE, CHECK_IN, CHECK_IN_SILENCE, NO_SHOW})
+
+
+@dataclass(frozen=True)
+class PlannedMessage:
+    """One care message a session should have; `slot` names it across re-plans."""
+
+    slot: str
+    kind: str
+    recipient: int
+    due_at: datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+def check_in_due(appointment: Appointment, day: int, *, clinic: Clinic) -> datetime:
+    """Day `day` after the session, at the session's wall time, moved out of quiet hours."""
+    at = local_instant(
+        appointment.local_date + timedelta(days=day), appointment.local_time, clinic=clinic
+    )
+    return out_of_quiet_hours(at, clinic=clinic)
+
+
+def planned_messages(
+    *,
+    appointment: Appointment,
+    treatment: str,
+    patient_chat: int,
+    clinic: Clinic,
+    staff_ids: Sequence[int],
+    now: datetime,
+) -> list[PlannedMessage]:
+    """The care messages a session in its current state should have (sent ones included)."""
+    care = clinic.care
+    base = {"appointment_id": appointment.id}
+    start = appointment.start_utc
+    stamp = start.isoformat()
+    plan: list[PlannedMessage] = []
+    if appointment.state == SessionState.NO_SHOW:
+        return [PlannedMessage("no_show", NO_SHOW, patient_chat, now, base)]
+    if appointment.state not in (SessionState.CONFIRMED, SessionState.DONE):
+        return []
+    if appointment.state == SessionState.CONFIRMED and start > now:
+        for hours in care.reminder_hours_before:
+            due = start - timedelta(hours=hours)
+            if due >= now:  # a reminder whose time has passed at confirmation is not sent
+                plan.append(
+                    PlannedMessage(
+                        f"reminder:{hours}:{stamp}", reminder_kind(hours), patient_chat, due, base
+                    )
+                )
+        due = local_instant(
+            appointment.local_date - timedelta(days=1),
+            care.preparation_local_time,
+            clinic=clinic,
+        )
+        plan.append(
+            PlannedMessage(f"preparation:{stamp}", PREPARATION, patient_chat, max(due, now), base)
+        )
+    # Aftercare goes when staff mark the session Done, or at its end if they have not.
+    aftercare_due = now if appointment.state == SessionState.DONE else appointment.end_utc
+    plan.append(PlannedMessage("aftercare", AFTERCARE, patient_chat, aftercare_due, base))
+    days = care.check_in_days_for(treatment)
+    previous: int | None = None
+    for day in days:
+        due = check_in_due(appointment, day, clinic=clinic)
+        plan.append(
+            PlannedMessage(f"check_in:{day}", CHECK_IN, patient_chat, due, base | {"day": day})
+        )
+        if previous is not None:
+            silence_due = due + timedelta(hours=care.check_in_answer_hours)
+            payload = base | {"day": day, "previous_day": previous}
+            plan += [
+                PlannedMessage(
+                    f"silence:{day}:{staff}", CHECK_IN_SILENCE, staff, silence_due, payload
+                )
+                for staff in staff_ids
+            ]
+        previous = day
+    return plan
+
+
+async def cancel_rows(*, session: AsyncSession, ids: Sequence[int]) -> None:
+    """Cancel the given outbox rows if they are still pending."""
+    if not ids:
+        return
+    await session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(list(ids)), col(OutboxMessage.state).in_(PENDING))
+        .values(state=MessageState.CANCELLED, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    mark_outbox_written(session)
+
+
+async def sync_session_messages(
+    *, session: AsyncSession, services: Services, appointment: Appointment, now: datetime
+) -> None:
+    """Bring the session's queued care messages in line with its plan (same transaction)."""
+    clinic = services.clinic
+    course = await session.get(Course, appointment.course_id)
+    patient = await session.get(Patient, course.patient_id) if course is not None else None
+    if course is None or patient is None or appointment.id is None:
+        return
+    cause = session_cause(appointment.id)
+    rows = (
+        await session.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.cause == cause,
+                col(OutboxMessage.kind).in_(sorted(session_kinds(clinic))),
+            )
+        )
+    ).all()
+    finished: set[str] = set()
+    pending: dict[str, OutboxMessage] = {}
+    for row in rows:
+        slot = str(row.payload.get("slot", ""))
+        if row.state in PENDING:
+            pending[slot] = row
+        elif row.state != MessageState.CANCELLED:
+            finished.add(slot)  # sent, in flight, dropped or failed: never queued again
+    plan = planned_messages(
+        appointment=appointment,
+        treatment=course.treatment,
+        patient_chat=patient.telegram_user_id,
+        clinic=clinic,
+        staff_ids=services.settings.mesobot_staff_ids,
+        now=now,
+    )
+    stale: list[int] = []
+    for wanted in plan:
+        if wanted.slot in finished:
+            continue
+        queued = pending.pop(wanted.slot, None)
+        if queued is not None:
+            if queued.due_at == wanted.due_at and queued.recipient == wanted.recipient:
+                continue
+            assert queued.id is not None
+            stale.append(queued.id)
+        await enqueue_message(
+            session=session,
+            recipient=wanted.recipient,
+            kind=wanted.kind,
+            payload=wanted.payload | {"slot": wanted.slot},
+            due_at=wanted.due_at,
+            # A fresh key each time: a slot cancelled once may be wanted again after a move.
+            idempotency_key=f"care:{appointment.id}:{wanted.slot}:{uuid.uuid4().hex[:12]}",
+            now=now,
+            cause=cause,
+        )
+    stale += [row.id for row in pending.values() if row.id is not None]
+    await cancel_rows(session=session, ids=stale)
+
+
+async def on_sessions_changed(
+    session: AsyncSession,
+    services: Services,
+    changes: Sequence[SessionChange],
+    now: datetime,
+) -> None:
+    """The care observer: every change of a session re-plans its care messages."""
+    seen: set[int] = set()
+    for change in changes:
+        appointment = change.appointment
+        if appointment.id is None or appointment.id in seen:
+            continue
+        seen.add(appointment.id)
+        await sync_session_messages(
+            session=session, services=services, appointment=appointment, now=now
+        )

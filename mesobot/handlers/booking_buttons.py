@@ -1,0 +1,227 @@
+"""The inline-button data of the booking flow and of /appointments (kind codes start with b)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import ClassVar
+
+from mesobot.callbacks import ButtonData, button
+
+# Handlers of this feature answer every callback whose kind code starts with "b".
+PATTERN = r"^1b[a-z]{0,2}\."
+
+
+@button("bg")
+@dataclass(frozen=True)
+class ConsentAnswer(ButtonData):
+    """Agree (or not) to the storing of health-related answers."""
+
+    agree: bool
+
+
+@button("bj")
+@dataclass(frozen=True)
+class AdultAnswer(ButtonData):
+    """Confirm (or not) being 18 or older."""
+
+    adult: bool
+
+
+@button("bl")
+@dataclass(frozen=True)
+class TreatmentList(ButtonData):
+    """Show the list of treatments."""
+
+
+@button("bt")
+@dataclass(frozen=True)
+class TreatmentInfo(ButtonData):
+    """Show one treatment's information."""
+
+    treatment: str
+    max_lengths: ClassVar[dict[str, int]] = {"treatment": 32}
+
+
+@button("bb")
+@dataclass(frozen=True)
+class BookTreatment(ButtonData):
+    """Start booking a treatment."""
+
+    treatment: str
+    max_lengths: ClassVar[dict[str, int]] = {"treatment": 32}
+
+
+@button("ba")
+@dataclass(frozen=True)
+class AreaChoice(ButtonData):
+    """The area to treat (fat reduction)."""
+
+    area: str
+    max_lengths: ClassVar[dict[str, int]] = {"area": 16}
+
+
+@button("bn")
+@dataclass(frozen=True)
+class SessionCount(ButtonData):
+    """How many sessions to book."""
+
+    count: int
+
+
+@button("bq")
+@dataclass(frozen=True)
+class QuestionAnswer(ButtonData):
+    """An answer to one question of the questionnaire."""
+
+    question: str
+    answer: str
+    max_lengths: ClassVar[dict[str, int]] = {"question": 24, "answer": 16}
+
+
+@button("bs")
+@dataclass(frozen=True)
+class NothingToAdd(ButtonData):
+    """Skip the questionnaire's free-text line."""
+
+
+@button("bm")
+@dataclass(frozen=True)
+class UseTelegramName(ButtonData):
+    """Use the Telegram first name as the name the clinic uses."""
+
+
+@button("bc")
+@dataclass(frozen=True)
+class CalendarMonth(ButtonData):
+    """Show the calendar of a month for the first session."""
+
+    year: int
+    month: int
+
+
+@button("bd")
+@dataclass(frozen=True)
+class FirstDate(ButtonData):
+    """The date of the first session."""
+
+    day: date
+
+
+@button("bh")
+@dataclass(frozen=True)
+class FirstTime(ButtonData):
+    """The time of the first session, in minutes after midnight."""
+
+    day: date
+    minute: int
+
+
+@button("bk")
+@dataclass(frozen=True)
+class ConfirmBooking(ButtonData):
+    """Request the series shown (its first slot and its fingerprint)."""
+
+    day: date
+    minute: int
+    plan: str
+    max_lengths: ClassVar[dict[str, int]] = {"plan": 8}
+
+
+@button("bz")
+@dataclass(frozen=True)
+class CancelFlow(ButtonData):
+    """Leave the booking flow."""
+
+
+@button("bx")
+@dataclass(frozen=True)
+class Unavailable(ButtonData):
+    """A calendar cell that cannot be chosen."""
+
+
+@button("bp")
+@dataclass(frozen=True)
+class ShowAppointments(ButtonData):
+    """Show the patient's courses and sessions."""
+
+
+@button("br")
+@dataclass(frozen=True)
+class MoveSession(ButtonData):
+    """Start moving a session: the month of its current date."""
+
+    appointment: int
+
+
+@button("brc")
+@dataclass(frozen=True)
+class MoveMonth(ButtonData):
+    """The calendar of a month for moving a session."""
+
+    appointment: int
+    year: int
+    month: int
+
+
+@button("brd")
+@dataclass(frozen=True)
+class MoveDate(ButtonData):
+    """The new date of a session."""
+
+    appointment: int
+    day: date
+
+
+@button("brt")
+@dataclass(frozen=True)
+class MoveTime(ButtonData):
+    """The new time of a session: shows the re-planned course."""
+
+    appointment: int
+    day: date
+    minute: int
+
+
+@button("brk")
+@dataclass(frozen=True)
+class ConfirmMove(ButtonData):
+    """Confirm the re-planned course shown."""
+
+    appointment: int
+    day: date
+    minute: int
+    plan: str
+    max_lengths: ClassVar[dict[str, int]] = {"plan": 8}
+
+
+@button("bxa")
+@dataclass(frozen=True)
+class AskCancel(ButtonData):
+    """Ask how to cancel a session: this one, or the rest of the course."""
+
+    appointment: int
+
+
+@button("bxo")
+@dataclass(frozen=True)
+class CancelOne(ButtonData):
+    """Cancel one session (confirmed)."""
+
+    appointment: int
+
+
+@button("bxr")
+@dataclass(frozen=True)
+class CancelRest(ButtonData):
+    """Cancel a session and every later one of its course (confirmed)."""
+
+    appointment: int
+
+
+@button("bxk")
+@dataclass(frozen=True)
+class KeepSession(ButtonData):
+    """Do not cancel after all."""
+
+    appointment: int

@@ -1,0 +1,101 @@
+"""/calendar: a patient's current calendar file again; for staff, the next 30 days' sessions.
+
+Both are replies to a command, sent directly rather than through the outbox: the user is
+waiting for them, and a failed send is seen at once and can simply be asked for again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlmodel import select
+from telegram import InputFile, Update
+from telegram.error import TelegramError
+from telegram.ext import CommandHandler
+
+from mesobot.calendar_delivery.delivery import (
+    current_patient_file,
+    staff_file,
+    upcoming_staff_sessions,
+)
+from mesobot.calendar_files import STAFF_DAYS
+from mesobot.i18n import pick_language, translations
+from mesobot.models import Patient
+from mesobot.outbox.policies import Document
+from mesobot.services import MesobotContext
+from mesobot.texts import calendar as texts
+
+# Staff ask for one file now and then; a few lookups at once keep it quick without a burst.
+_PARALLEL_LOOKUPS = 8
+
+
+def initials(first_name: str | None, last_name: str | None) -> str:
+    """A person's initials, as "A.G.", from their Telegram names (at most three)."""
+    words = f"{first_name or ''} {last_name or ''}".split()
+    letters = [word[0].upper() for word in words if word[0].isalpha()][:3]
+    return "".join(f"{letter}." for letter in letters) or "?"
+
+
+async def _initials_of(
+    context: MesobotContext, user_id: int, lookups: asyncio.Semaphore
+) -> tuple[int, str]:
+    """A patient's initials from their Telegram profile, read now and never stored."""
+    async with lookups:
+        try:
+            chat = await context.bot.get_chat(user_id)
+        except TelegramError:
+            return user_id, "?"
+    return user_id, initials(chat.first_name, chat.last_name)
+
+
+def _input_file(document: Document) -> InputFile:
+    return InputFile(document.content, filename=document.filename)
+
+
+async def send_staff_calendar(update: Update, context: MesobotContext) -> None:
+    """Send staff an .ics of the next 30 days: patients' initials and session codes only."""
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None:
+        return
+    services = context.bot_data.services
+    language = pick_language(user.language_code)
+    t = translations(language)
+    async with services.database.sessions() as session:
+        sessions = await upcoming_staff_sessions(session=session, services=services)
+    if not sessions:
+        await message.reply_text(texts.staff_no_sessions(t, days=STAFF_DAYS))
+        return
+    user_ids = sorted({user_id for _entry, _code, user_id in sessions})
+    lookups = asyncio.Semaphore(_PARALLEL_LOOKUPS)
+    names = dict(await asyncio.gather(*(_initials_of(context, uid, lookups) for uid in user_ids)))
+    document = staff_file(services=services, sessions=sessions, initials=names, language=language)
+    caption = texts.staff_file_caption(t, sessions=len(sessions), days=STAFF_DAYS)
+    await message.reply_document(_input_file(document), caption=caption)
+
+
+async def send_calendar(update: Update, context: MesobotContext) -> None:
+    """Send the patient their current calendar file (staff get the clinic's next 30 days)."""
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None:
+        return
+    services = context.bot_data.services
+    if services.is_staff(user.id):
+        await send_staff_calendar(update, context)
+        return
+    async with services.database.sessions() as session:
+        patient = (
+            await session.exec(select(Patient).where(Patient.telegram_user_id == user.id))
+        ).first()
+        language = patient.language if patient else pick_language(user.language_code)
+        document = await current_patient_file(
+            session=session, services=services, telegram_user_id=user.id, language=language
+        )
+    t = translations(language)
+    if document is None:
+        await message.reply_text(texts.no_calendar_yet(t))
+        return
+    await message.reply_document(_input_file(document), caption=texts.resent_file_caption(t))
+
+
+# /calendar for everyone; it tells staff from patients itself (services.is_staff).
+HANDLERS = [CommandHandler("calendar", send_calendar)]

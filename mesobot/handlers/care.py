@@ -1,0 +1,157 @@
+"""Care buttons of patients: reminder answers, check-in answers, and /notifications."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from mesobot.care.buttons import CheckInReply, NotificationsChoice, ReminderAnswer
+from mesobot.care.models import CarePreference, CheckInAnswer
+from mesobot.handlers.care_common import data_of, decoded
+from mesobot.handlers.care_reports import show_signs
+from mesobot.i18n import translations
+from mesobot.models import Appointment, Course, Patient, SessionState
+from mesobot.patients import record_patient
+from mesobot.services import MesobotContext
+from mesobot.texts import care as texts
+
+_ANSWERS = ("fine", "mild", "unusual")
+
+
+async def _owned(
+    session: AsyncSession, appointment_id: int, user_id: int
+) -> tuple[Appointment, Patient] | None:
+    """The session and its patient, if it belongs to this Telegram user."""
+    appointment = await session.get(Appointment, appointment_id)
+    course = await session.get(Course, appointment.course_id) if appointment else None
+    patient = await session.get(Patient, course.patient_id) if course else None
+    if appointment is None or patient is None or patient.telegram_user_id != user_id:
+        return None
+    return appointment, patient
+
+
+async def on_reminder_answer(update: Update, context: MesobotContext) -> None:
+    """Store "I'll be there" / "I need to reschedule" on the session for staff's /agenda."""
+    found = await decoded(update, context, ReminderAnswer)
+    if found is None:
+        return
+    query, user, data = found
+    services = context.bot_data.services
+    async with services.database.transaction() as session:
+        owned = await _owned(session, data.appointment_id, user.id)
+        if owned is None:
+            await query.answer()
+            return
+        appointment, patient = owned
+        t = translations(patient.language)
+        if appointment.state != SessionState.CONFIRMED:
+            await query.answer(texts.reminder_gone(t), show_alert=True)
+            return
+        appointment.patient_answer = "attending" if data.attending else "reschedule"
+        session.add(appointment)
+    await query.answer()
+    if query.message is not None:
+        await context.bot.send_message(
+            query.message.chat.id, texts.reminder_answered(t, attending=data.attending)
+        )
+
+
+async def on_check_in_answer(update: Update, context: MesobotContext) -> None:
+    """Record a check-in answer; "Something unusual" opens a report about that session."""
+    found = await decoded(update, context, CheckInReply)
+    if found is None:
+        return
+    query, user, data = found
+    services = context.bot_data.services
+    now = services.clock.now()
+    async with services.database.transaction() as session:
+        owned = await _owned(session, data.appointment_id, user.id)
+        if owned is None or not 0 <= data.answer < len(_ANSWERS):
+            await query.answer()
+            return
+        patient = owned[1]
+        answer = (
+            await session.exec(
+                select(CheckInAnswer).where(
+                    CheckInAnswer.appointment_id == data.appointment_id,
+                    CheckInAnswer.day == data.day,
+                )
+            )
+        ).first() or CheckInAnswer(appointment_id=data.appointment_id, day=data.day, answer="")
+        answer.answer, answer.answered_at = _ANSWERS[data.answer], now
+        session.add(answer)
+    await query.answer()
+    t = translations(patient.language)
+    if query.message is None:
+        return
+    if data.answer == 2:
+        await show_signs(query.message, services, patient.language, data.appointment_id)
+    else:
+        await context.bot.send_message(
+            query.message.chat.id, texts.check_in_thanks(t, mild=data.answer == 1)
+        )
+
+
+def _notifications_markup(
+    context: MesobotContext, language: str, *, paused: bool
+) -> InlineKeyboardMarkup:
+    label = texts.notifications_button(translations(language), paused=paused)
+    data = context.bot_data.services.codec.encode(NotificationsChoice(pause=not paused))
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
+
+
+async def notifications(update: Update, context: MesobotContext) -> None:
+    """Show whether tips and check-ins are paused, with a button to flip it."""
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None:
+        return
+    services = context.bot_data.services
+    async with services.database.transaction() as session:
+        patient = await record_patient(
+            session=session,
+            telegram_user_id=user.id,
+            language_code=user.language_code,
+            now=services.clock.now(),
+        )
+        preference = await session.get(CarePreference, patient.id)
+    paused = bool(preference and preference.tips_paused)
+    await message.reply_text(
+        texts.notifications_state(translations(patient.language), paused=paused),
+        reply_markup=_notifications_markup(context, patient.language, paused=paused),
+    )
+
+
+async def on_notifications_choice(update: Update, context: MesobotContext) -> None:
+    """Pause or resume tips and check-ins (report follow-ups are never paused)."""
+    found = await decoded(update, context, NotificationsChoice)
+    if found is None:
+        return
+    query, user, data = found
+    services = context.bot_data.services
+    now = services.clock.now()
+    async with services.database.transaction() as session:
+        patient = await record_patient(
+            session=session, telegram_user_id=user.id, language_code=user.language_code, now=now
+        )
+        assert patient.id is not None
+        preference = await session.get(CarePreference, patient.id) or CarePreference(
+            patient_id=patient.id, changed_at=now
+        )
+        preference.tips_paused, preference.changed_at = data.pause, now
+        session.add(preference)
+    await query.answer()
+    if query.message is not None:
+        await query.edit_message_text(
+            texts.notifications_state(translations(patient.language), paused=data.pause),
+            reply_markup=_notifications_markup(context, patient.language, paused=data.pause),
+        )
+
+
+HANDLERS = [
+    CommandHandler("notifications", notifications, filters=filters.ChatType.PRIVATE),
+    CallbackQueryHandler(on_reminder_answer, pattern=data_of(ReminderAnswer)),
+    CallbackQueryHandler(on_check_in_answer, pattern=data_of(CheckInReply)),
+    CallbackQueryHandler(on_notifications_choice, pattern=data_of(NotificationsChoice)),
+]

@@ -1,0 +1,173 @@
+"""The staff side's edge: who counts as staff, the refusal, the staff command menu, markup.
+
+Staff are the ids in MESOBOT_STAFF_IDS and nobody else: a non-staff user gets "this is for
+clinic staff" from every staff command and button, and learns nothing more (not even whether
+a patient or a request exists).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.constants import ChatAction
+from telegram.error import TelegramError
+from telegram.ext import CommandHandler
+
+from mesobot.callbacks import ButtonData
+from mesobot.i18n import DEFAULT_LANGUAGE, available_languages, pick_language, translations
+from mesobot.outbox.policies import RenderedMessage
+from mesobot.services import MesobotApplication, MesobotContext, Services
+from mesobot.staff.audit import StaffActor
+from mesobot.texts import staff as texts
+from mesobot.texts.splitting import split_html_messages
+
+logger = logging.getLogger(__name__)
+
+
+def language_of(update: Update) -> str:
+    """The language to answer the user of `update` in."""
+    user = update.effective_user
+    return pick_language(user.language_code if user else None)
+
+
+def staff_of(update: Update, services: Services) -> StaffActor | None:
+    """The staff member behind `update`, or None for anyone else."""
+    user = update.effective_user
+    if user is None or not services.is_staff(user.id):
+        return None
+    return StaffActor(user.id, user.full_name or str(user.id))
+
+
+async def refuse(update: Update) -> None:
+    """Tell a non-staff user this is for staff, and nothing else."""
+    t = translations(language_of(update))
+    if update.callback_query is not None:
+        await update.callback_query.answer(texts.staff_only(t), show_alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(texts.staff_only(t))
+
+
+async def staff_command(update: Update, context: MesobotContext) -> StaffActor | None:
+    """The staff member sending a command; refuses anyone else (then returns None)."""
+    staff = staff_of(update, context.bot_data.services)
+    if staff is None:
+        await refuse(update)
+    return staff
+
+
+async def staff_press(
+    update: Update, context: MesobotContext
+) -> tuple[StaffActor, ButtonData, CallbackQuery] | None:
+    """A staff member's press of a staff button, decoded; refuses or ignores anything else.
+
+    Data the bot did not sign is answered quietly (it came from no button of ours); a
+    non-staff presser gets the refusal, even with data copied from a real staff button.
+    """
+    query = update.callback_query
+    if query is None:
+        return None
+    data = context.bot_data.services.codec.decode(query.data)
+    if data is None:
+        await query.answer()
+        return None
+    staff = staff_of(update, context.bot_data.services)
+    if staff is None:
+        await refuse(update)
+        return None
+    return staff, data, query
+
+
+def markup(rendered: RenderedMessage) -> InlineKeyboardMarkup | None:
+    """Telegram's markup for a rendered message's buttons."""
+    if not rendered.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.label, callback_data=b.callback_data) for b in row]
+            for row in rendered.buttons
+        ]
+    )
+
+
+async def show(query: CallbackQuery, rendered: RenderedMessage) -> None:
+    """Replace the pressed message with `rendered` (a no-op if nothing changed)."""
+    try:
+        await query.edit_message_text(rendered.text, reply_markup=markup(rendered))
+    except TelegramError as error:
+        if "not modified" not in str(error):
+            raise
+
+
+async def reply_long(update: Update, lines: list[str]) -> None:
+    """Reply with `lines`, split into as many messages as Telegram's limit needs."""
+    message = update.effective_message
+    if message is None:
+        return
+    for text in split_html_messages(lines):
+        await message.reply_text(text)
+
+
+def clinic_time(services: Services, instant: datetime) -> datetime:
+    """An instant in the clinic's zone, for "at 10:42"."""
+    return instant.astimezone(services.clinic.calendar().zone)
+
+
+# -- the staff command menu --------------------------------------------------------------
+
+
+async def publish_staff_menu(bot: Bot, staff_id: int) -> None:
+    """Show the staff commands in this staff member's private chat, in every language."""
+    for language in sorted(available_languages()):
+        commands = [
+            BotCommand(name, text)
+            for name, text in texts.staff_command_descriptions(translations(language))
+        ]
+        await bot.set_my_commands(
+            commands,
+            scope=BotCommandScopeChat(staff_id),
+            language_code=None if language == DEFAULT_LANGUAGE else language,
+        )
+
+
+async def publish_staff_menus(application: MesobotApplication) -> None:
+    """At start-up: give every staff member their menu, and log those the bot cannot reach.
+
+    A chat-scoped menu needs a chat: Telegram refuses it for a user who never started the
+    bot. Reachability is probed with a "typing" action, which Telegram refuses exactly when a
+    message would be refused; those staff get their menu when they send /start.
+    """
+    unreachable = []
+    for staff_id in application.bot_data.services.settings.mesobot_staff_ids:
+        try:
+            await application.bot.send_chat_action(staff_id, ChatAction.TYPING)
+            await publish_staff_menu(application.bot, staff_id)
+        except TelegramError:
+            unreachable.append(staff_id)
+    if unreachable:
+        logger.warning(
+            "Staff the bot cannot reach yet (they must open the bot and press Start): %s",
+            ", ".join(str(staff_id) for staff_id in unreachable),
+        )
+
+
+async def on_staff_start(update: Update, context: MesobotContext) -> None:
+    """A staff member started the bot: now their chat exists, give them the staff menu."""
+    staff = staff_of(update, context.bot_data.services)
+    if staff is not None and update.effective_chat and update.effective_chat.type == "private":
+        await publish_staff_menu(context.bot, staff.telegram_id)
+
+
+# Group 1 (bookkeeping): runs whatever the patient-facing /start in group 0 did.
+START_HOOK = [CommandHandler("start", on_staff_start)]
+
+__all__ = ["START_HOOK", "publish_staff_menus"]

@@ -1,0 +1,131 @@
+"""/block and /unblock: closures set in Telegram; booked sessions inside one are listed with a
+Move button each, never dropped."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler
+
+from mesobot.handlers.staff_access import language_of, markup, staff_command
+from mesobot.handlers.staff_agenda import parse_day
+from mesobot.i18n import translations
+from mesobot.models import Course
+from mesobot.outbox.policies import Button, RenderedMessage
+from mesobot.services import MesobotContext, Services
+from mesobot.staff import buttons
+from mesobot.staff.closures import block_time, unblock_day
+from mesobot.texts import escape
+from mesobot.texts import staff as texts
+
+_RANGE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+
+
+def parse_range(text: str) -> tuple[time, time] | None:
+    """ "HH:MM-HH:MM" as two wall times, the first before the second; None otherwise."""
+    match = _RANGE.match(text)
+    if match is None:
+        return None
+    try:
+        h1, m1, h2, m2 = (int(part) for part in match.groups())
+        start, end = time(h1, m1), time(h2, m2)
+    except ValueError:
+        return None
+    return (start, end) if start < end else None
+
+
+async def block(update: Update, context: MesobotContext) -> None:
+    """/block <date> [HH:MM-HH:MM] [reason]: close a day or part of it to new bookings."""
+    staff = await staff_command(update, context)
+    message = update.effective_message
+    if staff is None or message is None:
+        return
+    services, language = context.bot_data.services, language_of(update)
+    t = translations(language)
+    args = list(context.args or [])
+    day = parse_day(args[0], services) if args else None
+    span = parse_range(args[1]) if len(args) > 1 else None
+    reason = " ".join(args[2:] if span else args[1:])[:200]
+    if day is None or not args[0][:1].isdigit():
+        await message.reply_text(t.gettext("Usage: /block YYYY-MM-DD [HH:MM-HH:MM] [reason]"))
+        return
+    now = services.clock.now()
+    async with services.database.transaction() as session:
+        blocked = await block_time(
+            session=session,
+            clinic=services.clinic,
+            day=day,
+            start=span[0] if span else None,
+            end=span[1] if span else None,
+            reason=reason,
+            staff=staff,
+            now=now,
+        )
+        versions = {
+            a.course_id: (await session.get(Course, a.course_id)) for a in blocked.affected
+        }
+    when = texts.day_label(language, day) + (
+        f" {texts.hhmm(span[0])}-{texts.hhmm(span[1])}" if span else ""
+    )
+    lines = [
+        t.gettext("Blocked {when}.").format(when=when) + (f" {escape(reason)}" if reason else "")
+    ]
+    rows: list[tuple[Button, ...]] = []
+    if blocked.affected:
+        lines.append(
+            t.gettext("{n} booked sessions are inside it and still stand: move them.").format(
+                n=len(blocked.affected)
+            )
+        )
+        for a in blocked.affected:
+            lines.append(
+                f"{texts.hhmm(a.local_time)} <code>{escape(a.code)}</code>"
+                f" · {texts.state_name(t, a.state)}"
+            )
+            course = versions[a.course_id]
+            data = buttons.MoveSession(a.id or 0, course.version if course else 0)
+            rows.append(
+                (
+                    Button(
+                        t.gettext("Move {code}").format(code=a.code), services.codec.encode(data)
+                    ),
+                )
+            )
+    rendered = RenderedMessage("\n".join(lines), tuple(rows[:90]))
+    await message.reply_text(rendered.text, reply_markup=markup(rendered))
+
+
+async def unblock(update: Update, context: MesobotContext) -> None:
+    """/unblock <date>: remove the closures staff set on that day."""
+    staff = await staff_command(update, context)
+    message = update.effective_message
+    if staff is None or message is None:
+        return
+    services, language = context.bot_data.services, language_of(update)
+    t = translations(language)
+    args = list(context.args or [])
+    day = parse_day(args[0], services) if args and args[0][:1].isdigit() else None
+    if day is None:
+        await message.reply_text(t.gettext("Usage: /unblock YYYY-MM-DD"))
+        return
+    async with services.database.transaction() as session:
+        removed = await unblock_day(
+            session=session, clinic=services.clinic, day=day, staff=staff, now=services.clock.now()
+        )
+    label = texts.day_label(language, day)
+    text = (
+        t.gettext("{day} is open again ({n} closures removed).").format(day=label, n=removed)
+        if removed
+        else t.gettext(
+            "No closure set in Telegram on {day} (closures in the clinic file stay)."
+        ).format(day=label)
+    )
+    await message.reply_text(text)
+
+
+def handlers(_services: Services) -> list[BaseHandler[Any, MesobotContext, Any]]:
+    """The handlers of this module."""
+    return [CommandHandler("block", block), CommandHandler("unblock", unblock)]

@@ -1,0 +1,89 @@
+"""/patient: a patient's courses, sessions, questionnaire and the staff actions about them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import col, select
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler
+
+from mesobot.handlers.staff_access import clinic_time, language_of, reply_long, staff_command
+from mesobot.i18n import translations
+from mesobot.models import Appointment
+from mesobot.services import MesobotContext, Services
+from mesobot.staff.agenda import courses_of, find_patients
+from mesobot.staff.audit import patient_history
+from mesobot.staff_notices import patient_label, treatment_label
+from mesobot.texts import escape
+from mesobot.texts import staff as texts
+
+
+async def show_patient(update: Update, context: MesobotContext) -> None:
+    """/patient <name, @username or id>: everything staff may need about a patient."""
+    if await staff_command(update, context) is None or update.effective_message is None:
+        return
+    services, language = context.bot_data.services, language_of(update)
+    t = translations(language)
+    if update.effective_chat is None or update.effective_chat.type != "private":
+        # Health details never go to a group: everyone in it could read them.
+        await update.effective_message.reply_text(t.gettext("Ask me this in a private chat."))
+        return
+    text = " ".join(context.args or [])
+    async with services.database.sessions() as session:
+        patients = await find_patients(session=session, text=text) if text else []
+        lines: list[str] = []
+        for patient in patients:
+            lines += await _patient_lines(session, services, patient, language)
+    if not patients:
+        await update.effective_message.reply_text(
+            t.gettext("No patient matches {text}.").format(text=escape(text or "…"))
+        )
+        return
+    await reply_long(update, lines)
+
+
+async def _patient_lines(
+    session: Any, services: Services, patient: Any, language: str
+) -> list[str]:
+    t = translations(language)
+    phone = patient.phone
+    lines = [
+        f"<b>{escape(patient_label(patient))}</b>"
+        f" (#{patient.id}, Telegram {patient.telegram_user_id})",
+        t.gettext("Phone: {phone}").format(phone=escape(phone))
+        if phone
+        else t.gettext("Phone: not given yet"),
+    ]
+    for course in await courses_of(session=session, patient_id=patient.id):
+        lines.append("")
+        lines.append(
+            t.gettext("<b>Course #{id}</b>: {treatment} · {state}").format(
+                id=course.id,
+                treatment=escape(treatment_label(services.clinic, course.treatment, language)),
+                state=texts.state_name(t, course.state),
+            )
+        )
+        query = select(Appointment).where(Appointment.course_id == course.id)
+        for a in await session.exec(query.order_by(col(Appointment.number))):
+            lines.append(
+                f"  {texts.day_label(language, a.local_date)} {texts.hhmm(a.local_time)}"
+                f" <code>{escape(a.code)}</code> · {texts.state_name(t, a.state)}"
+            )
+        lines += [f"  {line}" for line in texts.answer_lines(t, course.answers)]
+    history = await patient_history(session=session, patient_id=patient.id)
+    if history:
+        lines += ["", t.gettext("<b>History</b>")]
+        for entry in history:
+            when = clinic_time(services, entry.at)
+            action = t.gettext(texts.ACTION_NAMES.get(entry.action, entry.action))
+            target = f" #{entry.course_id}" if entry.course_id else ""
+            lines.append(
+                f"{when:%Y-%m-%d %H:%M} {escape(entry.staff_name)}: {escape(action)}{target}"
+            )
+    return lines
+
+
+def handlers(_services: Services) -> list[BaseHandler[Any, MesobotContext, Any]]:
+    """The handlers of this module."""
+    return [CommandHandler("patient", show_patient)]

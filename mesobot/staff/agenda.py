@@ -1,0 +1,93 @@
+"""What /agenda, /week, /session and /patient read: sessions by day, by code, by patient."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, func, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from mesobot.models import Appointment, Course, Patient, SessionState
+
+
+@dataclass(frozen=True)
+class AgendaEntry:
+    """One session with what the agenda shows of it."""
+
+    appointment: Appointment
+    course: Course
+    patient: Patient
+    position: int  # k of n among the course's sessions that were not cancelled
+    total: int
+
+
+async def _entries(session: AsyncSession, appointments: list[Appointment]) -> list[AgendaEntry]:
+    entries = []
+    for appointment in appointments:
+        course = await session.get(Course, appointment.course_id)
+        assert course is not None
+        patient = await session.get(Patient, course.patient_id)
+        assert patient is not None
+        siblings = list(
+            await session.exec(
+                select(Appointment.id)
+                .where(
+                    Appointment.course_id == course.id,
+                    Appointment.state != SessionState.CANCELLED,
+                )
+                .order_by(col(Appointment.number))
+            )
+        )
+        position = siblings.index(appointment.id) + 1 if appointment.id in siblings else 0
+        entries.append(AgendaEntry(appointment, course, patient, position, len(siblings)))
+    return entries
+
+
+async def agenda(
+    *, session: AsyncSession, clinic_id: str, first: date, last: date
+) -> list[AgendaEntry]:
+    """Sessions from `first` to `last` (local dates, included), by date and time."""
+    query = (
+        select(Appointment)
+        .where(
+            Appointment.clinic_id == clinic_id,
+            col(Appointment.local_date) >= first,
+            col(Appointment.local_date) <= last,
+            Appointment.state != SessionState.CANCELLED,
+        )
+        .order_by(col(Appointment.local_date), col(Appointment.local_time), col(Appointment.id))
+    )
+    return await _entries(session, list(await session.exec(query)))
+
+
+async def session_by_code(*, session: AsyncSession, code: str) -> AgendaEntry | None:
+    """The session with a short code (as typed: case and spaces forgiven)."""
+    query = select(Appointment).where(Appointment.code == code.strip().upper())
+    found = (await session.exec(query)).first()
+    return (await _entries(session, [found]))[0] if found else None
+
+
+async def find_patients(*, session: AsyncSession, text: str, limit: int = 5) -> list[Patient]:
+    """Patients by id, Telegram id, @username or part of their name."""
+    text = text.strip()
+    conditions: list[ColumnElement[bool]] = []
+    if text.lstrip("-").isdigit():
+        conditions += [col(Patient.id) == int(text), col(Patient.telegram_user_id) == int(text)]
+    username = getattr(Patient, "username", None)
+    if text.startswith("@") and username is not None:
+        conditions.append(func.lower(username) == text[1:].lower())
+    name = getattr(Patient, "display_name", None)
+    if name is not None and not text.startswith("@") and len(text) >= 2:
+        conditions.append(func.lower(name).contains(text.lower()))
+    if not conditions:
+        return []
+    query = select(Patient).where(or_(*conditions)).order_by(col(Patient.id)).limit(limit)
+    return list(await session.exec(query))
+
+
+async def courses_of(*, session: AsyncSession, patient_id: int) -> list[Course]:
+    """A patient's courses, newest first."""
+    query = select(Course).where(Course.patient_id == patient_id)
+    return list(await session.exec(query.order_by(col(Course.requested_at).desc())))

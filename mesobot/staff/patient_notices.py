@@ -1,0 +1,195 @@
+"""What staff decisions tell the patient, through the outbox: queued in the decision's
+transaction, rendered in the patient's language when sent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from mesobot.i18n import translations
+from mesobot.models import Appointment, Course, CourseState, Patient, SessionState
+from mesobot.outbox.enqueue import enqueue_message
+from mesobot.outbox.policies import ALWAYS_SEND, KindRegistry, RenderedMessage, RenderRequest
+from mesobot.scheduling.localtime import zone_named
+from mesobot.texts import escape
+from mesobot.texts import staff as texts
+
+if TYPE_CHECKING:
+    from mesobot.clinic import Clinic
+
+COURSE_CONFIRMED = "patient.course_confirmed"
+COURSE_DECLINED = "patient.course_declined"
+COURSE_EXPIRED = "patient.course_expired"
+SESSIONS_MOVED = "patient.sessions_moved"
+SESSION_CANCELLED = "patient.session_cancelled"
+# A decline reason chosen from the short list is stored as "preset:<code>", so that each
+# patient reads it in their own language; a typed reason is stored as typed.
+PRESET = "preset:"
+
+
+def course_cause(course_id: int | None) -> str:
+    """The outbox cause of messages about a whole course (as in mesobot.staff_notices)."""
+    return f"course:{course_id}"
+
+
+async def _recipient(session: AsyncSession, course: Course) -> int:
+    patient = await session.get(Patient, course.patient_id)
+    assert patient is not None
+    return patient.telegram_user_id
+
+
+async def enqueue_course_notice(
+    *, session: AsyncSession, course: Course, kind: str, now: datetime
+) -> None:
+    """Tell the patient the course was confirmed, declined or expired (sent at once)."""
+    await enqueue_message(
+        session=session,
+        recipient=await _recipient(session, course),
+        kind=kind,
+        payload={"course_id": course.id},
+        due_at=now,
+        idempotency_key=f"{kind}:{course.id}:v{course.version}",
+        now=now,
+        cause=course_cause(course.id),
+    )
+
+
+async def enqueue_sessions_moved(
+    *,
+    session: AsyncSession,
+    course: Course,
+    moved: list[tuple[Appointment, datetime]],
+    now: datetime,
+) -> None:
+    """Tell the patient which sessions the clinic moved, from when to when."""
+    await enqueue_message(
+        session=session,
+        recipient=await _recipient(session, course),
+        kind=SESSIONS_MOVED,
+        payload={"moves": [[a.id, previous.isoformat()] for a, previous in moved]},
+        due_at=now,
+        idempotency_key=f"{SESSIONS_MOVED}:{course.id}:v{course.version}",
+        now=now,
+        cause=course_cause(course.id),
+    )
+
+
+async def enqueue_session_cancelled(
+    *, session: AsyncSession, course: Course, appointment: Appointment, now: datetime
+) -> None:
+    """Tell the patient the clinic cancelled one session."""
+    await enqueue_message(
+        session=session,
+        recipient=await _recipient(session, course),
+        kind=SESSION_CANCELLED,
+        payload={"appointment_id": appointment.id},
+        due_at=now,
+        idempotency_key=f"{SESSION_CANCELLED}:{appointment.id}",
+        now=now,
+        cause=course_cause(course.id),
+    )
+
+
+def _treatment_name(clinic: Clinic, course: Course, language: str) -> str:
+    treatment = clinic.treatments.get(course.treatment)
+    return treatment.name.in_language(language) if treatment else course.treatment
+
+
+def register_patient_notice_kinds(kinds: KindRegistry, clinic: Clinic) -> None:
+    """Add the patient's notices of staff decisions to the outbox's kinds."""
+
+    async def confirmed(request: RenderRequest) -> RenderedMessage | None:
+        course = await request.session.get(Course, int(request.message.payload["course_id"]))
+        if course is None or course.state != CourseState.CONFIRMED:
+            return None
+        query = select(Appointment).where(
+            Appointment.course_id == course.id, Appointment.state == SessionState.CONFIRMED
+        )
+        sessions = list(await request.session.exec(query.order_by(col(Appointment.number))))
+        t = translations(request.language)
+        lines = [
+            texts.session_line(
+                t,
+                request.language,
+                position=n,
+                total=len(sessions),
+                day=a.local_date,
+                at=a.local_time,
+                code=a.code,
+            )
+            for n, a in enumerate(sessions, start=1)
+        ]
+        return RenderedMessage(
+            texts.course_confirmed(
+                t,
+                clinic=clinic.clinic.name,
+                treatment=_treatment_name(clinic, course, request.language),
+                sessions=lines,
+            )
+        )
+
+    async def declined(request: RenderRequest) -> RenderedMessage | None:
+        course = await request.session.get(Course, int(request.message.payload["course_id"]))
+        if course is None or course.state != CourseState.DECLINED:
+            return None
+        t = translations(request.language)
+        stored = course.decline_reason or ""
+        preset = texts.PRESET_PATIENT_TEXTS.get(stored.removeprefix(PRESET))
+        reason = t.gettext(preset) if stored.startswith(PRESET) and preset else escape(stored)
+        treatment = _treatment_name(clinic, course, request.language)
+        return RenderedMessage(texts.course_declined(t, treatment=treatment, reason=reason))
+
+    async def expired(request: RenderRequest) -> RenderedMessage | None:
+        course = await request.session.get(Course, int(request.message.payload["course_id"]))
+        if course is None or course.state != CourseState.EXPIRED:
+            return None
+        t = translations(request.language)
+        treatment = _treatment_name(clinic, course, request.language)
+        return RenderedMessage(
+            texts.course_expired(t, treatment=treatment, clinic_phone=clinic.clinic.phone)
+        )
+
+    async def moved(request: RenderRequest) -> RenderedMessage | None:
+        t = translations(request.language)
+        lines = []
+        for appointment_id, previous in request.message.payload["moves"]:
+            appointment = await request.session.get(Appointment, int(appointment_id))
+            if appointment is None or appointment.state == SessionState.CANCELLED:
+                continue
+            before = datetime.fromisoformat(previous).astimezone(zone_named(appointment.zone))
+            lines.append(
+                texts.move_line(
+                    t,
+                    request.language,
+                    before=before,
+                    after_day=appointment.local_date,
+                    after=appointment.local_time,
+                )
+            )
+        return RenderedMessage(texts.sessions_moved(t, moves=lines)) if lines else None
+
+    async def cancelled(request: RenderRequest) -> RenderedMessage | None:
+        appointment = await request.session.get(
+            Appointment, int(request.message.payload["appointment_id"])
+        )
+        if appointment is None or appointment.state != SessionState.CANCELLED:
+            return None
+        t = translations(request.language)
+        return RenderedMessage(
+            texts.session_cancelled(
+                t, request.language, day=appointment.local_date, at=appointment.local_time
+            )
+        )
+
+    for name, render in (
+        (COURSE_CONFIRMED, confirmed),
+        (COURSE_DECLINED, declined),
+        (COURSE_EXPIRED, expired),
+        (SESSIONS_MOVED, moved),
+        (SESSION_CANCELLED, cancelled),
+    ):
+        # A decision is news whenever it arrives: the patient must hear of it.
+        kinds.register(name, render=render, late_policy=ALWAYS_SEND)

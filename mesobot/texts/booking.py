@@ -1,0 +1,517 @@
+"""Texts of the patient's booking flow and of /appointments. Every user value is escaped."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from gettext import NullTranslations
+
+from babel.dates import format_date
+from babel.numbers import format_currency
+
+from mesobot.catalog import Treatment
+from mesobot.i18n import N_
+from mesobot.texts import escape
+
+QUESTION_TEXTS = {
+    "allergies": N_(
+        "Do you have any known allergies, especially to local anaesthetics such as lidocaine "
+        "or procaine?"
+    ),
+    "pregnancy": N_("Are you pregnant or breastfeeding?"),
+    "blood_thinners": N_(
+        "Do you take blood-thinning medication (aspirin, warfarin and the like)?"
+    ),
+    "skin_infection": N_("Do you have an active skin infection or inflammation in the area?"),
+    "injection_reactions": N_("Have you reacted badly to injections before?"),
+}
+ANSWER_LABELS = {
+    "none": N_("No known allergies"),
+    "anaesthetic": N_("Yes: lidocaine or procaine"),
+    "other": N_("Yes: something else"),
+    "unsure": N_("Not sure"),
+    "no": N_("No"),
+    "yes": N_("Yes"),
+    "pregnant": N_("Pregnant"),
+    "breastfeeding": N_("Breastfeeding"),
+    "never_had": N_("Never had injections"),
+}
+AREA_LABELS = {
+    "stomach": N_("Stomach"),
+    "love_handles": N_("Love handles"),
+    "thighs": N_("Thighs"),
+    "buttocks": N_("Buttocks"),
+    "abdomen": N_("Abdomen"),
+    "neck": N_("Neck"),
+    "arms": N_("Arms"),
+    "legs": N_("Legs"),
+    "chin": N_("Chin"),
+}
+STATE_LABELS = {
+    "requested": N_("awaiting the clinic's confirmation"),
+    "confirmed": N_("confirmed"),
+    "done": N_("done"),
+    "no_show": N_("missed"),
+    "cancelled": N_("cancelled"),
+}
+
+
+def translated(t: NullTranslations, message: str) -> str:
+    """A text marked with N_ where it is defined, translated where it is shown."""
+    return t.gettext(message)
+
+
+def money(minor_units: int, currency: str, language: str) -> str:
+    """An amount in the clinic's currency, formatted for the patient's language."""
+    return format_currency(minor_units / 100, currency, locale=language)
+
+
+def day_label(day: date, language: str) -> str:
+    """A date with its weekday, such as 'Mon, 7 Dec 2026'."""
+    return format_date(day, "EEE, d MMM y", locale=language)
+
+
+def clock_label(wall: time) -> str:
+    """A wall time, such as '09:45'."""
+    return wall.strftime("%H:%M")
+
+
+def consent(t: NullTranslations, *, clinic_name: str) -> str:
+    """The consent step: what is stored, why, who sees it, how to have it deleted."""
+    _ = t.gettext
+    return _(
+        "<b>Before you book</b>\n"
+        "To book, I store your name, phone number, your appointments and your answers to a "
+        "few health questions (allergies, pregnancy, medication, skin, earlier reactions).\n"
+        "<b>Why:</b> so that the practitioner can treat you safely and call you about a "
+        "reaction.\n"
+        "<b>Who sees it:</b> the staff of {clinic} only; health answers never go to group "
+        "chats or calendar files.\n"
+        "<b>Deletion:</b> ask the clinic at any time and they will delete it.\n\n"
+        "Do you agree to this? Without it you can still read about the treatments."
+    ).format(clinic=escape(clinic_name))
+
+
+def adult_question(t: NullTranslations) -> str:
+    """Asked once: treatments are for adults only."""
+    return t.gettext("Thank you. One more thing: are you 18 years old or older?")
+
+
+def under_age(t: NullTranslations) -> str:
+    """Told to a patient who says they are under 18."""
+    return t.gettext(
+        "Sorry: the clinic treats adults only, so I cannot book for you. You can still read "
+        "about the treatments."
+    )
+
+
+def treatment_list(t: NullTranslations, *, can_book: bool) -> str:
+    """Above the list of treatments."""
+    _ = t.gettext
+    if can_book:
+        return _("<b>Our treatments</b>\nChoose one to read about it and book a course.")
+    return _(
+        "<b>Our treatments</b>\nChoose one to read about it. To book, give your consent first."
+    )
+
+
+def _sessions_line(t: NullTranslations, treatment: Treatment) -> str:
+    _ = t.gettext
+    gap = treatment.gap_days
+    low, high = treatment.sessions.min, treatment.sessions.max
+    if treatment.extra_sessions_on_practitioner_advice:
+        return _(
+            "{low} session; the practitioner may add more (up to {high}), {gap} days apart."
+        ).format(low=low, high=high, gap=gap.min if gap else 0)
+    count = str(low) if low == high else f"{low} to {high}"
+    if gap is None:
+        return _("{count} sessions.").format(count=count)
+    days = str(gap.min) if gap.min == gap.max else f"{gap.min} to {gap.max}"
+    return _("{count} sessions, {days} days apart.").format(count=count, days=days)
+
+
+def treatment_info(t: NullTranslations, treatment: Treatment, *, language: str) -> str:
+    """What a treatment treats, its sessions, cost, contents and side effects, from the catalog."""
+    _ = t.gettext
+    counts = treatment.bookable_session_counts()
+    low, _high = treatment.course_price(counts.start)
+    _low, high = treatment.course_price(counts.stop - 1)
+    currency = treatment.price_per_session.currency
+    lines = [
+        f"<b>{escape(treatment.name.in_language(language))}</b>",
+        escape(treatment.summary.in_language(language)),
+        "",
+        _("<b>Sessions:</b> {line}").format(line=_sessions_line(t, treatment)),
+        _("<b>Each session:</b> about {minutes} minutes.").format(
+            minutes=treatment.session_minutes
+        ),
+        _(
+            "<b>Whole course:</b> {low} to {high}. Health insurance usually does not cover it."
+        ).format(low=money(low, currency, language), high=money(high, currency, language)),
+        _("<b>Contains:</b> {text}").format(text=escape(treatment.contents.in_language(language))),
+        _("<b>Side effects:</b> {text}").format(
+            text=escape(treatment.side_effects.in_language(language))
+        ),
+    ]
+    if treatment.preparation is not None:
+        lines.append(
+            _("<b>Preparation:</b> {text}").format(
+                text=escape(treatment.preparation.in_language(language))
+            )
+        )
+    return "\n".join(lines)
+
+
+def area_question(t: NullTranslations) -> str:
+    """Fat reduction treats one area per course."""
+    return t.gettext("Which area would you like treated? A course treats one area.")
+
+
+def count_question(t: NullTranslations) -> str:
+    """A treatment with a range of sessions asks how many."""
+    return t.gettext(
+        "How many sessions would you like to book? The practitioner may adjust this at your "
+        "consultation."
+    )
+
+
+def count_label(t: NullTranslations, count: int, price: str) -> str:
+    """A session-count button: '3 sessions (from $750.00)'."""
+    return t.ngettext("{n} session (from {price})", "{n} sessions (from {price})", count).format(
+        n=count, price=price
+    )
+
+
+def question(t: NullTranslations, key: str, number: int, total: int) -> str:
+    """One question of the questionnaire, with where the patient is in it."""
+    _ = t.gettext
+    intro = _("<b>Health question {number} of {total}</b>").format(number=number, total=total)
+    reassurance = _("Your answer goes to the practitioner; it does not stop your booking.")
+    return f"{intro}\n{_(QUESTION_TEXTS[key])}\n\n<i>{reassurance}</i>"
+
+
+def note_question(t: NullTranslations) -> str:
+    """The one free-text line of the questionnaire."""
+    return t.gettext(
+        "Anything else the practitioner should know? Type it in one message (up to 300 "
+        "characters), or tap <b>Nothing to add</b>."
+    )
+
+
+def note_too_long(t: NullTranslations) -> str:
+    """A note over the limit."""
+    return t.gettext("That is a little long: please keep it under 300 characters.")
+
+
+def name_question(t: NullTranslations) -> str:
+    """Asks for the name the clinic should use."""
+    return t.gettext("What name should the clinic use for you? Type it, or tap the button.")
+
+
+def name_invalid(t: NullTranslations) -> str:
+    """A name that cannot be one."""
+    return t.gettext("Please type the name the clinic should use (up to 100 characters).")
+
+
+def use_name_label(t: NullTranslations, first_name: str) -> str:
+    """The button that takes the Telegram first name (a label, not HTML)."""
+    return t.gettext("Use “{name}”").format(name=first_name[:40])
+
+
+def phone_question(t: NullTranslations) -> str:
+    """Asks for a phone number."""
+    return t.gettext(
+        "Which phone number can the clinic call you on, for example about a reaction? Tap "
+        "<b>Share my phone number</b> below, or type it."
+    )
+
+
+def phone_invalid(t: NullTranslations) -> str:
+    """A phone number that does not look like one."""
+    return t.gettext(
+        "That does not look like a phone number. Please type it with the country code, like "
+        "+34 600 123 456, or use the button below."
+    )
+
+
+def share_phone_label(t: NullTranslations) -> str:
+    """The contact-request keyboard button."""
+    return t.gettext("Share my phone number")
+
+
+def phone_saved(t: NullTranslations) -> str:
+    """After the phone number, before the calendar."""
+    return t.gettext("Thank you, saved.")
+
+
+def calendar_heading(t: NullTranslations, *, month: str, any_free: bool) -> str:
+    """Above the month calendar."""
+    _ = t.gettext
+    heading = _("<b>Choose the date of your first session</b> ({month})").format(month=month)
+    if any_free:
+        return heading + "\n" + _("Only dates from which your whole course fits are shown.")
+    return heading + "\n" + _("No free dates this month: try the next one.")
+
+
+def move_calendar_heading(t: NullTranslations, *, number: int, month: str, any_free: bool) -> str:
+    """Above the month calendar when moving a session."""
+    _ = t.gettext
+    heading = _("<b>Choose a new date for session {number}</b> ({month})").format(
+        number=number, month=month
+    )
+    if any_free:
+        return heading + "\n" + _("Only dates that keep your course's spacing are shown.")
+    return heading + "\n" + _("No possible dates this month: try another one.")
+
+
+def times_heading(t: NullTranslations, *, day: str) -> str:
+    """Above the free times of a date."""
+    return t.gettext("<b>{day}</b>: choose a time.").format(day=day)
+
+
+def series_lines(
+    t: NullTranslations, sessions: list[tuple[date, time]], language: str
+) -> list[str]:
+    """Each session's date, weekday and time, and the gap to the one before."""
+    _ = t.gettext
+    lines = []
+    for number, (day, wall) in enumerate(sessions, start=1):
+        line = f"{number}. {escape(day_label(day, language))}, {clock_label(wall)}"
+        if number > 1:
+            gap = (day - sessions[number - 2][0]).days
+            line += " " + _("({days} days after the previous one)").format(days=gap)
+        lines.append(line)
+    return lines
+
+
+def preview(
+    t: NullTranslations,
+    *,
+    treatment: str,
+    area: str | None,
+    sessions: list[tuple[date, time]],
+    zone: str,
+    name: str,
+    phone: str,
+    language: str,
+) -> str:
+    """The whole series before the patient confirms it."""
+    _ = t.gettext
+    title = escape(treatment) + (f" ({escape(_(AREA_LABELS[area]))})" if area else "")
+    lines = [_("<b>Your course: {title}</b>").format(title=title)]
+    lines += series_lines(t, sessions, language)
+    lines += [
+        _("Times are in the clinic's time zone ({zone}).").format(zone=escape(zone)),
+        _("Name: {name}. Phone: {phone}.").format(name=escape(name), phone=escape(phone)),
+        "",
+        _("This is a <b>request</b>: the clinic will confirm it."),
+    ]
+    return "\n".join(lines)
+
+
+def requested(t: NullTranslations) -> str:
+    """After Confirm: plainly a request."""
+    return t.gettext(
+        "Your request is sent. It is not confirmed yet: the clinic will confirm it and I will "
+        "tell you. See it any time with /appointments."
+    )
+
+
+def plan_changed(t: NullTranslations) -> str:
+    """The plan changed between preview and confirmation."""
+    return t.gettext(
+        "Another patient has just booked part of that plan, so it changed. Here is the plan "
+        "now: please check it."
+    )
+
+
+def date_taken(t: NullTranslations) -> str:
+    """A date or time that is no longer free."""
+    return t.gettext(
+        "Sorry, that date is no longer free for your whole course. Please choose again."
+    )
+
+
+def stale_button(t: NullTranslations) -> str:
+    """An old button: the conversation has moved on."""
+    return t.gettext("That button is from an earlier step. Here is where you are now.")
+
+
+def expired_button(t: NullTranslations) -> str:
+    """A button of a conversation that ended or expired."""
+    return t.gettext("That conversation has ended. Let us start again.")
+
+
+def use_buttons(t: NullTranslations) -> str:
+    """Text where a button is expected."""
+    return t.gettext("Please use the buttons below.")
+
+
+def no_flow(t: NullTranslations) -> str:
+    """Text outside any flow."""
+    return t.gettext(
+        "I did not understand that. Use /start to book, /appointments to see your sessions, "
+        "or /help."
+    )
+
+
+def cancelled_flow(t: NullTranslations) -> str:
+    """After /cancel."""
+    return t.gettext("Cancelled: nothing was booked. Use /start whenever you want to begin again.")
+
+
+def nothing_to_cancel(t: NullTranslations) -> str:
+    """/cancel outside any flow."""
+    return t.gettext("There is nothing to cancel. Use /start to book or /help.")
+
+
+def not_available(t: NullTranslations) -> str:
+    """A greyed-out calendar day."""
+    return t.gettext("That day is not available.")
+
+
+def help_text(t: NullTranslations) -> str:
+    """The answer to /help."""
+    return t.gettext(
+        "<b>What I can do</b>\n"
+        "/start: read about the treatments and book a course\n"
+        "/appointments: your sessions; move or cancel them\n"
+        "/cancel: leave what you are doing at any step\n"
+        "/help: this message\n\n"
+        "I give no medical advice. If you feel unwell after a treatment, call the clinic or "
+        "your emergency number."
+    )
+
+
+# Buttons (labels are plain text, not HTML)
+
+
+def label(t: NullTranslations, key: str) -> str:
+    """A fixed button label."""
+    _ = t.gettext
+    labels = {
+        "agree": _("I agree"),
+        "decline": _("No, thanks"),
+        "adult": _("Yes, I am 18 or older"),
+        "minor": _("No"),
+        "book": _("Book this treatment"),
+        "back": _("Back to the treatments"),
+        "consent": _("Give consent to book"),
+        "nothing": _("Nothing to add"),
+        "confirm": _("Confirm"),
+        "change_date": _("Change date"),
+        "cancel": _("Cancel"),
+        "other_date": _("Other date"),
+        "previous": _("« Previous"),
+        "next": _("Next »"),
+        "keep": _("Keep it"),
+        "cancel_one": _("Cancel this session"),
+        "cancel_rest": _("Cancel this and all later sessions"),
+    }
+    return labels[key]
+
+
+def weekday_initials(language: str) -> list[str]:
+    """Monday-first weekday initials for the calendar's header."""
+    # 2024-01-01 was a Monday.
+    return [
+        format_date(date(2024, 1, 1 + offset), "EEEEE", locale=language) for offset in range(7)
+    ]
+
+
+def month_label(year: int, month: int, language: str) -> str:
+    """A month's name and year, such as 'December 2026'."""
+    return format_date(date(year, month, 1), "LLLL y", locale=language)
+
+
+# /appointments
+
+
+def no_appointments(t: NullTranslations) -> str:
+    """/appointments without any course."""
+    return t.gettext("You have no upcoming sessions. Use /start to book a course.")
+
+
+def course_heading(t: NullTranslations, *, treatment: str, area: str | None, state: str) -> str:
+    """A course in /appointments."""
+    _ = t.gettext
+    title = escape(treatment) + (f" ({escape(_(AREA_LABELS[area]))})" if area else "")
+    return _("<b>{title}</b>: {state}").format(title=title, state=escape(_(STATE_LABELS[state])))
+
+
+def session_line(
+    t: NullTranslations, number: int, day: date, wall: time, state: str, language: str
+) -> str:
+    """One session in /appointments."""
+    when = f"{escape(day_label(day, language))}, {clock_label(wall)}"
+    return f"{number}. {when}: {escape(t.gettext(STATE_LABELS[state]))}"
+
+
+def move_label(t: NullTranslations, number: int) -> str:
+    """The button that moves session `number`."""
+    return t.gettext("Move session {number}").format(number=number)
+
+
+def cancel_label(t: NullTranslations, number: int) -> str:
+    """The button that cancels session `number`."""
+    return t.gettext("Cancel session {number}").format(number=number)
+
+
+def move_preview(
+    t: NullTranslations,
+    *,
+    number: int,
+    sessions: list[tuple[date, time]],
+    zone: str,
+    language: str,
+    back_to_staff: bool,
+) -> str:
+    """The course after moving a session, before the patient confirms it."""
+    _ = t.gettext
+    lines = [_("<b>Your course if session {number} moves</b>").format(number=number)]
+    lines += series_lines(t, sessions, language)
+    lines.append(_("Times are in the clinic's time zone ({zone}).").format(zone=escape(zone)))
+    if back_to_staff:
+        lines.append(_("The clinic will confirm the new times."))
+    return "\n".join(lines)
+
+
+def moved(t: NullTranslations) -> str:
+    """After a move."""
+    return t.gettext("Done: your session is moved. The clinic has been told.")
+
+
+def ask_cancel(t: NullTranslations, *, number: int, day: date, wall: time, language: str) -> str:
+    """The confirmation before cancelling."""
+    return t.gettext(
+        "Cancel session {number} on {day} at {time}? You can cancel only this session, or "
+        "this one and all later sessions of the course."
+    ).format(number=number, day=escape(day_label(day, language)), time=clock_label(wall))
+
+
+def cancelled_one(t: NullTranslations) -> str:
+    """After cancelling one session."""
+    return t.gettext("Session cancelled. The clinic has been told.")
+
+
+def cancelled_rest(t: NullTranslations) -> str:
+    """After cancelling the rest of a course."""
+    return t.gettext("Cancelled. The clinic has been told.")
+
+
+def too_few(t: NullTranslations, minimum: int) -> str:
+    """Cancelling one session would leave too few."""
+    return t.ngettext(
+        "The course needs at least {n} session: move this one, or cancel the rest of the course.",
+        "The course needs at least {n} sessions: move this one, or cancel the rest of the course.",
+        minimum,
+    ).format(n=minimum)
+
+
+def session_gone(t: NullTranslations) -> str:
+    """A button about a session that can no longer be changed."""
+    return t.gettext("That session can no longer be changed. Here are your sessions now.")
+
+
+def kept(t: NullTranslations) -> str:
+    """Keep it."""
+    return t.gettext("Nothing was changed.")

@@ -1,0 +1,324 @@
+"""Fixed texts of care between sessions: buttons, prompts, staff alerts. Clinic-specific care
+texts (reminder, preparation, aftercare, check-in question, emergency advice, signs) are in the
+clinic file's `[care]` section instead."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from gettext import NullTranslations
+
+from mesobot.texts import escape
+
+
+def late_note(t: NullTranslations, late_by: timedelta) -> str:
+    """Added to a message that goes later than planned, so the patient reads it rightly."""
+    _ = t.gettext
+    hours = int(late_by / timedelta(hours=1))
+    if hours < 1:
+        return _("<i>(This message is a little late, sorry.)</i>")
+    if hours < 48:
+        return _("<i>(Sorry: this message should have reached you {hours} hours ago.)</i>").format(
+            hours=hours
+        )
+    return _("<i>(Sorry: this message should have reached you {days} days ago.)</i>").format(
+        days=hours // 24
+    )
+
+
+def reminder_buttons(t: NullTranslations) -> tuple[str, str]:
+    """The two answers to a reminder."""
+    _ = t.gettext
+    return _("I'll be there"), _("I need to reschedule")
+
+
+def reminder_answered(t: NullTranslations, *, attending: bool) -> str:
+    """The reply to a reminder's button."""
+    _ = t.gettext
+    if attending:
+        return _("Thank you! We look forward to seeing you.")
+    return _(
+        "Thank you for telling us. Use /appointments to choose a new date; the clinic has "
+        "been told."
+    )
+
+
+def reminder_gone(t: NullTranslations) -> str:
+    """A reminder's button pressed after the session was moved, cancelled or held."""
+    _ = t.gettext
+    return _("This session has changed since this reminder; see /appointments.")
+
+
+def check_in_buttons(t: NullTranslations) -> tuple[str, str, str]:
+    """The three answers to a check-in."""
+    _ = t.gettext
+    return _("All fine"), _("Mild, expected effects"), _("Something unusual")
+
+
+def check_in_thanks(t: NullTranslations, *, mild: bool) -> str:
+    """The reply to All fine or Mild."""
+    _ = t.gettext
+    if mild:
+        return _(
+            "Thank you. Mild effects usually settle on their own within one to two weeks. If "
+            "anything gets worse or looks unusual, send /report at any time."
+        )
+    return _("Thank you, glad to hear it!")
+
+
+def choose_sign(t: NullTranslations) -> str:
+    """The question that starts a report."""
+    _ = t.gettext
+    return _(
+        "I am sorry you have something unusual. What do you see? Choose the closest; the "
+        "clinic's staff will look at it."
+    )
+
+
+def add_details(t: NullTranslations) -> str:
+    """Asks for an optional photo and description after a sign is chosen."""
+    _ = t.gettext
+    return _(
+        "If you can, send a photo of the area, and reply to this message with a few words "
+        "about what you see and since when."
+    )
+
+
+def report_received(
+    t: NullTranslations, *, open_now: bool, opens: str | None, phone: str, emergency_phone: str
+) -> str:
+    """What happens next, honestly: now, or when the clinic opens and whom to call meanwhile."""
+    _ = t.gettext
+    if open_now:
+        return _(
+            "The clinic's staff have your report now and will contact you shortly. If it gets "
+            "worse, call the clinic on {phone}."
+        ).format(phone=escape(phone))
+    if opens is None:
+        return _(
+            "The clinic is closed now. Your report is stored and staff will see it as soon as "
+            "they are back. Meanwhile, if you are worried, call your doctor or emergency "
+            "services ({emergency})."
+        ).format(emergency=escape(emergency_phone))
+    return _(
+        "The clinic is closed now: staff will see your report when it opens, {opens}. "
+        "Meanwhile, if it gets worse or you are worried, call your doctor or emergency "
+        "services ({emergency}); do not wait for us."
+    ).format(opens=escape(opens), emergency=escape(emergency_phone))
+
+
+def detail_added(t: NullTranslations) -> str:
+    """The reply to a photo or description added to a report."""
+    _ = t.gettext
+    return _("Thank you, the clinic's staff have it with your report.")
+
+
+def no_report_to_add_to(t: NullTranslations) -> str:
+    """A photo arrived with no report to attach it to."""
+    _ = t.gettext
+    return _("To show the clinic a reaction, send /report first, then the photo.")
+
+
+def no_show(t: NullTranslations, *, date: str) -> str:
+    """Offered to a patient marked as not attending."""
+    _ = t.gettext
+    return _(
+        "We missed you at your session on {date}. Use /appointments to choose a new date."
+    ).format(date=escape(date))
+
+
+def staff_will_call(t: NullTranslations) -> str:
+    """Told to the patient when a staff member takes their report."""
+    _ = t.gettext
+    return _("A member of the clinic's staff has your report and will call you shortly.")
+
+
+def staff_seen(t: NullTranslations) -> str:
+    """Told to the patient when a staff member acknowledges their report."""
+    _ = t.gettext
+    return _("The clinic's staff have seen your report and will contact you.")
+
+
+def alert_buttons(t: NullTranslations) -> tuple[str, str]:
+    """Buttons of a staff alert."""
+    _ = t.gettext
+    return _("Acknowledge"), _("I'll call the patient")
+
+
+def report_buttons(t: NullTranslations) -> tuple[str, str, str]:
+    """Buttons of a report in /reports."""
+    _ = t.gettext
+    return _("Acknowledge"), _("Contact patient"), _("Close")
+
+
+def group_notice(t: NullTranslations, *, report_id: int) -> str:
+    """The staff group's notice: no health detail, no name, only where to look."""
+    _ = t.gettext
+    return _("Report #{number} needs a member of staff: see your private messages.").format(
+        number=report_id
+    )
+
+
+def silence_alert(
+    t: NullTranslations, *, patient: str, phone: str, treatment: str, date: str
+) -> str:
+    """Tells staff that a patient left two check-ins in a row unanswered."""
+    _ = t.gettext
+    return _(
+        "<b>No answer to two check-ins</b> from {patient} (phone {phone}) after the "
+        "{treatment} session of {date}. Please consider contacting them."
+    ).format(patient=patient, phone=escape(phone), treatment=escape(treatment), date=escape(date))
+
+
+def staff_only(t: NullTranslations) -> str:
+    """Refusal for a non-staff user."""
+    _ = t.gettext
+    return _("This is for the clinic's staff.")
+
+
+def notifications_state(t: NullTranslations, *, paused: bool) -> str:
+    """The answer to /notifications."""
+    _ = t.gettext
+    if paused:
+        return _(
+            "Tips and check-ins are paused. Reminders of your sessions, and anything about a "
+            "reaction you reported, still come."
+        )
+    return _(
+        "You get reminders, preparation and aftercare tips, and check-ins after each session. "
+        "You can pause tips and check-ins here."
+    )
+
+
+def notifications_button(t: NullTranslations, *, paused: bool) -> str:
+    """The button that flips the choice."""
+    _ = t.gettext
+    return _("Resume tips and check-ins") if paused else _("Pause tips and check-ins")
+
+
+def close_prompt(t: NullTranslations, *, report_id: int) -> str:
+    """Asks staff for the closing note (ForceReply: works in groups with privacy mode)."""
+    _ = t.gettext
+    return _("Reply to this message with a note to close report #{number}.").format(
+        number=report_id
+    )
+
+
+def no_open_reports(t: NullTranslations) -> str:
+    """/reports with nothing open."""
+    _ = t.gettext
+    return _("No open reports.")
+
+
+def staff_alert(
+    t: NullTranslations,
+    *,
+    report_id: int,
+    severity: str,
+    round_number: int,
+    max_rounds: int,
+    patient: str,
+    phone: str,
+    session: str,
+    signs: list[str],
+    emergency_advised: bool,
+    answers: str,
+    description: str | None,
+    photo: bool,
+    state: str,
+) -> str:
+    """A report as staff see it (privately): every value already escaped by the caller."""
+    _ = t.gettext
+    lines = [
+        _("<b>Reaction report #{number}</b>, severity: <b>{severity}</b>").format(
+            number=report_id, severity=severity
+        )
+    ]
+    if round_number > 0:
+        lines.append(
+            _("Not acknowledged yet: sent again ({round} of {rounds}).").format(
+                round=round_number, rounds=max_rounds
+            )
+        )
+    lines.append(_("Patient: {patient}, phone {phone}").format(patient=patient, phone=phone))
+    lines.append(_("Session: {session}").format(session=session))
+    lines += [_("Sign: {sign}").format(sign=sign) for sign in signs]
+    if emergency_advised:
+        lines.append(_("The patient was told to call emergency services first."))
+    if answers:
+        lines.append(_("Check-in answers: {answers}").format(answers=answers))
+    if description:
+        lines.append(_("Description: {text}").format(text=description))
+    if photo:
+        lines.append(_("Photo attached."))
+    lines.append(_("State: {state}").format(state=state))
+    return "\n".join(lines)
+
+
+def staff_addition(
+    t: NullTranslations, *, report_id: int, patient: str, description: str | None
+) -> str:
+    """A detail added to a report, for staff privately."""
+    _ = t.gettext
+    text = _("The patient {patient} added to report #{number}.").format(
+        patient=patient, number=report_id
+    )
+    if description:
+        text += "\n" + _("Description: {text}").format(text=description)
+    return text
+
+
+def check_in_answer_names(t: NullTranslations) -> tuple[str, str, str]:
+    """How staff read the three check-in answers."""
+    _ = t.gettext
+    return _("all fine"), _("mild, expected effects"), _("something unusual")
+
+
+def no_session(t: NullTranslations) -> str:
+    """A report from a patient without a session on record."""
+    _ = t.gettext
+    return _("no session on record")
+
+
+def report_state_name(t: NullTranslations, state: str) -> str:
+    """A report's state in words."""
+    _ = t.gettext
+    names = {
+        "open": _("open, not acknowledged"),
+        "acknowledged": _("acknowledged"),
+        "closed": _("closed"),
+    }
+    return names.get(state, state)
+
+
+def acknowledged_by_other(t: NullTranslations) -> str:
+    """Pressing Acknowledge on a report someone else already took."""
+    _ = t.gettext
+    return _("Already acknowledged by another member of staff.")
+
+
+def acknowledged(t: NullTranslations, *, call: bool) -> str:
+    """The answer to Acknowledge / I'll call the patient."""
+    _ = t.gettext
+    if call:
+        return _("Acknowledged: you will call the patient; they have been told.")
+    return _("Acknowledged; the patient has been told that staff have seen it.")
+
+
+def contact_card(t: NullTranslations, *, patient: str, phone: str) -> str:
+    """How to reach a report's patient."""
+    _ = t.gettext
+    return _("Contact {patient}: phone {phone}, or write to them in Telegram.").format(
+        patient=patient, phone=phone
+    )
+
+
+def report_closed(t: NullTranslations, *, report_id: int) -> str:
+    """The answer to a closing note."""
+    _ = t.gettext
+    return _("Report #{number} is closed.").format(number=report_id)
+
+
+def top_of_reports(t: NullTranslations) -> str:
+    """Marks a report nobody acknowledged after every re-send."""
+    _ = t.gettext
+    return _("⚠️ NOBODY HAS ACKNOWLEDGED THIS REPORT")

@@ -1,0 +1,71 @@
+"""Splitting long HTML texts into Telegram messages without cutting a tag or an entity."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+TELEGRAM_LIMIT = 4096
+# A tag, an entity, or one character: the units a cut may fall between.
+_TOKEN = re.compile(r"<[^>]*>|&[#A-Za-z0-9]+;|.", re.DOTALL)
+_TAG = re.compile(r"<(/?)([A-Za-z-]+)[^>]*>")
+
+
+def _units(text: str) -> int:
+    """Length in UTF-16 code units, as Telegram counts (the raw HTML is never shorter)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _cut_line(line: str, limit: int) -> list[str]:
+    """Cut one over-long line between tokens, closing open tags and reopening them after.
+
+    An opening tag waits for the token after it, so that no piece ends in an empty element.
+    """
+    pieces: list[str] = []
+    current = ""
+    open_tags: list[tuple[str, str]] = []  # (name, opening tag as written)
+    waiting: list[tuple[str, str]] = []  # opened, not yet followed by anything
+    for match in _TOKEN.finditer(line):
+        token = match.group(0)
+        tag = _TAG.fullmatch(token)
+        if tag and not tag.group(1):
+            waiting.append((tag.group(2).lower(), token))
+            continue
+        every = open_tags + waiting
+        openings = "".join(opening for _, opening in waiting)
+        closing = "".join(f"</{name}>" for name, _ in reversed(every))
+        # A closing tag never needs a cut before it: the piece already counted it.
+        fits = bool(tag) or _units(current + openings + token + closing) <= limit
+        if current and not fits:
+            pieces.append(current + "".join(f"</{name}>" for name, _ in reversed(open_tags)))
+            current = "".join(opening for _, opening in open_tags)
+        current += openings + token
+        open_tags, waiting = every, []
+        if tag and open_tags and open_tags[-1][0] == tag.group(2).lower():
+            open_tags.pop()
+    current += "".join(opening for _, opening in waiting)
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def split_html_messages(lines: Iterable[str], limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Join `lines` with newlines into as few messages of at most `limit` units as possible.
+
+    A message breaks between lines; only a line longer than `limit` by itself is cut, between
+    tags and entities, with its open tags closed before the cut and reopened after. Each line
+    should be balanced HTML (every tag it opens, it closes), as the bot's lines are.
+    """
+    messages: list[str] = []
+    current: str | None = None
+    for line in lines:
+        for piece in _cut_line(line, limit) if _units(line) > limit else [line]:
+            if current is not None and _units(current) + 1 + _units(piece) <= limit:
+                current += "\n" + piece
+                continue
+            if current is not None:
+                messages.append(current)
+            current = piece
+    if current is not None and current.strip():
+        messages.append(current)
+    return messages

@@ -1,0 +1,322 @@
+"""Texts of the staff side, and of what staff decisions tell patients. Values are escaped."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from gettext import NullTranslations
+from typing import Any
+
+from babel.dates import format_date
+
+from mesobot.i18n import N_
+from mesobot.texts import escape
+
+# Preset reasons for declining: (code, label for staff, what the patient reads).
+DECLINE_REASONS: tuple[tuple[str, str, str], ...] = (
+    (
+        "times",
+        N_("Times not available"),
+        N_("the clinic cannot offer these dates and times. Please choose other dates."),
+    ),
+    (
+        "consult",
+        N_("Consultation first"),
+        N_(
+            "the practitioner would like to see you for a consultation first. "
+            "Please call the clinic to arrange it."
+        ),
+    ),
+    (
+        "unsuitable",
+        N_("Not suitable"),
+        N_(
+            "this treatment does not seem right for you at the moment. "
+            "Please call the clinic to talk about it."
+        ),
+    ),
+)
+PRESET_LABELS = {code: label for code, label, _ in DECLINE_REASONS}
+PRESET_PATIENT_TEXTS = {code: text for code, _, text in DECLINE_REASONS}
+
+STATE_NAMES = {
+    "requested": N_("requested"),
+    "confirmed": N_("confirmed"),
+    "declined": N_("declined"),
+    "expired": N_("expired"),
+    "cancelled": N_("cancelled"),
+    "completed": N_("completed"),
+    "done": N_("done"),
+    "no_show": N_("no-show"),
+}
+
+ACTION_NAMES = {
+    "confirm": N_("confirmed"),
+    "decline": N_("declined"),
+    "move": N_("moved a session of"),
+    "count": N_("changed the number of sessions of"),
+    "done": N_("marked done"),
+    "no_show": N_("marked a no-show"),
+    "cancel": N_("cancelled a session of"),
+    "block": N_("blocked"),
+    "unblock": N_("unblocked"),
+}
+
+
+def day_label(language: str, day: date) -> str:
+    """A short local date with its weekday, such as 'Mon 7 Dec 2026'."""
+    return format_date(day, "EEE d MMM y", locale=language)
+
+
+def hhmm(value: time | datetime) -> str:
+    """A wall time as HH:MM."""
+    return value.strftime("%H:%M")
+
+
+def state_name(t: NullTranslations, state: str) -> str:
+    """A course's or session's state in words."""
+    return t.gettext(STATE_NAMES.get(state, state))
+
+
+def staff_only(t: NullTranslations) -> str:
+    """What anyone but staff gets from a staff command or button, and nothing more."""
+    return t.gettext("This is for clinic staff.")
+
+
+def initials(name: str | None) -> str:
+    """'Ana Pérez' as 'A. P.': enough for the group chat, which everyone in it can read."""
+    parts = [part for part in (name or "").split() if part[:1].isalpha()]
+    return " ".join(f"{part[0].upper()}." for part in parts[:3])
+
+
+def session_line(
+    t: NullTranslations,
+    language: str,
+    *,
+    position: int,
+    total: int,
+    day: date,
+    at: time,
+    code: str,
+) -> str:
+    """One planned session: '2/4 · Mon 7 Dec 2026 10:00 · [ABC123]'."""
+    return t.gettext("{k}/{n} · {day} {time} · <code>{code}</code>").format(
+        k=position, n=total, day=day_label(language, day), time=hhmm(at), code=escape(code)
+    )
+
+
+def _answer_value(t: NullTranslations, value: Any) -> str:
+    if value is True:
+        return t.gettext("yes")
+    if value is False:
+        return t.gettext("no")
+    if isinstance(value, dict):
+        return "; ".join(f"{escape(k)}: {_answer_value(t, v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_answer_value(t, v) for v in value)
+    return escape(value)
+
+
+def answer_lines(t: NullTranslations, answers: dict[str, Any]) -> list[str]:
+    """The questionnaire, one answer a line, flagged answers marked with ⚠️ and in bold.
+
+    An answer is flagged when the booking flow listed it under "flags", or when it is a plain
+    yes; free-text notes are always shown in full.
+    """
+    flagged = set(answers.get("flags") or ())
+    flat: dict[str, Any] = {}
+    for key, value in answers.items():
+        if key == "flags":
+            continue
+        if isinstance(value, dict) and key in ("questionnaire", "answers"):
+            flat.update(value)
+        else:
+            flat[key] = value
+    if not flat:
+        return [t.gettext("(no answers)")]
+    lines = []
+    for key, value in flat.items():
+        text = f"{escape(key.replace('_', ' '))}: {_answer_value(t, value)}"
+        if key in flagged or value is True:
+            text = f"⚠️ <b>{text}</b>"
+        lines.append(text)
+    return lines
+
+
+def request_heading(
+    t: NullTranslations,
+    *,
+    course_id: int,
+    patient: str,
+    phone: str | None,
+    treatment: str,
+    area: str | None,
+    count: int,
+) -> list[str]:
+    """The top of a private new-request notice."""
+    _ = t.gettext
+    lines = [
+        _("<b>Request #{id}</b> from {patient}").format(id=course_id, patient=escape(patient)),
+        _("Phone: {phone}").format(phone=escape(phone)) if phone else _("Phone: not given yet"),
+        _("Treatment: {treatment}").format(treatment=escape(treatment))
+        + (f" ({escape(area.replace('_', ' '))})" if area else ""),
+        _("Sessions: {count}").format(count=count),
+    ]
+    return lines
+
+
+def group_new_request(t: NullTranslations, *, who: str, treatment: str, count: int) -> str:
+    """The staff group's notice: no health details, which everyone in the group could read."""
+    return t.gettext(
+        "New request from {who}, {treatment}, {count} sessions: see your private messages."
+    ).format(who=escape(who or t.gettext("a patient")), treatment=escape(treatment), count=count)
+
+
+def decision_footer(t: NullTranslations, *, state: str, staff_name: str, at: datetime) -> str:
+    """Added to a request notice once it is decided: what, by whom, when (clinic time)."""
+    return t.gettext("✅ {state} by {name} at {time}").format(
+        state=state_name(t, state).capitalize(), name=escape(staff_name), time=hhmm(at)
+    )
+
+
+def already_decided(
+    t: NullTranslations, *, state: str, staff_name: str | None, at: datetime | None
+) -> str:
+    """Told to the staff member whose press lost: 'Already confirmed by Rita at 10:42'."""
+    if staff_name is None or at is None:
+        return t.gettext("This request is already {state}.").format(state=state_name(t, state))
+    return t.gettext("Already {state} by {name} at {time}.").format(
+        state=state_name(t, state), name=escape(staff_name), time=hhmm(at)
+    )
+
+
+def changed_meanwhile(t: NullTranslations, *, staff_name: str, at: datetime) -> str:
+    """Told when the request changed after the staff member last saw it."""
+    return t.gettext("{name} changed this request at {time}: here it is as it is now.").format(
+        name=escape(staff_name), time=hhmm(at)
+    )
+
+
+def ask_decline_reason(t: NullTranslations, course_id: int) -> str:
+    """The question after Decline."""
+    return t.gettext("Why is request #{id} declined? The patient will read the reason.").format(
+        id=course_id
+    )
+
+
+def type_decline_reason(t: NullTranslations, course_id: int) -> str:
+    """The ForceReply prompt for a typed reason."""
+    return t.gettext(
+        "Reply to this message with the reason for declining request #{id}. "
+        "The patient will read it as you write it."
+    ).format(id=course_id)
+
+
+def editing_heading(t: NullTranslations) -> str:
+    """Above the sessions while staff change a request."""
+    return t.gettext(
+        "<b>Change the request</b>: move a session (the later ones follow the treatment's "
+        "rules) or change the number of sessions, then confirm."
+    )
+
+
+def choose_day(t: NullTranslations, *, position: int) -> str:
+    """Above the days a session can move to."""
+    return t.gettext("Session {k}: choose a new day.").format(k=position)
+
+
+def choose_time(t: NullTranslations, language: str, *, position: int, day: date) -> str:
+    """Above the times of the chosen day."""
+    return t.gettext("Session {k} on {day}: choose a time.").format(
+        k=position, day=day_label(language, day)
+    )
+
+
+def no_free_days(t: NullTranslations) -> str:
+    """When a session has nowhere to go inside its window."""
+    return t.gettext("No free day in this session's window. Change the others first.")
+
+
+def move_refused(t: NullTranslations, detail: str) -> str:
+    """When the planner refuses a move; `detail` is the planner's English line for staff."""
+    return t.gettext("That move is not possible: {detail}").format(detail=escape(detail))
+
+
+def stale_session(t: NullTranslations) -> str:
+    """A button about a session that has changed state meanwhile."""
+    return t.gettext("This session has changed meanwhile: see /agenda.")
+
+
+# -- to the patient ----------------------------------------------------------------------
+
+
+def course_confirmed(
+    t: NullTranslations, *, clinic: str, treatment: str, sessions: list[str]
+) -> str:
+    """The patient's confirmation, with every session."""
+    return "\n".join(
+        [
+            t.gettext(
+                "<b>Confirmed!</b> {clinic} has confirmed your {treatment} sessions:"
+            ).format(clinic=escape(clinic), treatment=escape(treatment)),
+            *sessions,
+        ]
+    )
+
+
+def course_declined(t: NullTranslations, *, treatment: str, reason: str) -> str:
+    """The patient's decline, with the reason (already escaped or translated)."""
+    return t.gettext(
+        "Sorry, the clinic could not accept your request for {treatment}: {reason}\n\n"
+        "You can book again at any time with /start."
+    ).format(treatment=escape(treatment), reason=reason)
+
+
+def course_expired(t: NullTranslations, *, treatment: str, clinic_phone: str) -> str:
+    """The patient's notice that nobody decided in time."""
+    return t.gettext(
+        "Sorry, the clinic could not answer your request for {treatment} in time, so it has "
+        "lapsed and the times are free again. You can book again with /start, or call "
+        "{phone}."
+    ).format(treatment=escape(treatment), phone=escape(clinic_phone))
+
+
+def sessions_moved(t: NullTranslations, *, moves: list[str]) -> str:
+    """The patient's notice that the clinic moved sessions."""
+    return "\n".join([t.gettext("The clinic has moved your sessions:"), *moves])
+
+
+def move_line(
+    t: NullTranslations, language: str, *, before: datetime, after_day: date, after: time
+) -> str:
+    """One moved session, old time to new time (clinic time)."""
+    return t.gettext("{old} → <b>{new}</b>").format(
+        old=f"{day_label(language, before.date())} {hhmm(before)}",
+        new=f"{day_label(language, after_day)} {hhmm(after)}",
+    )
+
+
+def session_cancelled(t: NullTranslations, language: str, *, day: date, at: time) -> str:
+    """The patient's notice that the clinic cancelled a session."""
+    return t.gettext(
+        "The clinic has cancelled your session on {day} at {time}. "
+        "For a new date, call the clinic or use /start."
+    ).format(day=day_label(language, day), time=hhmm(at))
+
+
+# -- commands ----------------------------------------------------------------------------
+
+
+def staff_command_descriptions(t: NullTranslations) -> list[tuple[str, str]]:
+    """The command menu only staff see: (command, one-line description)."""
+    _ = t.gettext
+    return [
+        ("pending", _("Requests awaiting a decision, oldest first")),
+        ("agenda", _("The day's sessions: /agenda [YYYY-MM-DD]")),
+        ("week", _("Sessions of the next 7 days")),
+        ("block", _("Close a day: /block YYYY-MM-DD [HH:MM-HH:MM] [reason]")),
+        ("unblock", _("Reopen a day: /unblock YYYY-MM-DD")),
+        ("patient", _("A patient: /patient name, @username or id")),
+        ("session", _("A session by its code: /session CODE")),
+        ("start", _("Start, or see the treatments")),
+        ("help", _("What this bot can do")),
+    ]
