@@ -22,6 +22,7 @@ from mesobot.outbox.enqueue import enqueue_message
 from mesobot.outbox.kinds import default_kinds
 from mesobot.outbox.policies import RenderedMessage
 from mesobot.outbox.sending import FloodWait
+from tests.emulator.faults import FloodLimits
 from tests.emulator.server import BotApiEmulator
 
 
@@ -50,7 +51,7 @@ async def run(chats: int, per_chat: int, database_url: str) -> None:
     from telegram.request import HTTPXRequest
 
     async with BotApiEmulator() as emulator:
-        emulator.enable_flood_control()
+        emulator.enable_flood_control(FloodLimits(overall=30, per_chat=1, window=1.0))
         users = [emulator.create_user(f"P{n}") for n in range(chats)]
         for user in users:
             assert user.chat.user is not None
@@ -85,11 +86,20 @@ async def run(chats: int, per_chat: int, database_url: str) -> None:
                 staff_ids=[],
             )
             total = chats * per_chat
+
+            async def keep_draining() -> None:
+                while True:
+                    await dispatcher.drain()
+                    await asyncio.sleep(0.05)
+
             started = time.perf_counter()
-            while emulator.call_counts["sendMessage"] < total:
-                await dispatcher.drain()
-                await asyncio.sleep(0.05)
+            draining = asyncio.create_task(keep_draining())
+            # Timed to the last message accepted, not to the dispatcher's next idle moment.
+            await emulator.wait_for(
+                lambda: emulator.call_counts["sendMessage"] >= total, within=total * 2 + 30
+            )
             elapsed = time.perf_counter() - started
+            draining.cancel()
             await dispatcher.stop()
         await database.dispose()
         violations = [v for v in emulator.violations if v.status == 429]

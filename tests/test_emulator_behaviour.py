@@ -186,6 +186,40 @@ async def test_flood_control_limits_per_chat_and_overall(
         await emulator_bot.send_message(others[29].id, "hi")
 
 
+async def test_flood_control_limits_a_group_to_twenty_a_minute(
+    emulator: BotApiEmulator,
+    emulator_bot: Bot,
+    anna: TelegramUser,
+    emulator_clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Telegram's FAQ: no more than 20 messages a minute in a group, each a second apart."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    emulator.enable_flood_control(FloodLimits(overall=30, per_chat=1, window=1.0))
+    group = emulator.create_group(members=[anna])
+    for _ in range(20):
+        await emulator_bot.send_message(group.id, "note")
+        emulator_clock.advance(1)
+    with emulator.expect_violation("Too Many Requests"), pytest.raises(RetryAfter) as error:
+        await emulator_bot.send_message(group.id, "one too many")
+    assert error.value.retry_after.total_seconds() == 40
+    emulator_clock.advance(40)
+    await emulator_bot.send_message(group.id, "a minute after the first")
+
+
+async def test_a_refused_send_does_not_count_against_flood_control(
+    emulator: BotApiEmulator,
+    emulator_bot: Bot,
+    anna: TelegramUser,
+) -> None:
+    """A send Telegram refuses (403: blocked) delivers nothing, so it uses no place."""
+    emulator.enable_flood_control(FloodLimits(overall=1, per_chat=1, window=1.0))
+    stranger = emulator.create_user("Never started")
+    with emulator.expect_violation("Forbidden"), pytest.raises(Forbidden):
+        await emulator_bot.send_message(stranger.id, "hi")
+    await emulator_bot.send_message(anna.id, "hi")
+
+
 async def test_injected_faults_fail_or_stall_the_next_calls(
     emulator: BotApiEmulator, emulator_bot: Bot, anna: TelegramUser
 ) -> None:

@@ -117,6 +117,29 @@ async def mark_sent(*, session: AsyncSession, message_id: int, now: datetime) ->
     )
 
 
+async def mark_all_sent(
+    *, session: AsyncSession, message_ids: Collection[int], now: datetime
+) -> int:
+    """Record several delivered messages at once; returns how many were still in sending."""
+    if not message_ids:
+        return 0
+    result = await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id).in_(list(message_ids)),
+            col(OutboxMessage.state) == MessageState.SENDING,
+        )
+        .values(
+            state=MessageState.SENT,
+            sent_at=now,
+            attempts=OutboxMessage.attempts + 1,
+            lease_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)
+
+
 async def mark_finished(
     *,
     session: AsyncSession,

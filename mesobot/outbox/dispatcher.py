@@ -30,8 +30,9 @@ from mesobot.outbox.sending import FloodWait, Rejected, Sender, TransientFailure
 
 logger = logging.getLogger(__name__)
 
-# Waits for pacing up to this long happen inside a pass; longer ones (429s) by a timer.
-_SHORT_WAIT = 2.0
+# A chat's next message is claimed this long before its chat may be sent to again, so that it
+# is rendered and waiting for its slot when the chat frees, instead of being claimed then.
+_CLAIM_AHEAD = 1.5
 
 
 class Dispatcher:
@@ -73,6 +74,8 @@ class Dispatcher:
         self._draining: asyncio.Task[None] | None = None
         self._again = False
         self._stopping = False
+        self._sent_unrecorded: list[tuple[int, asyncio.Future[None]]] = []
+        self._recording_sent: asyncio.Task[None] | None = None
 
     # -- waking -------------------------------------------------------------------------
 
@@ -152,7 +155,8 @@ class Dispatcher:
             room = self.batch_size - len(self._in_flight)
             claimed: list[OutboxMessage] = []
             if room > 0 and not self._stopping:
-                busy = self.pacer.busy_chats() | {chat for chat, _ in self._in_flight.values()}
+                busy = self.pacer.busy_chats(ahead=_CLAIM_AHEAD)
+                busy |= {chat for chat, _ in self._in_flight.values()}
                 async with self._writing() as session:
                     claimed = await claims.claim_due_messages(
                         session=session,
@@ -167,15 +171,13 @@ class Dispatcher:
                     self._in_flight[message.id] = (message.recipient, task)
                     task.add_done_callback(self._forget(message.id))
             if not self._in_flight:
-                # A chat waiting out its one-second spacing may have more due: wait for it
-                # here rather than in a timer, so a burst to one chat flows at its pace.
-                free = self.pacer.seconds_until_free()
-                if claimed or self._stopping or free is None or free > _SHORT_WAIT:
-                    if claimed:
-                        continue
-                    return
-                await asyncio.sleep(free)
-                continue
+                # Nothing claimable is left. A chat's burst keeps flowing without waiting here:
+                # its next message is claimed ahead of the chat's spacing, and a chat held
+                # longer (a 429) gets a timer. Waiting here would hold back the timer for a
+                # message falling due meanwhile.
+                if claimed:
+                    continue
+                return
             if not claimed or len(self._in_flight) >= self.batch_size:
                 tasks = [task for _, task in self._in_flight.values()]
                 await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -255,7 +257,7 @@ class Dispatcher:
                 error=f"late by {late_by}",
             )
             return
-        async with self.database.transaction() as session:
+        async with self.database.sessions() as session:
             language = await _language_of(session, message.recipient)
             rendered = await kind.render(
                 RenderRequest(
@@ -270,9 +272,36 @@ class Dispatcher:
                 claims.mark_finished, message_id=message.id, state=MessageState.CANCELLED
             )
             return
-        await self.pacer.acquire(message.recipient)
-        await self.sender.send(message.recipient, rendered)
-        await self._record(claims.mark_sent, message_id=message.id, now=self.clock.now())
+        async with self.pacer.slot(message.recipient):
+            await self.sender.send(message.recipient, rendered)
+        await self._record_sent(message.id)
+
+    async def _record_sent(self, message_id: int) -> None:
+        # Sends finish about 30 a second: one transaction records all that finished while
+        # the previous one ran, so that the database's commits do not set the pace. Until
+        # recorded, the message still counts as in flight.
+        recorded = asyncio.get_running_loop().create_future()
+        self._sent_unrecorded.append((message_id, recorded))
+        if self._recording_sent is None or self._recording_sent.done():
+            self._recording_sent = asyncio.get_running_loop().create_task(self._record_all_sent())
+        await recorded
+
+    async def _record_all_sent(self) -> None:
+        while self._sent_unrecorded:
+            batch, self._sent_unrecorded = self._sent_unrecorded, []
+            # A failure leaves the rows in sending: their lease brings them back (at least once).
+            try:
+                async with self._writing() as session:
+                    await claims.mark_all_sent(
+                        session=session,
+                        message_ids=[message_id for message_id, _ in batch],
+                        now=self.clock.now(),
+                    )
+            except Exception:
+                logger.exception("Could not record sent outbox messages; the lease will retry")
+            for _, recorded in batch:
+                if not recorded.done():
+                    recorded.set_result(None)
 
     async def _record(self, operation: Callable[..., object], **arguments: object) -> None:
         # A failure here leaves the row in sending: its lease brings it back (at least once).

@@ -93,6 +93,7 @@ class RenderedMessage:
 class RenderRequest:
     """What a renderer gets: the row, the recipient's language and how late it is (if late)."""
 
+    # For reading only: rendering writes nothing, so it takes no write lock (SQLite).
     session: AsyncSession
     message: OutboxMessage
     language: str

@@ -159,15 +159,14 @@ class BotApiEmulator:
             await asyncio.sleep(fault.delay)
             if (error := fault.error()) is not None:
                 raise _InjectedFault(error)
-        counted = counts_as_message(method)
-        if counted:
-            self.flood.check(chat_id)
+        entry = self.flood.admit(chat_id) if counts_as_message(method) else None
         implementation = METHODS.get(method)
-        # A method the emulator does not model, but whose call is valid, answers True.
-        result = await implementation(self.world, params) if implementation else True
-        if counted:
-            self.flood.record(chat_id)
-        return result
+        try:
+            # A method the emulator does not model, but whose call is valid, answers True.
+            return await implementation(self.world, params) if implementation else True
+        except ApiError:
+            self.flood.withdraw(entry)
+            raise
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:

@@ -82,7 +82,7 @@ async def test_a_429_is_waited_out_and_the_message_still_goes(
     anna = running_bot.started_user()
     emulator = running_bot.emulator
     emulator.enable_flood_control()
-    emulator.flood.record(anna.id)  # the emulator's clock stands still: this chat is flooded
+    emulator.flood.admit(anna.id)  # the emulator's clock stands still: this chat is flooded
     message_id = await _queue(running_bot, anna.id, "after the flood")
     await emulator.wait_for_violation("Too Many Requests: retry after 1")
     await _eventually_state(running_bot, message_id, error="flood control")
@@ -120,6 +120,22 @@ async def test_a_user_who_never_started_the_bot_is_reported_to_staff(
     assert notice.text is not None
     assert "has never started the bot" in notice.text
     assert await _state(running_bot, message_id) == MessageState.PAUSED
+
+
+async def test_a_user_who_never_started_the_bot_gets_their_messages_after_start(
+    running_bot: RunningBot,
+) -> None:
+    """/start brings no my_chat_member update: the /start handler resumes paused messages."""
+    stranger = running_bot.emulator.create_user("Stranger")
+    message_id = await _queue(running_bot, stranger.id, "Your appointment is confirmed")
+    await running_bot.emulator.wait_for_violation("can't initiate conversation")
+    await running_bot.staff.next_bot_message(within=10)
+    await _eventually_state(running_bot, message_id, state=MessageState.PAUSED)
+    stranger.send_command("start")
+    await running_bot.emulator.wait_for(
+        lambda: "Your appointment is confirmed" in _texts(stranger), within=10
+    )
+    await _eventually_state(running_bot, message_id, state=MessageState.SENT)
 
 
 async def test_a_500_is_retried_after_its_backoff(

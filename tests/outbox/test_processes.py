@@ -16,6 +16,7 @@ from mesobot.config import PROJECT_ROOT
 from mesobot.db import Database
 from mesobot.outbox.claims import BATCH_CAP
 from mesobot.outbox.enqueue import enqueue_message
+from tests.databases import PostgresDatabases
 from tests.emulator.driver import TelegramUser
 from tests.emulator.server import BotApiEmulator
 
@@ -99,14 +100,23 @@ async def test_a_killed_dispatcher_loses_nothing_and_repeats_at_most_one_batch(
     assert 0 <= duplicates <= BATCH_CAP
 
 
+@pytest.fixture
+def postgres_database_url(
+    postgres_databases: PostgresDatabases, migrated_postgres_template: str
+) -> str:
+    """A fresh PostgreSQL database at the schema's head (PostgreSQL only, not per backend:
+    the advisory lock is PostgreSQL's; SQLite runs one dispatcher per host)."""
+    name = postgres_databases.create(template=migrated_postgres_template)
+    return postgres_databases.url_of(name)
+
+
 @pytest.mark.postgres
 async def test_two_dispatchers_on_postgres_send_each_once_and_survive_a_kill(
-    emulator: BotApiEmulator, backend: str, database_url: str
+    emulator: BotApiEmulator, postgres_database_url: str
 ) -> None:
     """2,000 due messages, two processes: one sends while the other stands by; killing the
     active one lets the other finish. Only the active one's rows in flight can go twice."""
-    if backend != "postgresql":
-        pytest.skip("the advisory lock is PostgreSQL's; SQLite runs one dispatcher per host")
+    database_url = postgres_database_url
     users = _started_users(emulator, 2000)
     await _queue_one_each(database_url, users)
     counts = _deliveries(users)
