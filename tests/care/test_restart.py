@@ -37,7 +37,7 @@ async def test_after_a_restart_late_reminders_drop_care_goes_late_and_alerts_res
         )
         check_in = await lucia.next_bot_message(where=lambda m: "zona tratada" in (m.text or ""))
         for message in (aftercare, check_in):
-            assert "should have reached you" in (message.text or "")
+            assert "tendría que haberte llegado" in (message.text or "")
         for member in world.staff:
             await member.next_bot_message(where=lambda m: "sent again" in (m.text or ""))
         await world.emulator.wait_until_delivered()

@@ -58,9 +58,9 @@ async def test_each_kind_goes_at_its_time_in_the_patients_language(
     assert "Recordatorio" in (reminder.text or "")
     assert "10:00" in (reminder.text or "")
     assert "diciembre" in (reminder.text or "")
-    assert reminder.button_labels == ["I'll be there", "I need to reschedule"]
-    lucia.press_button("I'll be there")
-    await lucia.next_bot_message(after=reminder, where=lambda m: "Thank" in (m.text or ""))
+    assert reminder.button_labels == ["Allí estaré", "Necesito cambiar la cita"]
+    lucia.press_button("Allí estaré")
+    await lucia.next_bot_message(after=reminder, where=lambda m: "Gracias" in (m.text or ""))
     async with services.database.sessions() as session:
         stored = await session.get(Appointment, first.id)
     assert stored is not None
@@ -84,7 +84,7 @@ async def test_each_kind_goes_at_its_time_in_the_patients_language(
         after=aftercare, where=lambda m: "zona tratada" in (m.text or "")
     )
     assert "zona tratada" in (check_in.text or "")
-    assert check_in.button_labels == ["All fine", "Mild, expected effects", "Something unusual"]
+    assert check_in.button_labels == ["Todo bien", "Efectos leves y esperables", "Algo inusual"]
 
 
 async def test_done_starts_aftercare_at_once(
