@@ -104,7 +104,7 @@ async def test_an_unacknowledged_alert_goes_again_on_time_then_tops_reports(
     await world.emulator.wait_until_delivered()
     assert not any("sent again (5" in _text(m) for m in rui.bot_messages)
     marta.send_command("reports")
-    top = await marta.next_bot_message()
+    top = await marta.next_bot_message(where=lambda m: bool(m.buttons))
     assert "NOBODY HAS ACKNOWLEDGED" in _text(top)
     marta.press_button("I'll call the patient", message=marta.bot_messages[0])
     told = await world.patient.next_bot_message(where=lambda m: "will call you" in _text(m))
@@ -118,7 +118,7 @@ async def test_closing_a_report_with_a_note(
     marta = world.staff[0]
     await marta.next_bot_message(where=lambda m: "Reaction report #" in _text(m))
     marta.send_command("reports")
-    entry = await marta.next_bot_message()
+    entry = await marta.next_bot_message(where=lambda m: "Close" in m.button_labels)
     assert entry.button_labels == ["Acknowledge", "Contact patient", "Close"]
     marta.press_button("Close", message=entry)
     prompt = await marta.next_bot_message(after=entry, where=lambda m: "note to close" in _text(m))
@@ -126,7 +126,7 @@ async def test_closing_a_report_with_a_note(
     closed = await marta.next_bot_message(after=reply)
     assert "is closed" in _text(closed)
     marta.send_command("reports")
-    empty = await marta.next_bot_message()
+    empty = await marta.next_bot_message(after=closed)
     assert "No open reports" in _text(empty)
 
 
