@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import extract, tuple_
+from sqlalchemy import Float, cast, extract, tuple_
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -100,8 +100,9 @@ async def load_bookings(
     """
     query = select(
         Appointment.resource_id,
-        extract("epoch", col(Appointment.start_utc)),
-        extract("epoch", col(Appointment.end_utc)),
+        # As double precision: PostgreSQL's numeric would come back as slow Decimals.
+        cast(extract("epoch", col(Appointment.start_utc)), Float),
+        cast(extract("epoch", col(Appointment.end_utc)), Float),
     ).where(
         Appointment.clinic_id == clinic_id,
         col(Appointment.state).in_(HOLDING_STATES),
