@@ -101,7 +101,6 @@ async def _fill(database: Database, calendar: Calendar) -> None:
             await connection.execute(insert(Appointment.__table__), rows[start : start + 10_000])  # type: ignore[attr-defined]
 
 
-
 async def _settle(database: Database) -> None:
     """What autovacuum does for a live database: statistics, and (on PostgreSQL) the visibility
     map that lets the snapshot query read its covering index alone."""
