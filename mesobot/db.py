@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.types import TypeDecorator
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.orm.session import Session
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
@@ -85,33 +88,93 @@ def _take_over_sqlite_transactions(engine: AsyncEngine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
+class MesobotSession(Session):
+    """The sync session class behind every `Database` session: the project's own listeners
+    (the outbox's commit hook, the read-only guard) attach to it, not to every `Session`."""
+
+
+_READ_ONLY = "mesobot.read_only"
+
+
+@event.listens_for(MesobotSession, "before_flush")
+def _refuse_writes_in_reads(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get(_READ_ONLY):
+        raise RuntimeError("a read transaction tried to write: use Database.write()")
+
+
+# The task that holds a write transaction. A task, not a flag: tasks started inside a
+# transaction inherit the context, yet they do not hold the transaction.
+_write_owner: ContextVar[asyncio.Task[Any] | None] = ContextVar("write_owner", default=None)
+
+
+def write_transaction_open() -> bool:
+    """Whether the running task is inside `Database.write()`.
+
+    Nothing should talk to Telegram then: on SQLite every other writer waits for that
+    round trip. The tests fail any Bot API call made while this is true.
+    """
+    owner = _write_owner.get()
+    return owner is not None and owner is asyncio.current_task()
+
+
 class Database:
-    """The engine and the session factory the application shares."""
+    """The engine and the two kinds of transaction the application uses: read and write."""
 
     def __init__(self, url: str, **options: Any) -> None:
         self.url = url
         self.engine = create_engine(url, **options)
-        self.sessions = async_sessionmaker(
-            self.engine, class_=AsyncSession, expire_on_commit=False
+        self._sessions = async_sessionmaker(
+            self.engine,
+            class_=AsyncSession,
+            sync_session_class=MesobotSession,
+            expire_on_commit=False,
         )
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reading: no write lock is taken, and it is rolled back at the end.
+
+        On SQLite this is a deferred BEGIN, which many readers share with one writer. An ORM
+        write inside it raises, so that a write meant to be kept is never silently dropped.
+        """
+        async with self._sessions() as session:
+            session.sync_session.info[_READ_ONLY] = True
+            try:
+                yield session
+            finally:
+                await session.rollback()
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
         """A session inside one writing transaction: committed on success, else rolled back.
 
         On SQLite it begins IMMEDIATE: a transaction that reads and then writes would otherwise
         fail at once with "database is locked" when another writer (the outbox dispatcher, say)
-        got there in between. Read-only work can use `sessions()` directly.
+        got there in between. On PostgreSQL the rows a change depends on are locked by the
+        change itself (`booking.lock_resource_days`, `SELECT ... FOR UPDATE`). Talk to
+        Telegram only after the block: the caller owns the transaction, core functions take
+        its session.
         """
-        async with self.sessions() as session:
+        async with self._sessions() as session:
             # Procuring the connection begins the session's transaction, with this option.
             await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            owner = _write_owner.set(asyncio.current_task())
             try:
                 yield session
             except BaseException:
+                _write_owner.reset(owner)
                 await session.rollback()
                 raise
+            _write_owner.reset(owner)
             await session.commit()
+
+    # The names of the one-mode API before read()/write(); removed once every caller moved.
+    transaction = write
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        """The session factory, for the callers that still open transactions by hand."""
+        return self._sessions
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -1,0 +1,106 @@
+"""The two kinds of transaction: reads take no write lock and keep nothing, writes commit,
+and a Bot API call made inside a write transaction fails its test."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import select
+
+from mesobot.db import Database, write_transaction_open
+from mesobot.models import Patient
+from tests.test_emulator_violation_check import REPOSITORY
+
+pytest_plugins = ["pytester"]
+
+
+def _patient(user_id: int) -> Patient:
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    return Patient(telegram_user_id=user_id, language="en", created_at=now, last_seen_at=now)
+
+
+async def test_a_write_commits_and_marks_only_its_own_task(database: Database) -> None:
+    """Inside write() the running task is marked; a task it starts and the code after are not."""
+    assert not write_transaction_open()
+    async with database.write() as session:
+        assert write_transaction_open()
+        started = asyncio.create_task(asyncio.sleep(0, result=None))
+        inherited = await asyncio.create_task(_is_marked())
+        await started
+        session.add(_patient(1))
+    assert not inherited
+    assert not write_transaction_open()
+    async with database.read() as session:
+        assert not write_transaction_open()
+        assert (await session.exec(select(Patient))).one().telegram_user_id == 1
+
+
+async def _is_marked() -> bool:
+    return write_transaction_open()
+
+
+async def test_a_failed_write_keeps_nothing(database: Database) -> None:
+    """An exception inside write() rolls the transaction back and clears the mark."""
+    with pytest.raises(LookupError):  # noqa: PT012 (the block is the transaction under test)
+        async with database.write() as session:
+            session.add(_patient(2))
+            await session.flush()
+            raise LookupError
+    assert not write_transaction_open()
+    async with database.read() as session:
+        assert (await session.exec(select(Patient))).first() is None
+
+
+async def test_a_read_refuses_to_write(database: Database) -> None:
+    """An ORM write inside read() raises instead of being silently dropped."""
+    with pytest.raises(RuntimeError, match=r"use Database\.write"):  # noqa: PT012
+        async with database.read() as session:
+            session.add(_patient(3))
+            await session.flush()
+    async with database.read() as session:
+        assert (await session.exec(select(Patient))).first() is None
+
+
+INNER_TESTS = """
+from mesobot.db import Database
+
+
+async def test_reply_after_commit(emulator, tmp_path):
+    database = Database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    async with database.write():
+        pass
+    await emulator_bot_call(emulator)
+    await database.dispose()
+
+
+async def test_reply_inside_write(emulator, tmp_path):
+    database = Database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    async with database.write():
+        await emulator_bot_call(emulator)
+    await database.dispose()
+
+
+async def emulator_bot_call(emulator):
+    from telegram import Bot
+
+    async with Bot(emulator.token, base_url=emulator.base_url) as bot:
+        await bot.get_me()
+"""
+
+
+def test_bot_api_call_inside_a_write_fails_the_test(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Of two tests that call the Bot API, the one inside write() errors at teardown."""
+    monkeypatch.setenv("PYTHONPATH", str(REPOSITORY))
+    pytester.makeconftest('pytest_plugins = ["tests.emulator.fixtures", "tests.telegram_guard"]\n')
+    pytester.makeini(
+        "[pytest]\nasyncio_mode = auto\n"
+        "asyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n"
+    )
+    pytester.makepyfile(test_inner=INNER_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*getMe inside Database.write()*"])
