@@ -132,17 +132,15 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A session for reading: no write lock is taken, and it is rolled back at the end.
+        """A session for reading: no write lock is taken, and nothing is committed.
 
         On SQLite this is a deferred BEGIN, which many readers share with one writer. An ORM
         write inside it raises, so that a write meant to be kept is never silently dropped.
+        Closing the session (not rolling it back) keeps what was loaded readable afterwards.
         """
         async with self._sessions() as session:
             session.sync_session.info[_READ_ONLY] = True
-            try:
-                yield session
-            finally:
-                await session.rollback()
+            yield session
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:

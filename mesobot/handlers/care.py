@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -39,18 +41,19 @@ async def on_reminder_answer(update: Update, context: MesobotContext) -> None:
         return
     query, user, data = found
     services = context.bot_data.services
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         owned = await _owned(session, data.appointment_id, user.id)
-        if owned is None:
-            await query.answer()
-            return
-        appointment, patient = owned
-        t = translations(patient.language)
-        if appointment.state != SessionState.CONFIRMED:
-            await query.answer(texts.reminder_gone(t), show_alert=True)
-            return
-        appointment.patient_answer = "attending" if data.attending else "reschedule"
-        session.add(appointment)
+        if owned is not None and owned[0].state == SessionState.CONFIRMED:
+            owned[0].patient_answer = "attending" if data.attending else "reschedule"
+            session.add(owned[0])
+    if owned is None:
+        await query.answer()
+        return
+    appointment, patient = owned
+    t = translations(patient.language)
+    if appointment.state != SessionState.CONFIRMED:
+        await query.answer(texts.reminder_gone(t), show_alert=True)
+        return
     await query.answer()
     if query.message is not None:
         await context.bot.send_message(
@@ -66,23 +69,19 @@ async def on_check_in_answer(update: Update, context: MesobotContext) -> None:
     query, user, data = found
     services = context.bot_data.services
     now = services.clock.now()
-    async with services.database.transaction() as session:
+    if not 0 <= data.answer < len(_ANSWERS):
+        await query.answer()
+        return
+    async with services.database.write() as session:
         owned = await _owned(session, data.appointment_id, user.id)
-        if owned is None or not 0 <= data.answer < len(_ANSWERS):
-            await query.answer()
-            return
-        patient = owned[1]
-        answer = (
-            await session.exec(
-                select(CheckInAnswer).where(
-                    CheckInAnswer.appointment_id == data.appointment_id,
-                    CheckInAnswer.day == data.day,
-                )
-            )
-        ).first() or CheckInAnswer(appointment_id=data.appointment_id, day=data.day, answer="")
-        answer.answer, answer.answered_at = _ANSWERS[data.answer], now
-        session.add(answer)
+        if owned is not None:
+            await _store_check_in_answer(session, data, now)
+    if owned is None:
+        await query.answer()
+        return
+    patient = owned[1]
     await query.answer()
+
     t = translations(patient.language)
     if query.message is None:
         return
@@ -92,6 +91,20 @@ async def on_check_in_answer(update: Update, context: MesobotContext) -> None:
         await context.bot.send_message(
             query.message.chat.id, texts.check_in_thanks(t, mild=data.answer == 1)
         )
+
+
+async def _store_check_in_answer(session: AsyncSession, data: CheckInReply, now: datetime) -> None:
+    """Keep the patient's answer to one day's check-in (a second tap replaces the first)."""
+    answer = (
+        await session.exec(
+            select(CheckInAnswer).where(
+                CheckInAnswer.appointment_id == data.appointment_id,
+                CheckInAnswer.day == data.day,
+            )
+        )
+    ).first() or CheckInAnswer(appointment_id=data.appointment_id, day=data.day, answer="")
+    answer.answer, answer.answered_at = _ANSWERS[data.answer], now
+    session.add(answer)
 
 
 def _notifications_markup(
@@ -108,7 +121,7 @@ async def notifications(update: Update, context: MesobotContext) -> None:
     if user is None or message is None:
         return
     services = context.bot_data.services
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         patient = await record_patient(
             session=session,
             telegram_user_id=user.id,
@@ -131,7 +144,7 @@ async def on_notifications_choice(update: Update, context: MesobotContext) -> No
     query, user, data = found
     services = context.bot_data.services
     now = services.clock.now()
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         patient = await record_patient(
             session=session, telegram_user_id=user.id, language_code=user.language_code, now=now
         )

@@ -214,8 +214,11 @@ async def on_session_action(update: Update, context: MesobotContext) -> None:
                 reply_markup=markup(RenderedMessage("", ((yes,),))),
             )
         return
+    if data.action not in ("d", "n", "k"):
+        await query.answer()
+        return
     now = services.clock.now()
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         if data.action in ("d", "n"):
             outcome = SessionState.DONE if data.action == "d" else SessionState.NO_SHOW
             result = await record_outcome(
@@ -226,7 +229,7 @@ async def on_session_action(update: Update, context: MesobotContext) -> None:
                 staff=staff,
                 now=now,
             )
-        elif data.action == "k":
+        else:
             result = await cancel_for_patient(
                 session=session,
                 services=services,
@@ -234,9 +237,6 @@ async def on_session_action(update: Update, context: MesobotContext) -> None:
                 staff=staff,
                 now=now,
             )
-        else:
-            await query.answer()
-            return
     if isinstance(result, Stale):
         await query.answer(texts.stale_session(t), show_alert=True)
         return

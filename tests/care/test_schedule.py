@@ -250,3 +250,27 @@ async def test_two_unanswered_check_ins_tell_staff_and_an_answer_does_not(
     await world.emulator.wait_until_delivered()
     silences = [m for m in marta.bot_messages if "No answer" in (m.text or "")]
     assert len(silences) == 1
+
+
+async def test_a_reminder_answered_after_its_session_was_cancelled_says_so(
+    app: MesobotApplication, world: CareWorld, clock: ManualClock
+) -> None:
+    """The answer is not stored on a cancelled session; the patient is told to look again."""
+    services = app.bot_data.services
+    patient_id = await add_patient(
+        services.database, world.patient.id, language="en", now=clock.now()
+    )
+    first, *_ = await booked_and_confirmed(services, patient_id)  # Thu 3 Dec 10:00 Madrid
+    first_id = first.id
+    assert first_id is not None
+    clock.set(madrid(2026, 12, 2, 10, 0))
+    reminder = await world.patient.next_bot_message(where=lambda m: "Reminder" in (m.text or ""))
+    await change_session(services, first_id, SessionState.CANCELLED, Change.CANCELLED)
+    press = world.patient.press_button(reminder.button_labels[0], message=reminder)
+    answer = await world.emulator.wait_for(lambda: press.answer)
+    assert answer.get("show_alert") is True
+    assert "has changed since this reminder" in answer["text"]
+    async with services.database.read() as session:
+        stored = await session.get(Appointment, first_id)
+    assert stored is not None
+    assert stored.patient_answer is None
