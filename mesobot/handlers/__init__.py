@@ -6,7 +6,8 @@ from mesobot.handlers import (
     booking,
     calendar,
     care,
-    care_reports,
+    care_reports_patient,
+    care_reports_staff,
     errors,
     outbox,
     patient_appointments,
@@ -25,7 +26,7 @@ def register_handlers(application: MesobotApplication) -> None:
     # Group -1, before everything: a patient's photo or reply to a report prompt, or a staff
     # member's closing note, handled here and kept from the booking flow (which would otherwise
     # take any private text as an answer to its current step).
-    application.add_handlers(care_reports.DETAIL_HANDLERS, group=-1)
+    application.add_handlers(care_reports_patient.DETAIL_HANDLERS, group=-1)
     # Group 0: commands and buttons. The order inside a group matters only where two handlers
     # could match the same update; the comment by each entry says when that is.
     application.add_handlers(start.HANDLERS, group=0)
@@ -44,7 +45,8 @@ def register_handlers(application: MesobotApplication) -> None:
     # buttons match only their own "c" kinds; their commands must come before the booking
     # flow's catch-all.
     application.add_handlers(care.HANDLERS, group=0)
-    application.add_handlers(care_reports.HANDLERS, group=0)
+    application.add_handlers(care_reports_patient.HANDLERS, group=0)
+    application.add_handlers(care_reports_staff.HANDLERS, group=0)
     # Last in group 0: taps and commands no feature claimed (forged data, typos).
     application.add_handlers(booking.FALLBACK_HANDLERS, group=0)
     # Group 1: bookkeeping that must see its updates whatever group 0 did with them.

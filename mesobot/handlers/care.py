@@ -12,7 +12,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from mesobot.care.buttons import CheckInReply, NotificationsChoice, ReminderAnswer
 from mesobot.care.models import CarePreference, CheckInAnswer
 from mesobot.handlers.care_common import data_of, decoded
-from mesobot.handlers.care_reports import show_signs
+from mesobot.handlers.care_reports_patient import show_signs
 from mesobot.i18n import translations
 from mesobot.models import Appointment, Course, Patient, SessionState
 from mesobot.patients import record_patient

@@ -1,0 +1,206 @@
+"""Reaction reports, the staff's side: /reports and the buttons Acknowledge, I'll call the
+patient, Contact patient and Close (with a note, typed as a reply)."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import (
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    filters,
+)
+
+from mesobot.care.alerts import alert_text
+from mesobot.care.buttons import ReportAck, ReportClose, ReportContact
+from mesobot.care.models import ReactionReport
+from mesobot.care.reports import (
+    acknowledge,
+    close_report,
+    escalation_exhausted,
+    open_reports,
+)
+from mesobot.care.subjects import load_subject, patient_contact
+from mesobot.handlers.care_common import data_of, decoded, language_of_user
+from mesobot.i18n import translations
+from mesobot.models import Patient
+from mesobot.services import MesobotContext
+from mesobot.texts import care as texts
+from mesobot.texts import escape
+
+_REPORT_NUMBER = re.compile(r"#(\d+)")
+
+
+def services_is_staff_note(update: Update, context: MesobotContext) -> bool:
+    """Whether this message is a staff member's closing note (handled by on_close_note)."""
+    user, message = update.effective_user, update.effective_message
+    services = context.bot_data.services
+    return bool(
+        user
+        and message
+        and services.is_staff(user.id)
+        and message.reply_to_message is not None
+        and message.text
+        and not message.photo
+        and _REPORT_NUMBER.search(message.reply_to_message.text or "")
+    )
+
+
+async def reports(update: Update, context: MesobotContext) -> None:
+    """/reports (staff): open reports, unacknowledged-after-every-resend first, then by
+    severity and newest."""
+    user, message = update.effective_user, update.effective_message
+    services = context.bot_data.services
+    if user is None or message is None:
+        return
+    if not services.is_staff(user.id):
+        await message.reply_text(texts.staff_only(translations("en")))
+        return
+    now = services.clock.now()
+    language = "en"
+    async with services.database.sessions() as session:
+        language = await language_of_user(session, user.id)
+        rows = await open_reports(session=session, care=services.clinic.care, now=now)
+        entries = [(r, await alert_text(session, services, r, language)) for r in rows[:20]]
+    t = translations(language)
+    if not entries:
+        await message.reply_text(texts.no_open_reports(t))
+        return
+    ack, contact, close = texts.report_buttons(t)
+    for row, text in entries:
+        assert row.id is not None
+        if escalation_exhausted(row, care=services.clinic.care, now=now):
+            text = f"<b>{escape(texts.top_of_reports(t))}</b>\n{text}"
+        codec = services.codec
+        buttons = [
+            InlineKeyboardButton(contact, callback_data=codec.encode(ReportContact(row.id))),
+            InlineKeyboardButton(close, callback_data=codec.encode(ReportClose(row.id))),
+        ]
+        if row.state == "open":
+            ack_data = codec.encode(ReportAck(row.id, False))
+            buttons.insert(0, InlineKeyboardButton(ack, callback_data=ack_data))
+        await message.reply_text(text, reply_markup=InlineKeyboardMarkup([buttons]))
+
+
+async def _staff_query(update: Update, context: MesobotContext) -> bool:
+    user = update.effective_user
+    if user is not None and context.bot_data.services.is_staff(user.id):
+        return True
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    return False
+
+
+async def on_acknowledge(update: Update, context: MesobotContext) -> None:
+    """Acknowledge (or take the call for) a report: re-sends stop, the patient is told."""
+    if not await _staff_query(update, context):
+        return
+    found = await decoded(update, context, ReportAck)
+    if found is None:
+        return
+    query, user, data = found
+    services = context.bot_data.services
+    async with services.database.transaction() as session:
+        language = await language_of_user(session, user.id)
+        result = await acknowledge(
+            session=session,
+            report_id=data.report_id,
+            staff_id=user.id,
+            call=data.call,
+            now=services.clock.now(),
+        )
+    t = translations(language)
+    if result is None:
+        await query.answer(texts.acknowledged_by_other(t), show_alert=True)
+        return
+    await query.answer(texts.acknowledged(t, call=data.call), show_alert=True)
+
+
+async def on_contact(update: Update, context: MesobotContext) -> None:
+    """Show staff how to reach a report's patient."""
+    if not await _staff_query(update, context):
+        return
+    found = await decoded(update, context, ReportContact)
+    if found is None:
+        return
+    query, user, data = found
+    services = context.bot_data.services
+    async with services.database.sessions() as session:
+        language = await language_of_user(session, user.id)
+        row = await session.get(ReactionReport, data.report_id)
+        patient = await session.get(Patient, row.patient_id) if row else None
+        subject = await load_subject(session, row.appointment_id if row else None)
+    await query.answer()
+    if patient is None or query.message is None:
+        return
+    name, phone = patient_contact(patient, subject.course if subject else None)
+    await context.bot.send_message(
+        user.id, texts.contact_card(translations(language), patient=name, phone=escape(phone))
+    )
+
+
+async def on_close(update: Update, context: MesobotContext) -> None:
+    """Ask for the closing note, as a reply (ForceReply also works in groups)."""
+    if not await _staff_query(update, context):
+        return
+    found = await decoded(update, context, ReportClose)
+    if found is None:
+        return
+    query, user, data = found
+    services = context.bot_data.services
+    async with services.database.sessions() as session:
+        language = await language_of_user(session, user.id)
+    await query.answer()
+    await context.bot.send_message(
+        user.id,
+        texts.close_prompt(translations(language), report_id=data.report_id),
+        reply_markup=ForceReply(selective=True),
+    )
+
+
+async def on_close_note(update: Update, context: MesobotContext) -> bool:
+    """A staff member's reply to a close prompt closes that report with the note.
+
+    Returns whether the message was such a reply (other prompts, such as a decline reason's,
+    also show a "#n" and belong to other features).
+    """
+    if not services_is_staff_note(update, context):
+        return False
+    user, message = update.effective_user, update.effective_message
+    assert user is not None
+    assert message is not None
+    assert message.reply_to_message is not None
+    services = context.bot_data.services
+    match = _REPORT_NUMBER.search(message.reply_to_message.text or "")
+    assert match is not None
+    report_id = int(match.group(1))
+    async with services.database.transaction() as session:
+        language = await language_of_user(session, user.id)
+        t = translations(language)
+        # Only a reply to our own prompt counts, not to an alert that also shows "#n".
+        if message.reply_to_message.text != texts.close_prompt(t, report_id=report_id):
+            return False
+        closed = await close_report(
+            session=session,
+            report_id=report_id,
+            staff_id=user.id,
+            note=message.text or "",
+            now=services.clock.now(),
+        )
+    if closed is not None:
+        await message.reply_text(texts.report_closed(t, report_id=report_id))
+    return True
+
+
+HANDLERS = [
+    CommandHandler("reports", reports, filters=filters.ChatType.PRIVATE),
+    CallbackQueryHandler(on_acknowledge, pattern=data_of(ReportAck)),
+    CallbackQueryHandler(on_contact, pattern=data_of(ReportContact)),
+    CallbackQueryHandler(on_close, pattern=data_of(ReportClose)),
+]
