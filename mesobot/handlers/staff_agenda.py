@@ -25,6 +25,7 @@ from mesobot.staff.sessions import Stale, cancel_for_patient, record_outcome
 from mesobot.staff_notices import patient_label, treatment_label
 from mesobot.texts import escape
 from mesobot.texts import staff as texts
+from mesobot.texts import staff_desk as desk
 from mesobot.texts.splitting import split_html_messages
 
 # Telegram allows 100 buttons a message; four a session leaves room for 20 sessions.
@@ -72,22 +73,24 @@ def entry_line(services: Services, entry: AgendaEntry, language: str, *, private
 
 def action_row(services: Services, entry: AgendaEntry, language: str) -> tuple[Button, ...]:
     """Done / No-show / Move / Cancel for one open session."""
-    _ = translations(language).gettext
+    t = translations(language)
     a, codec = entry.appointment, services.codec
     session_id = a.id or 0
     row: list[Button] = []
     if a.state == SessionState.CONFIRMED:
         row += [
             Button(
-                _("✓ {code}").format(code=a.code),
-                codec.encode(buttons.SessionAction(session_id, "d")),
+                desk.done_label(t, a.code), codec.encode(buttons.SessionAction(session_id, "d"))
             ),
-            Button(_("No-show"), codec.encode(buttons.SessionAction(session_id, "n"))),
+            Button(desk.no_show_label(t), codec.encode(buttons.SessionAction(session_id, "n"))),
         ]
     if a.state in (SessionState.CONFIRMED, SessionState.REQUESTED):
         row += [
-            Button(_("Move"), codec.encode(buttons.MoveSession(session_id, entry.course.version))),
-            Button(_("Cancel"), codec.encode(buttons.SessionAction(session_id, "c"))),
+            Button(
+                desk.move_label(t),
+                codec.encode(buttons.MoveSession(session_id, entry.course.version)),
+            ),
+            Button(desk.cancel_label(t), codec.encode(buttons.SessionAction(session_id, "c"))),
         ]
     return tuple(row)
 
@@ -104,7 +107,7 @@ def agenda_messages(
         lines = [title] if number == 0 else []
         lines += [entry_line(services, e, language, private=private) for e in block]
         if not block:
-            lines.append(translations(language).gettext("No sessions."))
+            lines.append(desk.no_sessions(translations(language)))
         parts = split_html_messages(lines)
         rows = tuple(r for r in (action_row(services, e, language) for e in block) if r)
         messages += [RenderedMessage(p) for p in parts[:-1]]
@@ -127,14 +130,14 @@ async def show_agenda(update: Update, context: MesobotContext) -> None:
     t = translations(language)
     day = parse_day(" ".join(context.args or []), services)
     if day is None:
-        await update.effective_message.reply_text(t.gettext("Usage: /agenda [YYYY-MM-DD]"))
+        await update.effective_message.reply_text(desk.agenda_usage(t))
         return
     async with services.database.sessions() as session:
         entries = await agenda(
             session=session, clinic_id=services.clinic.clinic.id, first=day, last=day
         )
     private = update.effective_chat is not None and update.effective_chat.type == "private"
-    title = t.gettext("<b>Agenda of {day}</b>").format(day=texts.day_label(language, day))
+    title = desk.agenda_title(t, day=texts.day_label(language, day))
     await _send_all(
         update, agenda_messages(services, entries, language, private=private, title=title)
     )
@@ -162,7 +165,7 @@ async def show_week(update: Update, context: MesobotContext) -> None:
             lines.append(f"\n<b>{texts.day_label(language, shown)}</b>")
         lines.append(entry_line(services, entry, language, private=private))
     if not lines:
-        lines = [translations(language).gettext("No sessions in the next 7 days.")]
+        lines = [desk.empty_week(translations(language))]
     for text in split_html_messages(lines):
         await update.effective_message.reply_text(text.strip())
 
@@ -177,9 +180,7 @@ async def show_session(update: Update, context: MesobotContext) -> None:
         entry = await session_by_code(session=session, code=code) if code else None
     if entry is None:
         await update.effective_message.reply_text(
-            translations(language)
-            .gettext("No session has the code {code}.")
-            .format(code=escape(code))
+            desk.unknown_code(translations(language), code=escape(code))
         )
         return
     day = texts.day_label(language, entry.appointment.local_date)
@@ -204,13 +205,13 @@ async def on_session_action(update: Update, context: MesobotContext) -> None:
     if data.action == "c":
         await query.answer()
         yes = Button(
-            t.gettext("Yes, cancel it and tell the patient"),
+            desk.confirm_cancel_label(t),
             services.codec.encode(buttons.SessionAction(data.session, "k")),
         )
         if query.message is not None:
             await query.get_bot().send_message(
                 query.message.chat.id,
-                t.gettext("Cancel this session? The patient will be told."),
+                desk.confirm_cancel_question(t),
                 reply_markup=markup(RenderedMessage("", ((yes,),))),
             )
         return
@@ -241,9 +242,7 @@ async def on_session_action(update: Update, context: MesobotContext) -> None:
         await query.answer(texts.stale_session(t), show_alert=True)
         return
     await query.answer(
-        t.gettext("{code}: {state}").format(
-            code=result.code, state=texts.state_name(t, result.state)
-        )
+        desk.session_now(t, code=result.code, state=texts.state_name(t, result.state))
     )
 
 

@@ -20,6 +20,7 @@ from mesobot.staff import buttons
 from mesobot.staff.closures import block_time, unblock_day
 from mesobot.texts import escape
 from mesobot.texts import staff as texts
+from mesobot.texts import staff_desk as desk
 
 _RANGE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
@@ -50,7 +51,7 @@ async def block(update: Update, context: MesobotContext) -> None:
     span = parse_range(args[1]) if len(args) > 1 else None
     reason = " ".join(args[2:] if span else args[1:])[:200]
     if day is None or not args[0][:1].isdigit():
-        await message.reply_text(t.gettext("Usage: /block YYYY-MM-DD [HH:MM-HH:MM] [reason]"))
+        await message.reply_text(desk.block_usage(t))
         return
     now = services.clock.now()
     async with services.database.transaction() as session:
@@ -70,16 +71,10 @@ async def block(update: Update, context: MesobotContext) -> None:
     when = texts.day_label(language, day) + (
         f" {texts.hhmm(span[0])}-{texts.hhmm(span[1])}" if span else ""
     )
-    lines = [
-        t.gettext("Blocked {when}.").format(when=when) + (f" {escape(reason)}" if reason else "")
-    ]
+    lines = [desk.blocked(t, when=when) + (f" {escape(reason)}" if reason else "")]
     rows: list[tuple[Button, ...]] = []
     if blocked.affected:
-        lines.append(
-            t.gettext("{n} booked sessions are inside it and still stand: move them.").format(
-                n=len(blocked.affected)
-            )
-        )
+        lines.append(desk.blocked_with_sessions(t, count=len(blocked.affected)))
         for a in blocked.affected:
             lines.append(
                 f"{texts.hhmm(a.local_time)} <code>{escape(a.code)}</code>"
@@ -88,11 +83,7 @@ async def block(update: Update, context: MesobotContext) -> None:
             course = versions[a.course_id]
             data = buttons.MoveSession(a.id or 0, course.version if course else 0)
             rows.append(
-                (
-                    Button(
-                        t.gettext("Move {code}").format(code=a.code), services.codec.encode(data)
-                    ),
-                )
+                (Button(desk.move_code_label(t, code=a.code), services.codec.encode(data)),)
             )
     rendered = RenderedMessage("\n".join(lines), tuple(rows[:90]))
     await message.reply_text(rendered.text, reply_markup=markup(rendered))
@@ -109,20 +100,14 @@ async def unblock(update: Update, context: MesobotContext) -> None:
     args = list(context.args or [])
     day = parse_day(args[0], services) if args and args[0][:1].isdigit() else None
     if day is None:
-        await message.reply_text(t.gettext("Usage: /unblock YYYY-MM-DD"))
+        await message.reply_text(desk.unblock_usage(t))
         return
     async with services.database.transaction() as session:
         removed = await unblock_day(
             session=session, clinic=services.clinic, day=day, staff=staff, now=services.clock.now()
         )
     label = texts.day_label(language, day)
-    text = (
-        t.gettext("{day} is open again ({n} closures removed).").format(day=label, n=removed)
-        if removed
-        else t.gettext(
-            "No closure set in Telegram on {day} (closures in the clinic file stay)."
-        ).format(day=label)
-    )
+    text = desk.unblocked(t, day=label, removed=removed)
     await message.reply_text(text)
 
 

@@ -19,6 +19,7 @@ from mesobot.staff.audit import patient_history
 from mesobot.staff_notices import patient_label, treatment_label
 from mesobot.texts import escape
 from mesobot.texts import staff as texts
+from mesobot.texts import staff_desk as desk
 
 
 async def show_patient(update: Update, context: MesobotContext) -> None:
@@ -29,7 +30,7 @@ async def show_patient(update: Update, context: MesobotContext) -> None:
     t = translations(language)
     if update.effective_chat is None or update.effective_chat.type != "private":
         # Health details never go to a group: everyone in it could read them.
-        await update.effective_message.reply_text(t.gettext("Ask me this in a private chat."))
+        await update.effective_message.reply_text(desk.private_only(t))
         return
     text = " ".join(context.args or [])
     async with services.database.sessions() as session:
@@ -39,7 +40,7 @@ async def show_patient(update: Update, context: MesobotContext) -> None:
             lines += await _patient_lines(session, services, patient, language)
     if not patients:
         await update.effective_message.reply_text(
-            t.gettext("No patient matches {text}.").format(text=escape(text or "…"))
+            desk.no_patient_matches(t, text=escape(text or "…"))
         )
         return
     await reply_long(update, lines)
@@ -54,7 +55,7 @@ async def _report_lines(
     if not reports:
         return []
     signs = services.clinic.care.signs
-    lines = ["", t.gettext("<b>Reaction reports</b>")]
+    lines = ["", desk.reports_heading(t)]
     for report in reports:
         labels = ", ".join(signs[s].staff_label if s in signs else s for s in report.signs)
         lines.append(
@@ -77,15 +78,14 @@ async def _patient_lines(
     lines = [
         f"<b>{escape(patient_label(patient))}</b>"
         f" (#{patient.id}, Telegram {patient.telegram_user_id})",
-        t.gettext("Phone: {phone}").format(phone=escape(phone))
-        if phone
-        else t.gettext("Phone: not given yet"),
+        desk.phone_line(t, escape(phone) if phone else None),
     ]
     for course in await courses_of(session=session, patient_id=patient.id):
         lines.append("")
         lines.append(
-            t.gettext("<b>Course #{id}</b>: {treatment} · {state}").format(
-                id=course.id,
+            desk.course_heading(
+                t,
+                course_id=course.id,
                 treatment=escape(treatment_label(services.clinic, course.treatment, language)),
                 state=texts.state_name(t, course.state),
             )
@@ -100,7 +100,7 @@ async def _patient_lines(
     lines += await _report_lines(session, services, patient.id, t)
     history = await patient_history(session=session, patient_id=patient.id)
     if history:
-        lines += ["", t.gettext("<b>History</b>")]
+        lines += ["", desk.history_heading(t)]
         for entry in history:
             when = clinic_time(services, entry.at)
             action = t.gettext(texts.ACTION_NAMES.get(entry.action, entry.action))

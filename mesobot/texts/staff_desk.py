@@ -1,0 +1,149 @@
+"""Texts of staff's day-to-day commands: /agenda, /week, /session, /block, /unblock and
+/patient. Values are escaped by the caller where they come from users."""
+
+from __future__ import annotations
+
+from gettext import NullTranslations
+
+# The agenda's action buttons
+
+
+def done_label(t: NullTranslations, code: str) -> str:
+    """Mark a session done (its code on the button, so staff see which)."""
+    return t.gettext("✓ {code}").format(code=code)
+
+
+def no_show_label(t: NullTranslations) -> str:
+    """Mark a session as a no-show."""
+    return t.gettext("No-show")
+
+
+def move_label(t: NullTranslations) -> str:
+    """Move a session."""
+    return t.gettext("Move")
+
+
+def cancel_label(t: NullTranslations) -> str:
+    """Cancel a session (asked again first)."""
+    return t.gettext("Cancel")
+
+
+def confirm_cancel_label(t: NullTranslations) -> str:
+    """The second tap that really cancels a session."""
+    return t.gettext("Yes, cancel it and tell the patient")
+
+
+def confirm_cancel_question(t: NullTranslations) -> str:
+    """Asked before a session is cancelled from the agenda."""
+    return t.gettext("Cancel this session? The patient will be told.")
+
+
+def session_now(t: NullTranslations, *, code: str, state: str) -> str:
+    """The toast after Done / No-show / Cancel: the session's code and its new state."""
+    return t.gettext("{code}: {state}").format(code=code, state=state)
+
+
+# /agenda, /week, /session
+
+
+def no_sessions(t: NullTranslations) -> str:
+    """An agenda day with nothing booked."""
+    return t.gettext("No sessions.")
+
+
+def agenda_usage(t: NullTranslations) -> str:
+    """/agenda with a date that cannot be read."""
+    return t.gettext("Usage: /agenda [YYYY-MM-DD]")
+
+
+def agenda_title(t: NullTranslations, *, day: str) -> str:
+    """The heading of one day's agenda."""
+    return t.gettext("<b>Agenda of {day}</b>").format(day=day)
+
+
+def empty_week(t: NullTranslations) -> str:
+    """/week with nothing booked."""
+    return t.gettext("No sessions in the next 7 days.")
+
+
+def unknown_code(t: NullTranslations, *, code: str) -> str:
+    """/session with a code no session has (`code` escaped)."""
+    return t.gettext("No session has the code {code}.").format(code=code)
+
+
+# /block and /unblock
+
+
+def block_usage(t: NullTranslations) -> str:
+    """/block without a readable date."""
+    return t.gettext("Usage: /block YYYY-MM-DD [HH:MM-HH:MM] [reason]")
+
+
+def blocked(t: NullTranslations, *, when: str) -> str:
+    """A closure was set."""
+    return t.gettext("Blocked {when}.").format(when=when)
+
+
+def blocked_with_sessions(t: NullTranslations, *, count: int) -> str:
+    """Booked sessions fall inside the new closure: they stand until staff move them."""
+    return t.gettext("{n} booked sessions are inside it and still stand: move them.").format(
+        n=count
+    )
+
+
+def move_code_label(t: NullTranslations, *, code: str) -> str:
+    """Move one session caught by a closure."""
+    return t.gettext("Move {code}").format(code=code)
+
+
+def unblock_usage(t: NullTranslations) -> str:
+    """/unblock without a readable date."""
+    return t.gettext("Usage: /unblock YYYY-MM-DD")
+
+
+def unblocked(t: NullTranslations, *, day: str, removed: int) -> str:
+    """What /unblock did: closures removed, or none set in Telegram that day."""
+    if removed:
+        return t.gettext("{day} is open again ({n} closures removed).").format(day=day, n=removed)
+    return t.gettext(
+        "No closure set in Telegram on {day} (closures in the clinic file stay)."
+    ).format(day=day)
+
+
+# /patient
+
+
+def private_only(t: NullTranslations) -> str:
+    """A command with health details asked in a group."""
+    return t.gettext("Ask me this in a private chat.")
+
+
+def no_patient_matches(t: NullTranslations, *, text: str) -> str:
+    """/patient found nobody (`text` escaped)."""
+    return t.gettext("No patient matches {text}.").format(text=text)
+
+
+def reports_heading(t: NullTranslations) -> str:
+    """The heading of a patient's reaction reports."""
+    return t.gettext("<b>Reaction reports</b>")
+
+
+def phone_line(t: NullTranslations, phone: str | None) -> str:
+    """The patient's phone (`phone` escaped), or that none was given."""
+    if phone:
+        return t.gettext("Phone: {phone}").format(phone=phone)
+    return t.gettext("Phone: not given yet")
+
+
+def course_heading(
+    t: NullTranslations, *, course_id: int | None, treatment: str, state: str
+) -> str:
+    """One course of the patient (`treatment` escaped)."""
+    return t.gettext("<b>Course #{id}</b>: {treatment} · {state}").format(
+        id=course_id, treatment=treatment, state=state
+    )
+
+
+def history_heading(t: NullTranslations) -> str:
+    """The heading of what staff did about the patient."""
+    return t.gettext("<b>History</b>")
