@@ -36,7 +36,7 @@ from mesobot.models import Appointment
 from mesobot.models.course import HOLDING_STATES
 from mesobot.services import Services
 from mesobot.staff.audit import StaffActor
-from mesobot.staff.sessions import Changed, move_course_session
+from mesobot.staff.sessions import StaffChangeMade, move_course_session
 from tests.factories import add_patients, book, course_request, sample_clinic, shown_series
 
 pytestmark = pytest.mark.slow
@@ -141,7 +141,7 @@ async def _move_as_staff(database: Database, move: StaffMove) -> str:
             staff=STAFF,
             now=NOW,
         )
-    return "moved" if isinstance(result, Changed) else type(result).__name__
+    return "moved" if isinstance(result, StaffChangeMade) else type(result).__name__
 
 
 def _race_in_a_process(
@@ -207,10 +207,6 @@ def _overlaps(holding: list[Appointment]) -> list[tuple[str, datetime]]:
     ]
 
 
-@pytest.mark.xfail(
-    reason="issue 12: a staff move locks only the new day of the moved session (PostgreSQL)",
-    strict=False,
-)
 def test_staff_moves_racing_bookings_for_the_last_places_take_exactly_the_capacity(
     database_url: str,
 ) -> None:
