@@ -1,8 +1,9 @@
 """A patient's own changes to a booked course: move a session, cancel one, cancel the rest.
 
-Each change runs like `request_course`: one transaction that takes the write lock (SQLite) or
-locks the resource-days it touches (PostgreSQL), checks the course again under the lock, plans
-with the pure planner, writes, announces the changed sessions, and queues the staff notice.
+Each change runs in the caller's transaction (begun IMMEDIATE on SQLite): it checks the course
+again, moves sessions through the one session mover (`mesobot.session_moves`, which locks the
+resource-days and re-plans under the lock), announces the changed sessions and queues the
+staff notice. It never opens, commits or rolls back a transaction itself.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from mesobot.booking import bookings_between_days, lock_resource_days
-from mesobot.db import Database
+from mesobot import session_moves
 from mesobot.flow.steps import plan_digest
 from mesobot.i18n import translations
 from mesobot.lifecycle import Change, SessionChange, sessions_changed
@@ -24,17 +24,18 @@ from mesobot.models import Appointment, Course, CourseState, Patient, SessionSta
 from mesobot.models.course import HOLDING_STATES
 from mesobot.outbox.enqueue import enqueue_message
 from mesobot.outbox.policies import ALWAYS_SEND, KindRegistry, RenderedMessage, RenderRequest
-from mesobot.scheduling import planner
-from mesobot.scheduling.bookings import BookingIndex
 from mesobot.scheduling.calendar import Calendar
-from mesobot.scheduling.series import (
-    Impossible,
-    PlannedSeries,
-    PlanResult,
-    SeriesRule,
-    SessionSlot,
-)
+from mesobot.scheduling.series import Impossible, PlanResult, SeriesRule
 from mesobot.scheduling.slots import FreeSlotFinder
+from mesobot.session_moves import (
+    CourseSeries as CourseSeries,  # re-exported: the /appointments handlers name it from here
+)
+from mesobot.session_moves import (
+    MovedSession,
+    NotReplanned,
+    move_series_session,
+    replan_without_session,
+)
 from mesobot.staff.closures import clinic_calendar
 from mesobot.staff_notices import course_cause
 from mesobot.states import move_course, move_session
@@ -63,7 +64,7 @@ class Refused:
 
 
 @dataclass(frozen=True)
-class Changed:
+class PatientChangeMade:
     """The change was made; `sessions` are the course's sessions that still count, in order."""
 
     course: Course
@@ -75,34 +76,6 @@ class PlanMoved:
     """The fresh plan differs from the one the patient saw (or there is none any more)."""
 
     fresh: PlanResult
-
-
-@dataclass(frozen=True)
-class CourseSeries:
-    """A course with the sessions that still count (not cancelled), in order."""
-
-    course: Course
-    sessions: list[Appointment]
-
-    def series(self) -> PlannedSeries:
-        """The sessions as the planner sees them."""
-        return PlannedSeries(tuple(slot_of(a) for a in self.sessions))
-
-    def position(self, appointment_id: int) -> int:
-        """The 1-based place of a session among those that count."""
-        return [a.id for a in self.sessions].index(appointment_id) + 1
-
-
-def slot_of(appointment: Appointment) -> SessionSlot:
-    """A stored session as a planner slot."""
-    return SessionSlot(
-        clinic_id=appointment.clinic_id,
-        resource_id=appointment.resource_id,
-        local_date=appointment.local_date,
-        local_time=appointment.local_time,
-        zone=appointment.zone,
-        duration_minutes=appointment.duration_minutes,
-    )
 
 
 async def patient_session(
@@ -127,25 +100,6 @@ async def patient_session(
     return CourseSeries(course, list(await session.exec(query)))
 
 
-async def _bookings(
-    session: AsyncSession, calendar: Calendar, found: CourseSeries, first: date, last: date
-) -> BookingIndex:
-    """What other courses hold between `first` and `last` (local days, with slack)."""
-    return await bookings_between_days(
-        session=session,
-        calendar=calendar,
-        first=first - timedelta(days=1),
-        last=last + timedelta(days=1),
-        exclude_course_id=found.course.id,
-    )
-
-
-def _span(found: CourseSeries, rule: SeriesRule, *extra: date) -> tuple[date, date]:
-    days = [a.local_date for a in found.sessions] + list(extra)
-    reach = rule.max_gap_days * len(found.sessions)
-    return min(days), max(days) + timedelta(days=reach)
-
-
 async def plan_move(
     *,
     session: AsyncSession,
@@ -158,16 +112,14 @@ async def plan_move(
     now: datetime,
 ) -> PlanResult:
     """The course after moving one session, the later ones re-planned, against what is booked."""
-    first, last = _span(found, rule, new_date)
-    bookings = await _bookings(session, calendar, found, first, last)
-    return planner.replan_after_move(
+    return await session_moves.plan_move(
+        session=session,
+        calendar=calendar,
         rule=rule,
-        series=found.series(),
-        session_number=found.position(appointment_id),
+        found=found,
+        number=found.position(appointment_id),
         new_date=new_date,
         new_time=new_time,
-        calendar=calendar,
-        bookings=bookings,
         now=now,
     )
 
@@ -183,64 +135,28 @@ async def move_finder(
     around: date,
 ) -> FreeSlotFinder:
     """Free dates and times for moving a session: the rest of the course must still fit."""
-    number = found.position(appointment_id)
-    previous = found.sessions[number - 2].local_date if number > 1 else None
-    first, last = _span(found, rule, around - timedelta(days=31), around + timedelta(days=62))
-    bookings = await _bookings(session, calendar, found, first, last)
-    return FreeSlotFinder(
-        rule=rule,
-        sessions=len(found.sessions) - number + 1,
-        calendar=calendar,
-        bookings=bookings,
-        now=now,
-        previous_date=previous,
-    )
-
-
-async def _begin_locked(session: AsyncSession) -> None:
-    # On SQLite this BEGIN IMMEDIATE takes the write lock before anything is read.
-    await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-
-
-async def _lock_days(session: AsyncSession, calendar: Calendar, days: list[date]) -> None:
-    await lock_resource_days(
+    return await session_moves.move_finder(
         session=session,
-        clinic_id=calendar.clinic_id,
-        days=[(resource, day) for resource in calendar.resource_ids for day in set(days)],
+        calendar=calendar,
+        rule=rule,
+        found=found,
+        number=found.position(appointment_id),
+        # A month's calendar or a day's times, whichever `around` starts, with room to spare.
+        candidates=(around - timedelta(days=31), around + timedelta(days=62)),
+        now=now,
     )
 
 
-def _apply_slot(appointment: Appointment, slot: SessionSlot) -> datetime | None:
-    """Put a session on `slot`; its previous start when it moved, else None."""
-    same = (appointment.local_date, appointment.local_time, appointment.resource_id) == (
-        slot.local_date,
-        slot.local_time,
-        slot.resource_id,
-    )
-    if same:
-        return None
-    previous = appointment.start_utc
-    appointment.local_date, appointment.local_time = slot.local_date, slot.local_time
-    appointment.resource_id, appointment.zone = slot.resource_id, slot.zone
-    appointment.start_utc, appointment.end_utc = slot.start_utc, slot.end_utc
-    appointment.calendar_sequence += 1
-    return previous
+def _rule(services: Services, found: CourseSeries) -> SeriesRule:
+    return services.clinic.treatments[found.course.treatment].series_rule()
 
 
-async def _apply_plan(
-    session: AsyncSession,
-    services: Services,
-    appointments: list[Appointment],
-    plan: PlannedSeries,
-    now: datetime,
+async def _back_to_staff(
+    session: AsyncSession, services: Services, moved: list[MovedSession], now: datetime
 ) -> list[SessionChange]:
-    """Move the sessions that changed; a moved confirmed session goes back to staff."""
-    changes = []
+    """A moved confirmed session goes back to staff, unless the clinic confirms at once."""
     at_once = services.clinic.clinic.patient_changes_confirmed_at_once
-    for appointment, slot in zip(appointments, plan.sessions, strict=True):
-        previous = _apply_slot(appointment, slot)
-        if previous is None:
-            continue
+    for appointment in (m.appointment for m in moved):
         if appointment.state is SessionState.CONFIRMED and not at_once:
             await move_session(
                 session=session,
@@ -250,14 +166,13 @@ async def _apply_plan(
                 actor=ACTOR,
                 note="moved",
             )
-        session.add(appointment)
-        changes.append(SessionChange(appointment, Change.MOVED, previous))
-    return changes
+            session.add(appointment)
+    return [m.change() for m in moved]
 
 
 async def reschedule_session(
     *,
-    database: Database,
+    session: AsyncSession,
     services: Services,
     patient_id: int,
     appointment_id: int,
@@ -265,136 +180,120 @@ async def reschedule_session(
     new_time: time,
     shown_digest: str,
     now: datetime,
-) -> Changed | PlanMoved | Refused:
-    """Move a session and re-plan the later ones, if the plan is still the one shown."""
-    async with database.sessions() as session:
-        await _begin_locked(session)
-        calendar = await clinic_calendar(session, services.clinic)
-        found = await patient_session(
-            session=session, patient_id=patient_id, appointment_id=appointment_id, now=now
-        )
-        if found is None:
-            return Refused(Refusal.GONE)
-        rule = services.clinic.treatments[found.course.treatment].series_rule()
+) -> PatientChangeMade | PlanMoved | Refused:
+    """Move a session and re-plan the later ones, if the plan is still the one shown.
 
-        async def fresh_plan() -> PlanResult:
-            return await plan_move(
-                session=session,
-                calendar=calendar,
-                rule=rule,
-                found=found,
-                appointment_id=appointment_id,
-                new_date=new_date,
-                new_time=new_time,
-                now=now,
-            )
-
-        plan = await fresh_plan()
-        if isinstance(plan, PlannedSeries):
-            await _lock_days(session, calendar, [s.local_date for s in plan.sessions])
-            plan = await fresh_plan()
-        if not isinstance(plan, PlannedSeries) or plan_digest(plan) != shown_digest:
-            await session.rollback()
-            return PlanMoved(plan)
-        changes = await _apply_plan(session, services, found.sessions, plan, now)
-        await _announce(session, services, found, changes, now, "moved", appointment_id)
-        await session.commit()
-    return Changed(found.course, found.sessions)
+    Runs in the caller's transaction; a refusal leaves nothing written.
+    """
+    found = await patient_session(
+        session=session, patient_id=patient_id, appointment_id=appointment_id, now=now
+    )
+    if found is None:
+        return Refused(Refusal.GONE)
+    result = await move_series_session(
+        session=session,
+        calendar=await clinic_calendar(session, services.clinic),
+        rule=_rule(services, found),
+        found=found,
+        number=found.position(appointment_id),
+        new_date=new_date,
+        new_time=new_time,
+        now=now,
+        accept=lambda plan: plan_digest(plan) == shown_digest,
+    )
+    if isinstance(result, NotReplanned):
+        return PlanMoved(result.fresh)
+    changes = await _back_to_staff(session, services, result.moved, now)
+    await _announce(session, services, found, changes, now, "moved", appointment_id)
+    return PatientChangeMade(found.course, found.sessions)
 
 
 async def cancel_one_session(
     *,
-    database: Database,
+    session: AsyncSession,
     services: Services,
     patient_id: int,
     appointment_id: int,
     now: datetime,
-) -> Changed | Refused:
-    """Cancel one session; later ones are re-planned when the gap would break the window."""
-    async with database.sessions() as session:
-        await _begin_locked(session)
-        calendar = await clinic_calendar(session, services.clinic)
-        found = await patient_session(
-            session=session, patient_id=patient_id, appointment_id=appointment_id, now=now
-        )
-        if found is None:
-            return Refused(Refusal.GONE)
-        rule = services.clinic.treatments[found.course.treatment].series_rule()
-        first, last = _span(found, rule)
-        await _lock_days(
-            session, calendar, [first + timedelta(days=n) for n in range((last - first).days + 1)]
-        )
-        bookings = await _bookings(session, calendar, found, first, last)
-        number = found.position(appointment_id)
-        plan = planner.cancel_session(
-            rule=rule,
-            series=found.series(),
-            session_number=number,
-            calendar=calendar,
-            bookings=bookings,
-            now=now,
-        )
-        if not isinstance(plan, PlannedSeries):
-            await session.rollback()
-            return Refused(Refusal.TOO_FEW, plan)
-        cancelled = found.sessions[number - 1]
-        await move_session(
-            session=session, appointment=cancelled, to=SessionState.CANCELLED, at=now, actor=ACTOR
-        )
-        staying = [a for a in found.sessions if a is not cancelled]
-        changes = [SessionChange(cancelled, Change.CANCELLED)]
-        changes += await _apply_plan(session, services, staying, plan, now)
-        found.course.session_count = len(staying)
-        session.add(found.course)
-        await _announce(session, services, found, changes, now, "cancelled_one", appointment_id)
-        await session.commit()
-    return Changed(found.course, staying)
+) -> PatientChangeMade | Refused:
+    """Cancel one session; later ones are re-planned when the gap would break the window.
+
+    Runs in the caller's transaction; a refusal leaves nothing written.
+    """
+    found = await patient_session(
+        session=session, patient_id=patient_id, appointment_id=appointment_id, now=now
+    )
+    if found is None:
+        return Refused(Refusal.GONE)
+    number = found.position(appointment_id)
+    result = await replan_without_session(
+        session=session,
+        calendar=await clinic_calendar(session, services.clinic),
+        rule=_rule(services, found),
+        found=found,
+        number=number,
+        now=now,
+    )
+    if isinstance(result, NotReplanned):
+        assert isinstance(result.fresh, Impossible)  # every plan that fits is taken
+        return Refused(Refusal.TOO_FEW, result.fresh)
+    cancelled = found.sessions[number - 1]
+    await move_session(
+        session=session, appointment=cancelled, to=SessionState.CANCELLED, at=now, actor=ACTOR
+    )
+    staying = [a for a in found.sessions if a is not cancelled]
+    changes = [SessionChange(cancelled, Change.CANCELLED)]
+    changes += await _back_to_staff(session, services, result.moved, now)
+    found.course.session_count = len(staying)
+    session.add(found.course)
+    await _announce(session, services, found, changes, now, "cancelled_one", appointment_id)
+    return PatientChangeMade(found.course, staying)
 
 
 async def cancel_rest_of_course(
     *,
-    database: Database,
+    session: AsyncSession,
     services: Services,
     patient_id: int,
     appointment_id: int,
     now: datetime,
-) -> Changed | Refused:
-    """Cancel a session and every later one; a course left with nothing ends."""
-    async with database.sessions() as session:
-        await _begin_locked(session)
-        found = await patient_session(
-            session=session, patient_id=patient_id, appointment_id=appointment_id, now=now
+) -> PatientChangeMade | Refused:
+    """Cancel a session and every later one; a course left with nothing ends.
+
+    Runs in the caller's transaction; a refusal leaves nothing written.
+    """
+    found = await patient_session(
+        session=session, patient_id=patient_id, appointment_id=appointment_id, now=now
+    )
+    if found is None:
+        return Refused(Refusal.GONE)
+    number = found.position(appointment_id)
+    staying, ending = found.sessions[: number - 1], found.sessions[number - 1 :]
+    changes = []
+    for appointment in ending:
+        await move_session(
+            session=session,
+            appointment=appointment,
+            to=SessionState.CANCELLED,
+            at=now,
+            actor=ACTOR,
         )
-        if found is None:
-            return Refused(Refusal.GONE)
-        number = found.position(appointment_id)
-        staying, ending = found.sessions[: number - 1], found.sessions[number - 1 :]
-        changes = []
-        for appointment in ending:
-            await move_session(
-                session=session,
-                appointment=appointment,
-                to=SessionState.CANCELLED,
-                at=now,
-                actor=ACTOR,
-            )
-            changes.append(SessionChange(appointment, Change.CANCELLED))
-        course = found.course
-        course.session_count = len(staying)
-        if not staying:
-            await move_course(
-                session=session, course=course, to=CourseState.CANCELLED, at=now, actor=ACTOR
-            )
-        elif course.state is CourseState.CONFIRMED and all(
-            a.state not in HOLDING_STATES for a in staying
-        ):
-            await move_course(
-                session=session, course=course, to=CourseState.COMPLETED, at=now, actor=ACTOR
-            )
-        session.add(course)
-        await _announce(session, services, found, changes, now, "cancelled_rest", appointment_id)
-        await session.commit()
-    return Changed(course, staying)
+        changes.append(SessionChange(appointment, Change.CANCELLED))
+    course = found.course
+    course.session_count = len(staying)
+    if not staying:
+        await move_course(
+            session=session, course=course, to=CourseState.CANCELLED, at=now, actor=ACTOR
+        )
+    elif course.state is CourseState.CONFIRMED and all(
+        a.state not in HOLDING_STATES for a in staying
+    ):
+        await move_course(
+            session=session, course=course, to=CourseState.COMPLETED, at=now, actor=ACTOR
+        )
+    session.add(course)
+    await _announce(session, services, found, changes, now, "cancelled_rest", appointment_id)
+    return PatientChangeMade(course, staying)
 
 
 async def _announce(

@@ -15,8 +15,8 @@ from mesobot.handlers.booking_flow import Flow, Outcome, Row, Screen, month_rows
 from mesobot.models import Appointment, Course, CourseState, SessionState
 from mesobot.models.course import HOLDING_STATES
 from mesobot.patient_changes import (
-    Changed,
     CourseSeries,
+    PatientChangeMade,
     PlanMoved,
     Refusal,
     Refused,
@@ -254,9 +254,8 @@ def move_preview(flow: Flow, found: CourseSeries, data: b.MoveTime, plan: Planne
 async def on_confirm_move(flow: Flow, data: b.ConfirmMove) -> Outcome:
     """Move the session and re-plan the later ones, if the plan is still the one shown."""
     assert flow.patient.id is not None
-    await flow.session.commit()  # the change takes its own lock (see booking.book_series)
     result = await reschedule_session(
-        database=flow.services.database,
+        session=flow.session,
         services=flow.services,
         patient_id=flow.patient.id,
         appointment_id=data.appointment,
@@ -265,8 +264,7 @@ async def on_confirm_move(flow: Flow, data: b.ConfirmMove) -> Outcome:
         shown_digest=data.plan,
         now=flow.now,
     )
-    await flow.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-    if isinstance(result, Changed):
+    if isinstance(result, PatientChangeMade):
         return Outcome(await course_screens(flow, texts.moved(flow.t)))
     if isinstance(result, Refused):
         return await gone(flow)
@@ -311,16 +309,14 @@ async def on_ask_cancel(flow: Flow, data: b.AskCancel) -> Outcome:
 async def on_cancel_one(flow: Flow, data: b.CancelOne) -> Outcome:
     """Cancel one session (later ones re-planned if needed), or say why not."""
     assert flow.patient.id is not None
-    await flow.session.commit()  # the change takes its own lock
     result = await cancel_one_session(
-        database=flow.services.database,
+        session=flow.session,
         services=flow.services,
         patient_id=flow.patient.id,
         appointment_id=data.appointment,
         now=flow.now,
     )
-    await flow.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-    if isinstance(result, Changed):
+    if isinstance(result, PatientChangeMade):
         return Outcome(await course_screens(flow, texts.cancelled_one(flow.t)))
     if result.reason is Refusal.TOO_FEW:
         return await too_few(flow, data.appointment)
@@ -346,15 +342,13 @@ async def too_few(flow: Flow, appointment_id: int) -> Outcome:
 async def on_cancel_rest(flow: Flow, data: b.CancelRest) -> Outcome:
     """Cancel a session and all later ones of its course."""
     assert flow.patient.id is not None
-    await flow.session.commit()  # the change takes its own lock
     result = await cancel_rest_of_course(
-        database=flow.services.database,
+        session=flow.session,
         services=flow.services,
         patient_id=flow.patient.id,
         appointment_id=data.appointment,
         now=flow.now,
     )
-    await flow.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
     if isinstance(result, Refused):
         return await gone(flow)
     return Outcome(await course_screens(flow, texts.cancelled_rest(flow.t)))

@@ -40,7 +40,7 @@ from mesobot.staff.decisions import (
 from mesobot.staff.models import AuditEntry, StaffPrompt
 from mesobot.staff.patient_notices import PRESET
 from mesobot.staff.sessions import (
-    Changed,
+    StaffChangeMade,
     Stale,
     change_session_count,
     move_choices,
@@ -392,7 +392,7 @@ async def on_move_to(press: Press, data: buttons.MoveTo) -> None:
     elif isinstance(result, Stale):
         await press.query.answer(texts.stale_session(press.t))
     else:
-        assert isinstance(result, Changed)
+        assert isinstance(result, StaffChangeMade)
         await press.query.answer()
         if result.course.state == CourseState.REQUESTED:
             await _edit(press, result.course.id or 0)

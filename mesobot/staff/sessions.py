@@ -1,5 +1,6 @@
-"""Staff actions on single sessions: move (planner rules), change the count, done, no-show,
-cancel. A move or cancel of a confirmed session is told to the patient through the outbox."""
+"""Staff actions on single sessions: move (through the one session mover), change the count,
+done, no-show, cancel. A move or cancel of a confirmed session is told to the patient through
+the outbox."""
 
 from __future__ import annotations
 
@@ -10,20 +11,20 @@ from typing import TYPE_CHECKING
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from mesobot.booking import appointment_from_slot, bookings_between_days, lock_resource_days
+from mesobot.booking import appointment_from_slot, lock_resource_days
 from mesobot.lifecycle import Change, SessionChange, sessions_changed
 from mesobot.models import Appointment, Course, CourseState, SessionState
-from mesobot.scheduling.bookings import BookingIndex
-from mesobot.scheduling.calendar import Calendar
-from mesobot.scheduling.planner import add_session, replan_after_move
-from mesobot.scheduling.series import (
-    Impossible,
-    Obstacle,
-    PlannedSeries,
-    SeriesRule,
-    SessionSlot,
-)
+from mesobot.scheduling.planner import add_session
+from mesobot.scheduling.series import Impossible, Obstacle, PlannedSeries, SeriesRule
 from mesobot.scheduling.slots import FreeSlotFinder
+from mesobot.session_moves import (
+    CourseSeries,
+    NotReplanned,
+    bookings_around,
+    move_finder,
+    move_series_session,
+    slot_of,
+)
 from mesobot.staff import patient_notices
 from mesobot.staff.audit import StaffActor, record_action
 from mesobot.staff.closures import clinic_calendar
@@ -44,7 +45,7 @@ FIRST_SESSION_HORIZON_DAYS = 60
 
 
 @dataclass(frozen=True)
-class Changed:
+class StaffChangeMade:
     """A change went through; `moved` pairs each moved session with its former start."""
 
     course: Course
@@ -64,34 +65,9 @@ def active_sessions(appointments: list[Appointment]) -> list[Appointment]:
     return [a for a in appointments if a.state != SessionState.CANCELLED]
 
 
-def slot_of(appointment: Appointment) -> SessionSlot:
-    """The planner's view of a stored session."""
-    return SessionSlot(
-        clinic_id=appointment.clinic_id,
-        resource_id=appointment.resource_id,
-        local_date=appointment.local_date,
-        local_time=appointment.local_time,
-        zone=appointment.zone,
-        duration_minutes=appointment.duration_minutes,
-    )
-
-
 def rule_of(services: Services, course: Course) -> SeriesRule:
     """The series rule of a course's treatment."""
     return services.clinic.treatments[course.treatment].series_rule()
-
-
-async def _bookings_around(
-    session: AsyncSession, calendar: Calendar, course: Course, first: date, last: date
-) -> BookingIndex:
-    """What other courses hold between `first` and `last` (local days, with slack)."""
-    return await bookings_between_days(
-        session=session,
-        calendar=calendar,
-        first=first - timedelta(days=1),
-        last=last + timedelta(days=1),
-        exclude_course_id=course.id,
-    )
 
 
 @dataclass(frozen=True)
@@ -109,66 +85,35 @@ async def move_choices(
     course = await session.get(Course, appointment.course_id)
     if course is None or appointment.state not in OPEN_SESSION_STATES:
         return None
-    series = active_sessions(await course_sessions(session=session, course_id=course.id or 0))
-    index = series.index(appointment)
+    appointments = await course_sessions(session=session, course_id=course.id or 0)
+    found = CourseSeries(course, active_sessions(appointments))
+    number = found.position(appointment.id or 0)
     rule = rule_of(services, course)
     calendar = await clinic_calendar(session, services.clinic)
     today = now.astimezone(calendar.zone).date()
-    previous = series[index - 1].local_date if index > 0 else None
+    previous = found.sessions[number - 2].local_date if number > 1 else None
     if previous is None:
         first, last = today, today + timedelta(days=FIRST_SESSION_HORIZON_DAYS)
     else:
         first = max(today, previous + timedelta(days=rule.min_gap_days))
         last = previous + timedelta(days=rule.max_gap_days)
-    remaining = len(series) - index
-    span = last + timedelta(days=rule.max_gap_days * (remaining - 1))
-    bookings = await _bookings_around(session, calendar, course, first, span)
-    finder = FreeSlotFinder(
-        rule=rule,
-        sessions=remaining,
+    finder = await move_finder(
+        session=session,
         calendar=calendar,
-        bookings=bookings,
+        rule=rule,
+        found=found,
+        number=number,
+        candidates=(first, last),
         now=now,
-        previous_date=previous,
     )
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     return MoveChoices(finder, [day for day in days if finder.date_is_free(day)])
 
 
-async def _apply_series(
-    session: AsyncSession, series: list[Appointment], planned: PlannedSeries
-) -> list[tuple[Appointment, datetime]]:
-    moved = []
-    for appointment, slot in zip(series, planned.sessions, strict=True):
-        if slot_of(appointment) == slot:
-            continue
-        previous_start = appointment.start_utc
-        appointment.local_date, appointment.local_time = slot.local_date, slot.local_time
-        appointment.resource_id = slot.resource_id
-        appointment.start_utc, appointment.end_utc = slot.start_utc, slot.end_utc
-        appointment.calendar_sequence += 1
-        session.add(appointment)
-        moved.append((appointment, previous_start))
-    await session.flush()
-    return moved
-
-
-async def move_course_session(
-    *,
-    session: AsyncSession,
-    services: Services,
-    appointment_id: int,
-    seen_version: int,
-    new_date: date,
-    new_time: time,
-    staff: StaffActor,
-    now: datetime,
-) -> Changed | Impossible | Superseded | Stale:
-    """Move one session, re-planning the later ones by the planner's rules.
-
-    A requested course stays requested (the patient hears at confirmation); in a confirmed
-    course the patient is told at once of every session that moved.
-    """
+async def _claim_open_session(
+    session: AsyncSession, appointment_id: int, seen_version: int
+) -> tuple[Appointment, Course] | Superseded | Stale:
+    """The session and its course, claimed at the version seen, if both can still change."""
     appointment = await session.get(Appointment, appointment_id)
     if appointment is None:
         return Stale(None)
@@ -183,32 +128,48 @@ async def move_course_session(
         CourseState.CONFIRMED,
     ):
         return Stale(appointment)
+    return appointment, course
+
+
+async def move_course_session(
+    *,
+    session: AsyncSession,
+    services: Services,
+    appointment_id: int,
+    seen_version: int,
+    new_date: date,
+    new_time: time,
+    staff: StaffActor,
+    now: datetime,
+) -> StaffChangeMade | Impossible | Superseded | Stale:
+    """Move one session, re-planning the later ones by the planner's rules.
+
+    A requested course stays requested (the patient hears at confirmation); in a confirmed
+    course the patient is told at once of every session that moved.
+    """
+    claimed = await _claim_open_session(session, appointment_id, seen_version)
+    if not isinstance(claimed, tuple):
+        return claimed
+    appointment, course = claimed
     appointments = await course_sessions(session=session, course_id=course.id or 0)
     before = course_snapshot(course, appointments)
-    series = active_sessions(appointments)
-    calendar = await clinic_calendar(session, services.clinic)
-    rule = rule_of(services, course)
-    await lock_resource_days(
+    found = CourseSeries(course, active_sessions(appointments))
+    result = await move_series_session(
         session=session,
-        clinic_id=calendar.clinic_id,
-        days=[(r, new_date + timedelta(days=d)) for r in calendar.resource_ids for d in (0,)],
-    )
-    last = new_date + timedelta(days=rule.max_gap_days * len(series))
-    planned = replan_after_move(
-        rule=rule,
-        series=PlannedSeries(tuple(slot_of(a) for a in series)),
-        session_number=series.index(appointment) + 1,
+        calendar=await clinic_calendar(session, services.clinic),
+        rule=rule_of(services, course),
+        found=found,
+        number=found.position(appointment_id),
         new_date=new_date,
         new_time=new_time,
-        calendar=calendar,
-        bookings=await _bookings_around(session, calendar, course, new_date, last),
         now=now,
     )
-    if isinstance(planned, Impossible):
-        return planned
-    moved = await _apply_series(session, series, planned)
-    changes = [SessionChange(a, Change.MOVED, previous) for a, previous in moved]
+    if isinstance(result, NotReplanned):
+        assert isinstance(result.fresh, Impossible)  # staff take any plan that fits
+        return result.fresh
+    changes = [m.change() for m in result.moved]
     await sessions_changed(session=session, services=services, changes=changes, now=now)
+    moved = [(m.appointment, m.previous_start) for m in result.moved]
     if course.state == CourseState.CONFIRMED and moved:
         await patient_notices.enqueue_sessions_moved(
             session=session, course=course, moved=moved, now=now
@@ -224,7 +185,7 @@ async def move_course_session(
         before=before,
         after=course_snapshot(course, appointments),
     )
-    return Changed(course, appointments, moved)
+    return StaffChangeMade(course, appointments, moved)
 
 
 async def change_session_count(
@@ -236,7 +197,7 @@ async def change_session_count(
     count: int,
     staff: StaffActor,
     now: datetime,
-) -> Changed | Impossible | Superseded:
+) -> StaffChangeMade | Impossible | Superseded:
     """Before confirming: cut the requested series short, or add sessions after the last."""
     course = await claim_course(session=session, course_id=course_id, seen_version=seen_version)
     if course is None or course.state != CourseState.REQUESTED:
@@ -280,7 +241,7 @@ async def change_session_count(
         before=before,
         after=course_snapshot(course, appointments),
     )
-    return Changed(course, appointments, [])
+    return StaffChangeMade(course, appointments, [])
 
 
 async def _add_sessions(
@@ -306,7 +267,9 @@ async def _add_sessions(
             for d in range((span - last).days + 1)
         ],
     )
-    bookings = await _bookings_around(session, calendar, course, last, span)
+    bookings = await bookings_around(
+        session=session, calendar=calendar, course_id=course.id, days=(last, span)
+    )
     for _ in range(how_many):
         result = add_session(
             rule=rule, series=planned, calendar=calendar, bookings=bookings, now=now

@@ -16,7 +16,7 @@ from mesobot.flow.steps import plan_digest
 from mesobot.models import Appointment, CourseState, SessionState, StateEvent
 from mesobot.outbox.models import OutboxMessage
 from mesobot.patient_changes import (
-    Changed,
+    PatientChangeMade,
     PlanMoved,
     Refusal,
     Refused,
@@ -98,17 +98,18 @@ async def test_moving_session_two_re_plans_the_later_ones_inside_the_window(
     [patient] = await add_patients(database, 1, now=NOW)
     sessions = await facial(database, patient)
     plan = await shown_move(database, patient, sessions[1], date(2026, 12, 28), time(10))
-    result = await reschedule_session(
-        database=database,
-        services=services_for(database),
-        patient_id=patient,
-        appointment_id=sessions[1].id or 0,
-        new_date=date(2026, 12, 28),
-        new_time=time(10),
-        shown_digest=plan_digest(plan),
-        now=NOW,
-    )
-    assert isinstance(result, Changed)
+    async with database.transaction() as session:
+        result = await reschedule_session(
+            session=session,
+            services=services_for(database),
+            patient_id=patient,
+            appointment_id=sessions[1].id or 0,
+            new_date=date(2026, 12, 28),
+            new_time=time(10),
+            shown_digest=plan_digest(plan),
+            now=NOW,
+        )
+    assert isinstance(result, PatientChangeMade)
     after = await sessions_of(database, sessions[0].course_id)
     assert [a.local_date for a in after] == [
         date(2026, 12, 7),
@@ -134,17 +135,18 @@ async def test_a_moved_confirmed_session_goes_back_to_staff_unless_the_clinic_sa
             appointment.state = SessionState.CONFIRMED
             session.add(appointment)
     plan = await shown_move(database, patient, sessions[3], date(2027, 1, 25), time(11))
-    result = await reschedule_session(
-        database=database,
-        services=services_for(database, at_once=at_once),
-        patient_id=patient,
-        appointment_id=sessions[3].id or 0,
-        new_date=date(2027, 1, 25),
-        new_time=time(11),
-        shown_digest=plan_digest(plan),
-        now=NOW,
-    )
-    assert isinstance(result, Changed)
+    async with database.transaction() as session:
+        result = await reschedule_session(
+            session=session,
+            services=services_for(database, at_once=at_once),
+            patient_id=patient,
+            appointment_id=sessions[3].id or 0,
+            new_date=date(2027, 1, 25),
+            new_time=time(11),
+            shown_digest=plan_digest(plan),
+            now=NOW,
+        )
+    assert isinstance(result, PatientChangeMade)
     after = await sessions_of(database, sessions[0].course_id)
     expected = SessionState.CONFIRMED if at_once else SessionState.REQUESTED
     assert [a.state for a in after] == [SessionState.CONFIRMED] * 3 + [expected]
@@ -161,30 +163,32 @@ async def test_a_plan_that_changed_since_it_was_shown_is_not_applied(database: D
     """Someone took a place of the shown plan: the fresh plan comes back, nothing moves."""
     [patient, other] = await add_patients(database, 2, now=NOW)
     sessions = await facial(database, patient)
-    result = await reschedule_session(
-        database=database,
-        services=services_for(database),
-        patient_id=patient,
-        appointment_id=sessions[1].id or 0,
-        new_date=date(2026, 12, 28),
-        new_time=time(10),
-        shown_digest="stale000",
-        now=NOW,
-    )
+    async with database.transaction() as session:
+        result = await reschedule_session(
+            session=session,
+            services=services_for(database),
+            patient_id=patient,
+            appointment_id=sessions[1].id or 0,
+            new_date=date(2026, 12, 28),
+            new_time=time(10),
+            shown_digest="stale000",
+            now=NOW,
+        )
     assert isinstance(result, PlanMoved)
     assert [a.local_date for a in await sessions_of(database, sessions[0].course_id)] == [
         s.local_date for s in sessions
     ]
-    other_result = await reschedule_session(
-        database=database,
-        services=services_for(database),
-        patient_id=other,
-        appointment_id=sessions[1].id or 0,
-        new_date=date(2026, 12, 28),
-        new_time=time(10),
-        shown_digest="stale000",
-        now=NOW,
-    )
+    async with database.transaction() as session:
+        other_result = await reschedule_session(
+            session=session,
+            services=services_for(database),
+            patient_id=other,
+            appointment_id=sessions[1].id or 0,
+            new_date=date(2026, 12, 28),
+            new_time=time(10),
+            shown_digest="stale000",
+            now=NOW,
+        )
     assert other_result == Refused(Refusal.GONE)  # not their session
 
 
@@ -192,26 +196,28 @@ async def test_cancelling_a_middle_session_keeps_the_rest_valid(database: Databa
     """Cancel session 2 of 4: 3 and 4 are re-planned so every gap stays in the window."""
     [patient, other] = await add_patients(database, 2, now=NOW)
     sessions = await facial(database, patient)
-    result = await cancel_one_session(
-        database=database,
-        services=services_for(database),
-        patient_id=patient,
-        appointment_id=sessions[1].id or 0,
-        now=NOW,
-    )
+    async with database.transaction() as session:
+        result = await cancel_one_session(
+            session=session,
+            services=services_for(database),
+            patient_id=patient,
+            appointment_id=sessions[1].id or 0,
+            now=NOW,
+        )
     # Four is the minimum of a facial course: cancelling one alone is refused.
     assert isinstance(result, Refused)
     assert result.reason is Refusal.TOO_FEW
     series = shown_series("cellulite", sessions=4, first=MONDAY, at=time(11), now=NOW)
     cellulite = (await book(database, other, "cellulite", series, now=NOW)).appointments
-    result = await cancel_one_session(
-        database=database,
-        services=services_for(database),
-        patient_id=other,
-        appointment_id=cellulite[1].id or 0,
-        now=NOW,
-    )
-    assert isinstance(result, Changed)
+    async with database.transaction() as session:
+        result = await cancel_one_session(
+            session=session,
+            services=services_for(database),
+            patient_id=other,
+            appointment_id=cellulite[1].id or 0,
+            now=NOW,
+        )
+    assert isinstance(result, PatientChangeMade)
     kept = [
         a
         for a in await sessions_of(database, cellulite[0].course_id)
@@ -229,22 +235,24 @@ async def test_cancelling_the_rest_from_the_first_session_cancels_the_course(
     """Cancel the rest from session 1: every session and the course are cancelled."""
     [patient] = await add_patients(database, 1, now=NOW)
     sessions = await facial(database, patient)
-    result = await cancel_rest_of_course(
-        database=database,
-        services=services_for(database),
-        patient_id=patient,
-        appointment_id=sessions[0].id or 0,
-        now=NOW,
-    )
-    assert isinstance(result, Changed)
+    async with database.transaction() as session:
+        result = await cancel_rest_of_course(
+            session=session,
+            services=services_for(database),
+            patient_id=patient,
+            appointment_id=sessions[0].id or 0,
+            now=NOW,
+        )
+    assert isinstance(result, PatientChangeMade)
     assert result.course.state is CourseState.CANCELLED
     after = await sessions_of(database, sessions[0].course_id)
     assert {a.state for a in after} == {SessionState.CANCELLED}
-    again = await cancel_rest_of_course(
-        database=database,
-        services=services_for(database),
-        patient_id=patient,
-        appointment_id=sessions[0].id or 0,
-        now=NOW,
-    )
+    async with database.transaction() as session:
+        again = await cancel_rest_of_course(
+            session=session,
+            services=services_for(database),
+            patient_id=patient,
+            appointment_id=sessions[0].id or 0,
+            now=NOW,
+        )
     assert again == Refused(Refusal.GONE)
