@@ -5,11 +5,13 @@ its snapshot with one query and plans. It prints median and p95 latency and the 
 per call, on SQLite and, when MESOBOT_BENCH_POSTGRES_URL (or MESOBOT_TEST_POSTGRES_URL) names a
 server, on PostgreSQL in a database of its own that is dropped afterwards.
 
-Run from the repository root: `.venv/bin/python -m bench.booking_database`.
+Run from the repository root: `.venv/bin/python -m bench.booking_database` (`--quick`: 1,000
+sessions over two months and 10 calls each).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import gc
 import os
@@ -27,7 +29,8 @@ import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import event, insert
 from sqlalchemy.engine import make_url
 
-from bench.planner import NOW, RESOURCES, _bookings, _calendar
+from bench.options import parse_arguments
+from bench.planner import APPOINTMENTS, NOW, RESOURCES, SPAN_DAYS, _bookings, _calendar
 from mesobot.booking import month_free_dates, plan_from_database
 from mesobot.db import Database
 from mesobot.migrate import upgrade_to_head
@@ -43,8 +46,10 @@ def _percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def _fill(database: Database, calendar: Calendar) -> None:
-    bookings = _bookings(calendar, random.Random(7))
+async def _fill(database: Database, calendar: Calendar, arguments: argparse.Namespace) -> None:
+    bookings = _bookings(
+        calendar, random.Random(7), count=arguments.sessions, span_days=arguments.span_days
+    )
     courses = len(bookings) // SESSIONS_PER_COURSE + 1
     async with database.engine.begin() as connection:
         await connection.execute(
@@ -111,7 +116,7 @@ async def _settle(database: Database) -> None:
 
 
 async def _measure(
-    name: str, database: Database, call: Callable[[int], Awaitable[object]]
+    name: str, database: Database, call: Callable[[int], Awaitable[object]], calls: int
 ) -> None:
     statements = 0
 
@@ -122,7 +127,7 @@ async def _measure(
     event.listen(database.engine.sync_engine, "before_cursor_execute", count)
     latencies: list[float] = []
     per_call: set[int] = set()
-    for n in range(CALLS):
+    for n in range(calls):
         before = statements
         started = stopwatch.perf_counter()
         await call(n)
@@ -135,20 +140,23 @@ async def _measure(
     )
 
 
-async def _run(url: str, label: str) -> None:
+async def _run(url: str, label: str, arguments: argparse.Namespace) -> None:
     calendar = _calendar()
     database = Database(url)
     try:
         started = stopwatch.perf_counter()
-        await _fill(database, calendar)
+        await _fill(database, calendar, arguments)
         await _settle(database)
         # As the bot does once started (mesobot.app): the set-up's objects out of the GC's way.
         gc.collect()
         gc.freeze()
-        print(f"{label}: 100,000 sessions stored in {stopwatch.perf_counter() - started:.1f} s")
+        elapsed = stopwatch.perf_counter() - started
+        print(f"{label}: {arguments.sessions:,} sessions stored in {elapsed:.1f} s")
         rule = _rule()
         rng = random.Random(11)
-        first_days = [NOW.date() + timedelta(days=rng.randrange(2, 300)) for _ in range(CALLS)]
+        first_days = [
+            NOW.date() + timedelta(days=rng.randrange(2, 300)) for _ in range(arguments.calls)
+        ]
 
         async def plan(n: int) -> object:
             async with database.sessions() as session:
@@ -175,8 +183,8 @@ async def _run(url: str, label: str) -> None:
                     now=NOW,
                 )
 
-        await _measure("plan a 4-session series", database, plan)
-        await _measure("free dates of a month", database, month)
+        await _measure("plan a 4-session series", database, plan, arguments.calls)
+        await _measure("free dates of a month", database, month, arguments.calls)
     finally:
         await database.dispose()
 
@@ -199,11 +207,16 @@ async def _postgres(server: str, statement: str) -> None:
 
 def main() -> None:
     """Run the benchmark on SQLite, then on PostgreSQL when a server is configured."""
-    print(f"{len(RESOURCES)} practitioners, {CALLS} calls each, now = {NOW.isoformat()}")
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sessions", type=int, default=APPOINTMENTS)
+    parser.add_argument("--span-days", type=int, default=SPAN_DAYS)
+    parser.add_argument("--calls", type=int, default=CALLS)
+    arguments = parse_arguments(parser, sessions=1000, span_days=60, calls=10)
+    print(f"{len(RESOURCES)} practitioners, {arguments.calls} calls each, now = {NOW.isoformat()}")
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
         upgrade_to_head(url)
-        asyncio.run(_run(url, "SQLite"))
+        asyncio.run(_run(url, "SQLite", arguments))
     server = os.environ.get("MESOBOT_BENCH_POSTGRES_URL") or os.environ.get(
         "MESOBOT_TEST_POSTGRES_URL"
     )
@@ -213,7 +226,7 @@ def main() -> None:
         try:
             url = make_url(server).set(database=name).render_as_string(hide_password=False)
             upgrade_to_head(url)
-            asyncio.run(_run(url, "PostgreSQL"))
+            asyncio.run(_run(url, "PostgreSQL", arguments))
         finally:
             asyncio.run(_postgres(server, f'DROP DATABASE "{name}" WITH (FORCE)'))
 

@@ -15,8 +15,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.options import parse_arguments
 from mesobot.clock import Clock
 from mesobot.db import Database
 from mesobot.migrate import upgrade_to_head
@@ -31,11 +34,26 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+async def _queue_text(
+    session: AsyncSession, recipient: int, text: str, key: str, due: datetime, now: datetime
+) -> None:
+    """The one call into the outbox's enqueue API, alone so that an API change is one edit."""
+    await enqueue_message(
+        session=session,
+        recipient=recipient,
+        kind="text",
+        payload={"text": text},
+        due_at=due,
+        idempotency_key=key,
+        now=now,
+    )
+
+
 async def run(database_url: str, *, others: int, reports: int, backlog: bool) -> list[float]:
     async with BotApiEmulator() as emulator:
         staff = [emulator.create_user(name) for name in ("Marta", "Rui")]
         patients = [emulator.create_user(f"P{n}") for n in range(reports)]
-        others_chats = [emulator.create_user(f"O{n}") for n in range(1000)]
+        others_chats = [emulator.create_user(f"O{n}") for n in range(max(1, min(1000, others)))]
         for user in (*staff, *patients, *others_chats):
             assert user.chat.user is not None
             user.chat.user.started_bot = True
@@ -46,14 +64,9 @@ async def run(database_url: str, *, others: int, reports: int, backlog: bool) ->
             for user in patients:
                 session.add(Patient(telegram_user_id=user.id, created_at=now, last_seen_at=now))
             for number in range(others):
-                await enqueue_message(
-                    session=session,
-                    recipient=others_chats[number % len(others_chats)].id,
-                    kind="text",
-                    payload={"text": f"other {number}"},
-                    due_at=due,
-                    idempotency_key=f"bench:{number}",
-                    now=now,
+                recipient = others_chats[number % len(others_chats)].id
+                await _queue_text(
+                    session, recipient, f"other {number}", f"bench:{number}", due, now
                 )
         await database.dispose()
         settings = settings_for(
@@ -83,7 +96,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--others", type=int, default=10_000)
     parser.add_argument("--reports", type=int, default=40)
-    arguments = parser.parse_args()
+    arguments = parse_arguments(parser, others=20, reports=1)
     with tempfile.TemporaryDirectory() as folder:
         for backlog in (False, True):
             url = f"sqlite:///{folder}/bench-{backlog}.sqlite3"

@@ -12,6 +12,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filte
 # Run as a script from anywhere: the emulator lives in the repository's tests package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.options import parse_arguments
 from tests.emulator.server import BotApiEmulator
 
 
@@ -61,7 +62,7 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=2000)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--concurrent", type=int, default=1, help="PTB concurrent_updates")
-    options = parser.parse_args()
+    options = parse_arguments(parser, updates=50, users=5)
     rate = asyncio.run(measure(options.updates, options.users, options.concurrent))
     print(
         f"{options.updates} updates, {options.users} users, concurrent_updates="

@@ -32,6 +32,7 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.options import parse_arguments
 from mesobot.db import Database
 from mesobot.migrate import upgrade_to_head
 from tests.databases import PostgresDatabases
@@ -233,7 +234,7 @@ def main() -> None:
         default=os.environ.get("MESOBOT_TEST_POSTGRES_URL", DEFAULT_POSTGRES),
         help="a database on the PostgreSQL server; the benchmark creates and drops its own",
     )
-    arguments = parser.parse_args()
+    arguments = parse_arguments(parser, messages=40_000, days=1, users=10, minutes=0.1)
     backends = ["sqlite", "postgresql"] if arguments.backend == "both" else [arguments.backend]
     for backend in backends:
         if backend == "sqlite":

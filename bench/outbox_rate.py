@@ -12,8 +12,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.options import parse_arguments
 from mesobot.clock import Clock
 from mesobot.db import Database
 from mesobot.migrate import upgrade_to_head
@@ -46,6 +49,21 @@ class EmulatorSender:
             raise FloodWait(1, whole_bot=False) from None
 
 
+async def _queue_text(
+    session: AsyncSession, recipient: int, text: str, key: str, now: datetime
+) -> None:
+    """The one call into the outbox's enqueue API (due at once), alone for an API change."""
+    await enqueue_message(
+        session=session,
+        recipient=recipient,
+        kind="text",
+        payload={"text": text},
+        due_at=now,
+        idempotency_key=key,
+        now=now,
+    )
+
+
 async def run(chats: int, per_chat: int, database_url: str) -> None:
     from telegram import Bot
     from telegram.request import HTTPXRequest
@@ -61,14 +79,8 @@ async def run(chats: int, per_chat: int, database_url: str) -> None:
         async with database.transaction() as session:
             for user in users:
                 for number in range(per_chat):
-                    await enqueue_message(
-                        session=session,
-                        recipient=user.id,
-                        kind="text",
-                        payload={"text": f"m{number}"},
-                        due_at=now,
-                        idempotency_key=f"bench:{user.id}:{number}",
-                        now=now,
+                    await _queue_text(
+                        session, user.id, f"m{number}", f"bench:{user.id}:{number}", now
                     )
         # As ApplicationBuilder does: a plain Bot's pool of one connection serialises sends.
         bot = Bot(
@@ -115,7 +127,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--chats", type=int, default=1000)
     parser.add_argument("--one-chat", type=int, default=100)
-    arguments = parser.parse_args()
+    arguments = parse_arguments(parser, chats=5, one_chat=2)
     with tempfile.TemporaryDirectory() as folder:
         for chats, per_chat in ((arguments.chats, 1), (1, arguments.one_chat)):
             url = f"sqlite:///{folder}/bench-{chats}.sqlite3"

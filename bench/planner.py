@@ -1,11 +1,13 @@
 """Benchmark: plan a 4-session series and a month of free dates against 100,000 bookings.
 
-Run from the repository root: `.venv/bin/python -m bench.planner`. It prints median and p95
-latency per call. The data layer adds its query count later; the planner itself makes none.
+Run from the repository root: `.venv/bin/python -m bench.planner` (`--quick`: 2,000 bookings
+over two months and a few calls). It prints median and p95 latency per call. The data layer
+adds its query count later; the planner itself makes none.
 """
 
 from __future__ import annotations
 
+import argparse
 import random
 import statistics
 import time as clock
@@ -13,6 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+from bench.options import parse_arguments
 from mesobot.clinic import load_clinic
 from mesobot.scheduling.bookings import Booking, BookingIndex
 from mesobot.scheduling.calendar import Calendar
@@ -42,11 +45,17 @@ def _calendar() -> Calendar:
     )
 
 
-def _bookings(calendar: Calendar, rng: random.Random) -> list[Booking]:
+def _bookings(
+    calendar: Calendar,
+    rng: random.Random,
+    *,
+    count: int = APPOINTMENTS,
+    span_days: int = SPAN_DAYS,
+) -> list[Booking]:
     """Non-overlapping 30-minute bookings filling about OCCUPANCY of the 45-minute places."""
     places: list[Booking] = []
-    first = NOW.date() - timedelta(days=SPAN_DAYS // 2)
-    for offset in range(SPAN_DAYS):
+    first = NOW.date() - timedelta(days=span_days // 2)
+    for offset in range(span_days):
         day = first + timedelta(days=offset)
         for interval in calendar.weekly_hours[day.weekday()]:
             for minute in range(interval.start_minute, interval.end_minute - 40, 45):
@@ -56,7 +65,7 @@ def _bookings(calendar: Calendar, rng: random.Random) -> list[Booking]:
                         begin = start.astimezone(UTC)
                         places.append(Booking(resource, begin, begin + timedelta(minutes=30)))
     rng.shuffle(places)
-    return places[:APPOINTMENTS]
+    return places[:count]
 
 
 def _measure(name: str, runs: list[Callable[[], object]]) -> None:
@@ -74,18 +83,24 @@ def _measure(name: str, runs: list[Callable[[], object]]) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--bookings", type=int, default=APPOINTMENTS)
+    parser.add_argument("--span-days", type=int, default=SPAN_DAYS)
+    parser.add_argument("--starts", type=int, default=300, help="series planned")
+    parser.add_argument("--months", type=int, default=24, help="months asked 5 times each")
+    arguments = parse_arguments(parser, bookings=2000, span_days=60, starts=20, months=2)
     rng = random.Random(4)
     calendar = _calendar()
     rule = load_clinic(Path("clinic.sample.toml")).treatments["facial_rejuvenation"].series_rule()
-    bookings = _bookings(calendar, rng)
-    assert len(bookings) == APPOINTMENTS, len(bookings)
+    bookings = _bookings(calendar, rng, count=arguments.bookings, span_days=arguments.span_days)
+    assert len(bookings) == arguments.bookings, len(bookings)
     started = clock.perf_counter()
     index = BookingIndex.from_bookings(bookings)
     print(f"{len(index)} bookings on {len(RESOURCES)} practitioners, Europe/Madrid")
     print(f"index build (once per snapshot): {(clock.perf_counter() - started) * 1000:.1f} ms")
 
     starts: list[tuple[date, time]] = []
-    while len(starts) < 300:
+    while len(starts) < arguments.starts:
         day = NOW.date() + timedelta(days=rng.randrange(2, 330))
         times = free_times(
             rule=rule, sessions=4, day=day, calendar=calendar, bookings=index, now=NOW
@@ -108,13 +123,14 @@ def main() -> None:
         planned += isinstance(result, PlannedSeries)
 
     _measure(
-        "plan_series, 4 sessions, 100k bookings", [lambda d=d, t=t: plan(d, t) for d, t in starts]
+        f"plan_series, 4 sessions, {len(index) // 1000}k bookings",
+        [lambda d=d, t=t: plan(d, t) for d, t in starts],
     )
     assert planned == len(starts), "every offered start must lead to a series"
 
-    months = [(2026 + (m - 1) // 12, (m - 1) % 12 + 1) for m in range(1, 25)]
+    months = [(2026 + (m - 1) // 12, (m - 1) % 12 + 1) for m in range(1, arguments.months + 1)]
     _measure(
-        "free_dates, one month, 100k bookings",
+        f"free_dates, one month, {len(index) // 1000}k bookings",
         [
             lambda y=y, m=m: free_dates(
                 rule=rule, sessions=4, year=y, month=m, calendar=calendar, bookings=index, now=NOW

@@ -7,6 +7,7 @@ import multiprocessing
 from datetime import UTC, date, datetime, time
 from multiprocessing.synchronize import Barrier
 
+import pytest
 from sqlmodel import col, select
 
 from mesobot.booking import Booked, Taken, day_free_times, month_free_dates, request_course
@@ -134,6 +135,7 @@ def _book_in_a_process(
     results.put(asyncio.run(attempt()))
 
 
+@pytest.mark.slow
 def test_fifty_processes_racing_for_two_places_book_exactly_two(database_url: str) -> None:
     """50 patients in separate processes ask for the same series; capacity is 2 practitioners."""
     database = Database(database_url)

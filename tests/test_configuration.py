@@ -71,6 +71,7 @@ BAD_SETTINGS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("environment", "named"), BAD_SETTINGS)
 def test_bad_setting_gives_one_line_and_exit_code_2(
     tmp_path: Path, environment: dict[str, str], named: str
@@ -84,6 +85,7 @@ def test_bad_setting_gives_one_line_and_exit_code_2(
     assert VALID_TOKEN not in result.stderr
 
 
+@pytest.mark.slow
 def test_missing_clinic_file_is_named(tmp_path: Path) -> None:
     """A clinic file that cannot be read is named, with exit code 2."""
     missing = tmp_path / "nowhere" / "clinic.toml"
@@ -94,6 +96,7 @@ def test_missing_clinic_file_is_named(tmp_path: Path) -> None:
     assert "MESOBOT_CLINIC_FILE" in result.stderr
 
 
+@pytest.mark.slow
 def test_malformed_clinic_file_is_named(tmp_path: Path) -> None:
     """A clinic file that is not valid TOML is named, with exit code 2."""
     broken = tmp_path / "clinic.toml"

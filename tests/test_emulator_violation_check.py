@@ -46,6 +46,7 @@ async def test_unescaped_reply(emulator):
 """
 
 
+@pytest.mark.slow
 def test_violation_by_a_handler_fails_the_test(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

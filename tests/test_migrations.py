@@ -38,6 +38,7 @@ def _migrate_in_a_process(database_url: str) -> subprocess.CompletedProcess[str]
     )
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_two_processes_starting_together_migrate_once(postgres_databases: object) -> None:
     """Two processes migrating one PostgreSQL database at once: each revision runs once."""

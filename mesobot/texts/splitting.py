@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
+import html
 import re
+import unicodedata
 from collections.abc import Iterable
 
 TELEGRAM_LIMIT = 4096
 # A tag, an entity, or one character: the units a cut may fall between.
 _TOKEN = re.compile(r"<[^>]*>|&[#A-Za-z0-9]+;|.", re.DOTALL)
 _TAG = re.compile(r"<(/?)([A-Za-z-]+)[^>]*>")
+_ANY_TAG = re.compile(r"<[^>]*>")
+# Telegram trims a message before refusing an empty one, with a set of its own that is not
+# documented and is not Python's: Python's str.strip() trims "\x85" and no-break spaces, while
+# Telegram also blanks control characters and drops some format characters (bidi marks). So no
+# one set is "the" whitespace. What matters is that no message shows nothing: a message made only
+# of whitespace (str.isspace()), control (Cc) and format (Cf) characters shows nothing whatever
+# Telegram trims, so dropping it loses nothing a reader sees, while sending it risks "message
+# text is empty". The widest of these sets is therefore the safe one.
+_SHOWS_NOTHING_CATEGORIES = frozenset({"Cc", "Cf"})
 
 
 def _units(text: str) -> int:
     """Length in UTF-16 code units, as Telegram counts (the raw HTML is never shorter)."""
     return len(text.encode("utf-16-le")) // 2
+
+
+def shows_nothing(message: str) -> bool:
+    """Whether an HTML message, read as Telegram reads it, has no character a reader can see."""
+    text = html.unescape(_ANY_TAG.sub("", message))
+    return all(
+        char.isspace() or unicodedata.category(char) in _SHOWS_NOTHING_CATEGORIES for char in text
+    )
 
 
 def _cut_line(line: str, limit: int) -> list[str]:
@@ -54,7 +73,9 @@ def split_html_messages(lines: Iterable[str], limit: int = TELEGRAM_LIMIT) -> li
 
     A message breaks between lines; only a line longer than `limit` by itself is cut, between
     tags and entities, with its open tags closed before the cut and reopened after. Each line
-    should be balanced HTML (every tag it opens, it closes), as the bot's lines are.
+    should be balanced HTML (every tag it opens, it closes), as the bot's lines are. A message
+    that would show nothing (see `shows_nothing`) is left out wherever it falls: Telegram refuses
+    an empty message, and such a message says nothing.
     """
     messages: list[str] = []
     current: str | None = None
@@ -63,9 +84,9 @@ def split_html_messages(lines: Iterable[str], limit: int = TELEGRAM_LIMIT) -> li
             if current is not None and _units(current) + 1 + _units(piece) <= limit:
                 current += "\n" + piece
                 continue
-            if current is not None:
+            if current is not None and not shows_nothing(current):
                 messages.append(current)
             current = piece
-    if current is not None and current.strip():
+    if current is not None and not shows_nothing(current):
         messages.append(current)
     return messages

@@ -250,6 +250,7 @@ def session_lines(text: str) -> list[str]:
     return lines
 
 
+@pytest.mark.slow
 def test_a_random_patient_never_breaks_the_bot(
     sqlite_databases: SqliteDatabases, migrated_sqlite_file: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

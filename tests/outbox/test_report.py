@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from mesobot.clock import ManualClock
 from mesobot.config import PROJECT_ROOT
 from mesobot.db import Database
@@ -14,6 +16,7 @@ from mesobot.outbox.claims import mark_unreachable
 from tests.outbox.factories import queue_text
 
 
+@pytest.mark.slow
 async def test_the_report_counts_states_and_lists_unreachable_chats(
     database: Database, clock: ManualClock
 ) -> None:

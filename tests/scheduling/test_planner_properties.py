@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -86,6 +87,7 @@ def _finder(world: World, sessions: int, previous: date | None = None) -> FreeSl
     )
 
 
+@pytest.mark.slow
 @PROPERTY_SETTINGS
 @given(case=cases(), data=st.data())
 def test_free_dates_are_exactly_the_dates_that_start_a_whole_series(

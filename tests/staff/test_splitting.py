@@ -9,7 +9,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from mesobot.texts import escape
-from mesobot.texts.splitting import split_html_messages
+from mesobot.texts.splitting import shows_nothing, split_html_messages
 
 
 def _units(text: str) -> int:
@@ -83,12 +83,34 @@ def test_a_line_longer_than_the_limit_is_cut_between_entities_with_tags_reopened
     st.integers(min_value=40, max_value=300),
 )
 @example(lines=[";"], limit=40)  # a line that begins with ";" is not the tail of an entity
-def test_any_escaped_lines_split_within_the_limit_and_lose_nothing(
+@example(lines=[" "], limit=40)  # a message of whitespace alone is left out...
+@example(lines=["\x85"], limit=40)  # ...whitespace by Python's count too...
+@example(lines=[" " * 50, "x" * 40], limit=40)  # ...and not only as the last message
+def test_any_escaped_lines_split_within_the_limit_and_lose_only_what_shows_nothing(
     lines: list[str], limit: int
 ) -> None:
     messages = split_html_messages(lines, limit=limit)
     assert all(_units(m) <= limit for m in messages)
-    original = "".join(_well_formed(line) for line in lines)
-    assert "".join(_well_formed(m) for m in messages).replace("\n", "") == original.replace(
-        "\n", ""
+    assert not any(shows_nothing(m) for m in messages), messages
+    original = "".join(_well_formed(line) for line in lines).replace("\n", "")
+    _in_order_with_only_nothing_between(
+        [_well_formed(m).replace("\n", "") for m in messages], original
     )
+
+
+def _in_order_with_only_nothing_between(texts: list[str], original: str) -> None:
+    """Fails unless `original` is `texts` in order, apart from runs that show nothing.
+
+    Taking each text at its first place after a run that shows nothing is exact: were the text
+    in truth further on, it would begin with that run and repeat with its period, so it would
+    show nothing itself, and no message does.
+    """
+    position = 0
+    for text in texts:
+        start = position
+        while not original.startswith(text, start):
+            assert start < len(original), (text, original)
+            assert shows_nothing(original[start]), (text, original)
+            start += 1
+        position = start + len(text)
+    assert shows_nothing(original[position:]), original[position:]

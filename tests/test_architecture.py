@@ -1,0 +1,125 @@
+"""The package's shape: Telegram only at the edge, no module over 400 lines, no long functions.
+
+Read from the source's syntax trees, so an import under `TYPE_CHECKING` or inside a function
+counts like any other.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from mesobot.config import PROJECT_ROOT
+
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 60
+# The edge that talks to Telegram; the outbox's Telegram sender is mesobot/handlers/outbox.py.
+TELEGRAM_EDGE = ("mesobot/handlers/", "mesobot/app.py", "mesobot/update_processor.py", "bot.py")
+
+# Today's offenders, found when these checks were written (issue 12 is removing them). Each one
+# must still offend: when a fix lands, its line goes, so the list only shrinks, and a new
+# violation anywhere fails at once. Functions are named by module and qualified name.
+KNOWN_VIOLATIONS = frozenset(
+    {
+        "mesobot/services.py imports telegram",
+        "mesobot/calendar_delivery/delivery.py is over 400 lines",
+        "mesobot/handlers/booking.py is over 400 lines",
+        "mesobot/handlers/booking_flow.py is over 400 lines",
+        "mesobot/handlers/care_reports.py is over 400 lines",
+        "mesobot/handlers/staff_requests.py is over 400 lines",
+        "mesobot/patient_changes.py is over 400 lines",
+        "mesobot/staff/sessions.py is over 400 lines",
+        "mesobot/texts/booking.py is over 400 lines",
+        "mesobot/booking.py: request_course is over 60 lines",
+        "mesobot/calendar_delivery/delivery.py: publish_course is over 60 lines",
+        "mesobot/care/alerts.py: alert_text is over 60 lines",
+        "mesobot/staff/patient_notices.py: register_patient_notice_kinds is over 60 lines",
+        "mesobot/staff/sessions.py: move_course_session is over 60 lines",
+    }
+)
+
+
+def _modules() -> Iterator[tuple[str, str, ast.Module]]:
+    """Every module of the package, and bot.py: its path from the root, source and tree."""
+    paths = [*sorted((PROJECT_ROOT / "mesobot").rglob("*.py")), PROJECT_ROOT / "bot.py"]
+    for path in paths:
+        source = path.read_text(encoding="utf-8")
+        yield path.relative_to(PROJECT_ROOT).as_posix(), source, ast.parse(source, str(path))
+
+
+def _imported_modules(tree: ast.Module) -> Iterator[str]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module
+
+
+def _functions(node: ast.AST, prefix: str = "") -> Iterator[tuple[str, ast.AST]]:
+    """Every function and method, nested ones included, with its qualified name."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield prefix + child.name, child
+            yield from _functions(child, f"{prefix}{child.name}.")
+        elif isinstance(child, ast.ClassDef):
+            yield from _functions(child, f"{prefix}{child.name}.")
+        else:
+            yield from _functions(child, prefix)
+
+
+def _telegram_imports() -> set[str]:
+    return {
+        f"{path} imports telegram"
+        for path, _source, tree in _modules()
+        if not path.startswith(TELEGRAM_EDGE)
+        and any(name.split(".")[0] == "telegram" for name in _imported_modules(tree))
+    }
+
+
+def _long_modules() -> set[str]:
+    return {
+        f"{path} is over {MAX_MODULE_LINES} lines"
+        for path, source, _tree in _modules()
+        if path.startswith("mesobot/") and len(source.splitlines()) > MAX_MODULE_LINES
+    }
+
+
+def _long_functions() -> set[str]:
+    found = set()
+    for path, _source, tree in _modules():
+        for name, function in _functions(tree):
+            assert function.end_lineno is not None
+            if function.end_lineno - function.lineno + 1 > MAX_FUNCTION_LINES:
+                found.add(f"{path}: {name} is over {MAX_FUNCTION_LINES} lines")
+    return found
+
+
+def test_only_the_telegram_edge_imports_telegram() -> None:
+    """Handlers, the app, the update processor and bot.py import telegram; nothing else does."""
+    assert _telegram_imports() - KNOWN_VIOLATIONS == set()
+
+
+def test_no_module_of_the_package_is_over_400_lines() -> None:
+    assert _long_modules() - KNOWN_VIOLATIONS == set()
+
+
+def test_no_function_is_over_60_lines() -> None:
+    """From its `def` line to its last line, decorators aside."""
+    assert _long_functions() - KNOWN_VIOLATIONS == set()
+
+
+def test_every_known_violation_is_still_one() -> None:
+    """A fixed violation leaves KNOWN_VIOLATIONS, so the list cannot hide a new one later."""
+    fixed = KNOWN_VIOLATIONS - (_telegram_imports() | _long_modules() | _long_functions())
+    assert fixed == set(), "fixed: remove these from KNOWN_VIOLATIONS"
+
+
+def test_the_checks_see_imports_under_type_checking_and_inside_functions() -> None:
+    """The import walk reaches every place an import can hide."""
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from telegram import Update\n"
+        "def send() -> None:\n    import telegram.ext\n"
+    )
+    names = set(_imported_modules(ast.parse(source)))
+    assert {"telegram", "telegram.ext"} <= names

@@ -1,0 +1,49 @@
+"""Every benchmark still runs: each one once in its `--quick` mode, as a process of its own."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from mesobot.config import PROJECT_ROOT
+
+BENCH = PROJECT_ROOT / "bench"
+# What each benchmark prints when it has measured something: one of its figures' lines.
+FIGURES = {
+    "booking_database": r"SQLite: .*\n  plan a 4-session series +median +[\d.]+ ms",
+    "care_alert_latency": r"due later, 1 reports: p50 \d+ ms, p99 \d+ ms",
+    "emulator_throughput": r"50 updates, 5 users, .*: [\d,]+ updates/s",
+    "outbox_pending": r"start to first update handled: [\d.]+ s.*\nresident memory: peak [\d.]+",
+    "outbox_rate": r"5 messages to 5 chat\(s\): [\d.]+ s, [\d.]+ msg/s",
+    "planner": r"plan_series, 4 sessions, 2k bookings +n=20 +median +[\d.]+ ms",
+}
+# Only the pending-outbox benchmark asks for a PostgreSQL server whether or not one is named;
+# the others use one when MESOBOT_TEST_POSTGRES_URL names it, as the suite does.
+POSTGRES = os.environ.get("MESOBOT_TEST_POSTGRES_URL")
+EXTRA_ARGUMENTS = {"outbox_pending": ["--backend", "both" if POSTGRES else "sqlite"]}
+
+
+def test_every_benchmark_has_its_figures_listed() -> None:
+    """A new benchmark cannot go without its smoke run."""
+    scripts = {path.stem for path in BENCH.glob("*.py")} - {"__init__", "options"}
+    assert scripts == set(FIGURES)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_the_benchmark_runs_quickly_and_prints_its_figures(name: str) -> None:
+    """`python -m bench.<name> --quick` exits 0 and prints the figures it exists for."""
+    result = subprocess.run(
+        [sys.executable, "-m", f"bench.{name}", "--quick", *EXTRA_ARGUMENTS.get(name, [])],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,  # under pytest-timeout's 300 s, so the output is kept when it hangs
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert re.search(FIGURES[name], result.stdout), result.stdout
