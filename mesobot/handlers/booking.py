@@ -294,11 +294,8 @@ async def on_confirm(flow: Flow, data: b.ConfirmBooking) -> Outcome:
 
 
 async def book_series(flow: Flow, plan: PlannedSeries) -> bool:
-    """Store the request (its own locked transaction); False when a place went meanwhile."""
+    """Store the request in the flow's transaction; False when a place went meanwhile."""
     services, answers = flow.services, flow.answers
-    # request_course locks on its own: end this handler's transaction first, then go on in
-    # a fresh one, so that SQLite's single writer is never waited for by its own holder.
-    await flow.session.commit()
     assert flow.patient.id is not None
     request = CourseRequest(
         patient_id=flow.patient.id,
@@ -309,16 +306,13 @@ async def book_series(flow: Flow, plan: PlannedSeries) -> bool:
         answers=course_answers(answers),
         expires_at=flow.now + _expiry(services),
     )
-    async with services.database.sessions() as session:
-        calendar = await clinic_calendar(session, services.clinic)
     result = await request_course(
-        database=services.database,
-        calendar=calendar,
+        session=flow.session,
+        calendar=await clinic_calendar(flow.session, services.clinic),
         request=request,
         now=flow.now,
         after_booking=after_booking_hook(services, flow.now),
     )
-    await flow.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
     return isinstance(result, Booked)
 
 
