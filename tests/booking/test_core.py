@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import mesobot
@@ -34,6 +36,15 @@ def test_the_flow_core_imports_nothing_from_telegram() -> None:
         for path in CORE_FILES
     }
     assert {name: found for name, found in offenders.items() if found} == {}
+
+
+def test_importing_the_flow_core_loads_no_telegram() -> None:
+    """Not even indirectly: the route table and the screens load without the telegram package."""
+    check = (
+        "import sys, mesobot.flow.routes, mesobot.screens; "
+        "sys.exit(any(m.split('.')[0] == 'telegram' for m in sys.modules))"
+    )
+    assert subprocess.run([sys.executable, "-c", check], check=False).returncode == 0
 
 
 def test_every_booking_kind_has_exactly_one_step() -> None:
