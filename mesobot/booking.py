@@ -20,7 +20,6 @@ from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from mesobot.db import Database
 from mesobot.models import (
     Appointment,
     Course,
@@ -177,7 +176,7 @@ def appointment_from_slot(
 
 async def request_course(
     *,
-    database: Database,
+    session: AsyncSession,
     calendar: Calendar,
     request: CourseRequest,
     now: datetime,
@@ -185,70 +184,80 @@ async def request_course(
 ) -> Booked | Taken:
     """Store a requested course if the series shown to the patient is still free.
 
-    Under the lock the series is planned again from the same first slot; if every date and time
-    is unchanged it is stored (a practitioner may differ from the one shown), otherwise the
-    patient gets the fresh plan to look at. `after_booking` runs in the same transaction (to
-    enqueue the staff notice, say), so the course and what it causes commit together or not
-    at all.
+    `session` is the caller's, inside a write transaction (`Database.transaction()`, which on
+    SQLite has taken the write lock with BEGIN IMMEDIATE before anything was read); the caller
+    commits. Under the lock the series is planned again from the same first slot; if every date
+    and time is unchanged it is stored (a practitioner may differ from the one shown), otherwise
+    the patient gets the fresh plan to look at and nothing is written. `after_booking` runs in
+    the same transaction (to enqueue the staff notice, say), so the course and what it causes
+    commit together or not at all.
     """
     shown = request.shown
     first = shown.sessions[0]
-    async with database.sessions() as session:
-        # On SQLite this BEGIN IMMEDIATE takes the write lock before anything is read.
-        await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-        days = {slot.local_date for slot in shown.sessions}
-        await lock_resource_days(
-            session=session,
-            clinic_id=calendar.clinic_id,
-            days=[(resource, day) for resource in calendar.resource_ids for day in days],
-        )
-        start, end = _locked_window(shown)
-        bookings = await load_bookings(
-            session=session, clinic_id=calendar.clinic_id, start=start, end=end
-        )
-        fresh = plan_series(
-            rule=request.rule,
-            sessions=len(shown.sessions),
-            first_date=first.local_date,
-            first_time=first.local_time,
-            calendar=calendar,
-            bookings=bookings,
-            now=now,
-        )
-        if not isinstance(fresh, PlannedSeries) or not _same_times(shown, fresh):
-            await session.rollback()
-            return Taken(fresh)
-        course = Course(
-            clinic_id=calendar.clinic_id,
-            patient_id=request.patient_id,
-            treatment=request.treatment,
-            area=request.area,
-            session_count=len(fresh.sessions),
-            state=CourseState.REQUESTED,
-            requested_at=now,
-            expires_at=request.expires_at,
-            answers=request.answers,
-        )
-        session.add(course)
-        await session.flush()
-        assert course.id is not None
-        session.add(
-            StateEvent(
-                course_id=course.id, to_state=CourseState.REQUESTED, at=now, actor="patient"
-            )
-        )
-        appointments = [
-            appointment_from_slot(
-                slot, course_id=course.id, number=n, state=SessionState.REQUESTED
-            )
-            for n, slot in enumerate(fresh.sessions, start=1)
-        ]
-        session.add_all(appointments)
-        await session.flush()
-        if after_booking is not None:
-            await after_booking(session, course, appointments)
-        await session.commit()
+    days = {slot.local_date for slot in shown.sessions}
+    # On PostgreSQL this may insert `resource_day` rows: lock anchors that hold no booking, so
+    # keeping them when the series turns out taken changes nothing.
+    await lock_resource_days(
+        session=session,
+        clinic_id=calendar.clinic_id,
+        days=[(resource, day) for resource in calendar.resource_ids for day in days],
+    )
+    start, end = _locked_window(shown)
+    bookings = await load_bookings(
+        session=session, clinic_id=calendar.clinic_id, start=start, end=end
+    )
+    fresh = plan_series(
+        rule=request.rule,
+        sessions=len(shown.sessions),
+        first_date=first.local_date,
+        first_time=first.local_time,
+        calendar=calendar,
+        bookings=bookings,
+        now=now,
+    )
+    if not isinstance(fresh, PlannedSeries) or not _same_times(shown, fresh):
+        return Taken(fresh)
+    course, appointments = await _store_course(
+        session=session, calendar=calendar, request=request, series=fresh, now=now
+    )
+    if after_booking is not None:
+        await after_booking(session, course, appointments)
     return Booked(course, appointments)
+
+
+async def _store_course(
+    *,
+    session: AsyncSession,
+    calendar: Calendar,
+    request: CourseRequest,
+    series: PlannedSeries,
+    now: datetime,
+) -> tuple[Course, list[Appointment]]:
+    """The requested course, its first event and its sessions, flushed."""
+    course = Course(
+        clinic_id=calendar.clinic_id,
+        patient_id=request.patient_id,
+        treatment=request.treatment,
+        area=request.area,
+        session_count=len(series.sessions),
+        state=CourseState.REQUESTED,
+        requested_at=now,
+        expires_at=request.expires_at,
+        answers=request.answers,
+    )
+    session.add(course)
+    await session.flush()
+    assert course.id is not None
+    session.add(
+        StateEvent(course_id=course.id, to_state=CourseState.REQUESTED, at=now, actor="patient")
+    )
+    appointments = [
+        appointment_from_slot(slot, course_id=course.id, number=n, state=SessionState.REQUESTED)
+        for n, slot in enumerate(series.sessions, start=1)
+    ]
+    session.add_all(appointments)
+    await session.flush()
+    return course, appointments
 
 
 def _local_day_bounds(first: date, last: date, calendar: Calendar) -> tuple[datetime, datetime]:

@@ -75,11 +75,12 @@ async def book(
     now: datetime,
 ) -> Booked:
     """Book `series` for a patient, failing the test if it does not go through."""
-    result = await request_course(
-        database=database,
-        calendar=sample_clinic().calendar(),
-        request=course_request(patient_id, treatment, series),
-        now=now,
-    )
+    async with database.transaction() as session:
+        result = await request_course(
+            session=session,
+            calendar=sample_clinic().calendar(),
+            request=course_request(patient_id, treatment, series),
+            now=now,
+        )
     assert isinstance(result, Booked), result
     return result

@@ -53,12 +53,13 @@ async def test_a_taken_slot_gives_the_fresh_plan(database: Database) -> None:
         "dr-lopez",
         "dr-costa",
     }
-    third = await request_course(
-        database=database,
-        calendar=sample_clinic().calendar(),
-        request=course_request(patients[2], "lower_blepharoplasty", series),
-        now=NOW,
-    )
+    async with database.transaction() as session:
+        third = await request_course(
+            session=session,
+            calendar=sample_clinic().calendar(),
+            request=course_request(patients[2], "lower_blepharoplasty", series),
+            now=NOW,
+        )
     assert isinstance(third, Taken)
     assert not isinstance(third.fresh, PlannedSeries)  # the first slot itself is full
 
@@ -125,9 +126,13 @@ def _book_in_a_process(
             )
             request = course_request(patient_id, "facial_rejuvenation", series)
             barrier.wait()  # every process asks at the same moment
-            result = await request_course(
-                database=database, calendar=sample_clinic().calendar(), request=request, now=NOW
-            )
+            async with database.transaction() as session:
+                result = await request_course(
+                    session=session,
+                    calendar=sample_clinic().calendar(),
+                    request=request,
+                    now=NOW,
+                )
             return "booked" if isinstance(result, Booked) else "taken"
         finally:
             await database.dispose()

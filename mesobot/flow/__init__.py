@@ -1,1 +1,1 @@
-"""The booking flow without Telegram: its steps, the questionnaire, and checks of typed input."""
+"""The booking flow and /appointments without Telegram: state machine, screens, steps, routes."""

@@ -1,6 +1,6 @@
 """The booking flow's steps, the pre-treatment questionnaire, and gentle checks of typed input.
 
-Nothing here knows Telegram: handlers turn these into screens.
+Nothing here knows Telegram: `mesobot.flow.screens` turns these into screens.
 """
 
 from __future__ import annotations

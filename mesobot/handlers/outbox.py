@@ -15,7 +15,6 @@ from typing import Any
 from telegram import (
     ChatMember,
     ChatMemberUpdated,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     Update,
@@ -23,6 +22,7 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ChatMemberHandler
 
+from mesobot.handlers.markup import inline_markup
 from mesobot.outbox.claims import resume_recipient
 from mesobot.outbox.dispatcher import Dispatcher
 from mesobot.outbox.enqueue import on_outbox_commit
@@ -49,16 +49,7 @@ class TelegramSender:
 
     async def send(self, chat_id: int, message: RenderedMessage) -> None:
         """Send `message` as HTML to `chat_id`: a text, or a document with the text as caption."""
-        markup = (
-            InlineKeyboardMarkup(
-                [
-                    [InlineKeyboardButton(b.label, callback_data=b.callback_data) for b in row]
-                    for row in message.buttons
-                ]
-            )
-            if message.buttons
-            else None
-        )
+        markup = inline_markup(message.buttons)
         try:
             await self._send(chat_id, message, markup)
         except RetryAfter as error:

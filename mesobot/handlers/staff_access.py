@@ -15,7 +15,6 @@ from telegram import (
     BotCommand,
     BotCommandScopeChat,
     CallbackQuery,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Update,
 )
@@ -24,6 +23,7 @@ from telegram.error import TelegramError
 from telegram.ext import CommandHandler
 
 from mesobot.callbacks import ButtonData
+from mesobot.handlers.markup import inline_markup
 from mesobot.i18n import DEFAULT_LANGUAGE, available_languages, pick_language, translations
 from mesobot.outbox.policies import RenderedMessage
 from mesobot.services import MesobotApplication, MesobotContext, Services
@@ -89,14 +89,7 @@ async def staff_press(
 
 def markup(rendered: RenderedMessage) -> InlineKeyboardMarkup | None:
     """Telegram's markup for a rendered message's buttons."""
-    if not rendered.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.label, callback_data=b.callback_data) for b in row]
-            for row in rendered.buttons
-        ]
-    )
+    return inline_markup(rendered.buttons)
 
 
 async def show(query: CallbackQuery, rendered: RenderedMessage) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from telegram import ReplyKeyboardRemove, Update
+from telegram import Update
 from telegram.ext import CommandHandler, filters
 
 from mesobot import texts
 from mesobot.handlers.booking import open_flow, send_screens
-from mesobot.handlers.booking_flow import Screen
 from mesobot.outbox.claims import resume_recipient
+from mesobot.screens import RemoveKeyboard, Screen
 from mesobot.services import MesobotContext
 from mesobot.texts import booking as booking_texts
 
@@ -25,7 +25,7 @@ async def start(update: Update, context: MesobotContext) -> None:
     welcome = texts.welcome(
         flow.t, first_name=user.first_name, clinic_name=services.clinic.clinic.name
     )
-    await send_screens(context, user.id, [Screen(welcome, ReplyKeyboardRemove()), *screens])
+    await send_screens(context, user.id, [Screen(welcome, RemoveKeyboard()), *screens])
     # Telegram sends no my_chat_member update when a user starts the bot for the first time:
     # messages paused because they had never started it resume here, after the welcome.
     async with services.database.transaction() as session:

@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.outbox.models import OutboxMessage
+from mesobot.screens import Button as Button  # re-exported: the message kinds use it
 
 
 class LateAction(StrEnum):
@@ -40,14 +41,6 @@ class LatePolicy:
 
 # Staff alerts and notices always go, however late.
 ALWAYS_SEND = LatePolicy(action=LateAction.SEND, max_lateness=None)
-
-
-@dataclass(frozen=True)
-class Button:
-    """An inline button, described without Telegram's types (the edge builds the markup)."""
-
-    label: str
-    callback_data: str
 
 
 # Telegram's limit on a document's caption, in UTF-16 code units of the text after parsing.

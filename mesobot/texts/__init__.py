@@ -23,18 +23,6 @@ def welcome(t: NullTranslations, *, first_name: str, clinic_name: str) -> str:
     ).format(name=escape(first_name), clinic=escape(clinic_name))
 
 
-def help_text(t: NullTranslations) -> str:
-    """The answer to /help."""
-    _ = t.gettext
-    return _(
-        "<b>What I can do</b>\n"
-        "/start: begin, or see the treatments\n"
-        "/help: this message\n"
-        "/calendar: your appointments as a calendar file\n\n"
-        "If you feel unwell after a treatment, call the clinic or your emergency number."
-    )
-
-
 def something_went_wrong(t: NullTranslations) -> str:
     """Told to a user when handling their message failed."""
     _ = t.gettext

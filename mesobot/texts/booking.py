@@ -1,16 +1,14 @@
-"""Texts of the patient's booking flow and of /appointments. Every user value is escaped."""
+"""Texts of the patient's booking flow (/appointments has texts.appointments); values escaped."""
 
 from __future__ import annotations
 
 from datetime import date, time
 from gettext import NullTranslations
 
-from babel.dates import format_date
-from babel.numbers import format_currency
-
 from mesobot.catalog import Treatment
 from mesobot.i18n import N_
 from mesobot.texts import escape
+from mesobot.texts.dates import clock_label, long_day_label, money
 
 QUESTION_TEXTS = {
     "allergies": N_(
@@ -46,33 +44,11 @@ AREA_LABELS = {
     "legs": N_("Legs"),
     "chin": N_("Chin"),
 }
-STATE_LABELS = {
-    "requested": N_("awaiting the clinic's confirmation"),
-    "confirmed": N_("confirmed"),
-    "done": N_("done"),
-    "no_show": N_("missed"),
-    "cancelled": N_("cancelled"),
-}
 
 
 def translated(t: NullTranslations, message: str) -> str:
     """A text marked with N_ where it is defined, translated where it is shown."""
     return t.gettext(message)
-
-
-def money(minor_units: int, currency: str, language: str) -> str:
-    """An amount in the clinic's currency, formatted for the patient's language."""
-    return format_currency(minor_units / 100, currency, locale=language)
-
-
-def day_label(day: date, language: str) -> str:
-    """A date with its weekday, such as 'Mon, 7 Dec 2026'."""
-    return format_date(day, "EEE, d MMM y", locale=language)
-
-
-def clock_label(wall: time) -> str:
-    """A wall time, such as '09:45'."""
-    return wall.strftime("%H:%M")
 
 
 def consent(t: NullTranslations, *, clinic_name: str) -> str:
@@ -252,17 +228,6 @@ def calendar_heading(t: NullTranslations, *, month: str, any_free: bool) -> str:
     return heading + "\n" + _("No free dates this month: try the next one.")
 
 
-def move_calendar_heading(t: NullTranslations, *, number: int, month: str, any_free: bool) -> str:
-    """Above the month calendar when moving a session."""
-    _ = t.gettext
-    heading = _("<b>Choose a new date for session {number}</b> ({month})").format(
-        number=number, month=month
-    )
-    if any_free:
-        return heading + "\n" + _("Only dates that keep your course's spacing are shown.")
-    return heading + "\n" + _("No possible dates this month: try another one.")
-
-
 def times_heading(t: NullTranslations, *, day: str) -> str:
     """Above the free times of a date."""
     return t.gettext("<b>{day}</b>: choose a time.").format(day=day)
@@ -275,7 +240,7 @@ def series_lines(
     _ = t.gettext
     lines = []
     for number, (day, wall) in enumerate(sessions, start=1):
-        line = f"{number}. {escape(day_label(day, language))}, {clock_label(wall)}"
+        line = f"{number}. {escape(long_day_label(day, language))}, {clock_label(wall)}"
         if number > 1:
             gap = (day - sessions[number - 2][0]).days
             line += " " + _("({days} days after the previous one)").format(days=gap)
@@ -408,110 +373,3 @@ def label(t: NullTranslations, key: str) -> str:
         "cancel_rest": _("Cancel this and all later sessions"),
     }
     return labels[key]
-
-
-def weekday_initials(language: str) -> list[str]:
-    """Monday-first weekday initials for the calendar's header."""
-    # 2024-01-01 was a Monday.
-    return [
-        format_date(date(2024, 1, 1 + offset), "EEEEE", locale=language) for offset in range(7)
-    ]
-
-
-def month_label(year: int, month: int, language: str) -> str:
-    """A month's name and year, such as 'December 2026'."""
-    return format_date(date(year, month, 1), "LLLL y", locale=language)
-
-
-# /appointments
-
-
-def no_appointments(t: NullTranslations) -> str:
-    """/appointments without any course."""
-    return t.gettext("You have no upcoming sessions. Use /start to book a course.")
-
-
-def course_heading(t: NullTranslations, *, treatment: str, area: str | None, state: str) -> str:
-    """A course in /appointments."""
-    _ = t.gettext
-    title = escape(treatment) + (f" ({escape(_(AREA_LABELS[area]))})" if area else "")
-    return _("<b>{title}</b>: {state}").format(title=title, state=escape(_(STATE_LABELS[state])))
-
-
-def session_line(
-    t: NullTranslations, number: int, day: date, wall: time, state: str, language: str
-) -> str:
-    """One session in /appointments."""
-    when = f"{escape(day_label(day, language))}, {clock_label(wall)}"
-    return f"{number}. {when}: {escape(t.gettext(STATE_LABELS[state]))}"
-
-
-def move_label(t: NullTranslations, number: int) -> str:
-    """The button that moves session `number`."""
-    return t.gettext("Move session {number}").format(number=number)
-
-
-def cancel_label(t: NullTranslations, number: int) -> str:
-    """The button that cancels session `number`."""
-    return t.gettext("Cancel session {number}").format(number=number)
-
-
-def move_preview(
-    t: NullTranslations,
-    *,
-    number: int,
-    sessions: list[tuple[date, time]],
-    zone: str,
-    language: str,
-    back_to_staff: bool,
-) -> str:
-    """The course after moving a session, before the patient confirms it."""
-    _ = t.gettext
-    lines = [_("<b>Your course if session {number} moves</b>").format(number=number)]
-    lines += series_lines(t, sessions, language)
-    lines.append(_("Times are in the clinic's time zone ({zone}).").format(zone=escape(zone)))
-    if back_to_staff:
-        lines.append(_("The clinic will confirm the new times."))
-    return "\n".join(lines)
-
-
-def moved(t: NullTranslations) -> str:
-    """After a move."""
-    return t.gettext("Done: your session is moved. The clinic has been told.")
-
-
-def ask_cancel(t: NullTranslations, *, number: int, day: date, wall: time, language: str) -> str:
-    """The confirmation before cancelling."""
-    return t.gettext(
-        "Cancel session {number} on {day} at {time}? You can cancel only this session, or "
-        "this one and all later sessions of the course."
-    ).format(number=number, day=escape(day_label(day, language)), time=clock_label(wall))
-
-
-def cancelled_one(t: NullTranslations) -> str:
-    """After cancelling one session."""
-    return t.gettext("Session cancelled. The clinic has been told.")
-
-
-def cancelled_rest(t: NullTranslations) -> str:
-    """After cancelling the rest of a course."""
-    return t.gettext("Cancelled. The clinic has been told.")
-
-
-def too_few(t: NullTranslations, minimum: int) -> str:
-    """Cancelling one session would leave too few."""
-    return t.ngettext(
-        "The course needs at least {n} session: move this one, or cancel the rest of the course.",
-        "The course needs at least {n} sessions: move this one, or cancel the rest of the course.",
-        minimum,
-    ).format(n=minimum)
-
-
-def session_gone(t: NullTranslations) -> str:
-    """A button about a session that can no longer be changed."""
-    return t.gettext("That session can no longer be changed. Here are your sessions now.")
-
-
-def kept(t: NullTranslations) -> str:
-    """Keep it."""
-    return t.gettext("Nothing was changed.")

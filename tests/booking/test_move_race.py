@@ -82,12 +82,13 @@ async def request_last_place(database: Database, patient_id: int, contest: Conte
     series = shown_series(
         "lower_blepharoplasty", sessions=1, first=contest.contested, at=contest.at, now=NOW
     )
-    result = await request_course(
-        database=database,
-        calendar=sample_clinic().calendar(),
-        request=course_request(patient_id, "lower_blepharoplasty", series),
-        now=NOW,
-    )
+    async with database.write() as session:
+        result = await request_course(
+            session=session,
+            calendar=sample_clinic().calendar(),
+            request=course_request(patient_id, "lower_blepharoplasty", series),
+            now=NOW,
+        )
     assert isinstance(result, Booked | Taken)
     return "booked" if isinstance(result, Booked) else "taken"
 

@@ -74,23 +74,23 @@ class Clinic:
                 session=session, services=services, course=course, now=now
             )
 
-        async with services.database.sessions() as session:
+        async with services.database.transaction() as session:
             calendar = await clinic_calendar(session, sample_clinic())
-        result = await request_course(
-            database=services.database,
-            calendar=calendar,
-            request=CourseRequest(
-                patient_id=patient_id or self.patient_id,
-                treatment=treatment,
-                area=None,
-                rule=sample_clinic().treatments[treatment].series_rule(),
-                shown=series,
-                answers=ANSWERS,
-                expires_at=expires_at,
-            ),
-            now=now,
-            after_booking=notify,
-        )
+            result = await request_course(
+                session=session,
+                calendar=calendar,
+                request=CourseRequest(
+                    patient_id=patient_id or self.patient_id,
+                    treatment=treatment,
+                    area=None,
+                    rule=sample_clinic().treatments[treatment].series_rule(),
+                    shown=series,
+                    answers=ANSWERS,
+                    expires_at=expires_at,
+                ),
+                now=now,
+                after_booking=notify,
+            )
         assert isinstance(result, Booked), result
         return result
 

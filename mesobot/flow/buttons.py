@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from mesobot.callbacks import ButtonData, button
 
-# Handlers of this feature answer every callback whose kind code starts with "b".
+# The booking handler answers every callback whose kind code starts with "b".
 PATTERN = r"^1b[a-z]{0,2}\."
 
 
@@ -148,8 +148,11 @@ class ShowAppointments(ButtonData):
 
 @button("br")
 @dataclass(frozen=True)
-class MoveSession(ButtonData):
-    """Start moving a session: the month of its current date."""
+class RescheduleSession(ButtonData):
+    """Start moving a session of the patient's: the month of its current date.
+
+    (Staff move sessions with `mesobot.staff.buttons.MoveSession`.)
+    """
 
     appointment: int
 

@@ -1,0 +1,362 @@
+"""A patient's courses and sessions, and moving or cancelling a session, without Telegram."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+from sqlmodel import col, select
+
+from mesobot.flow import buttons as b
+from mesobot.flow.calendar_rows import month_rows
+from mesobot.flow.machine import Flow, Outcome
+from mesobot.flow.steps import plan_digest
+from mesobot.models import Appointment, Course, CourseState, SessionState
+from mesobot.models.course import HOLDING_STATES
+from mesobot.patient_changes import (
+    CourseSeries,
+    PatientChangeMade,
+    PlanMoved,
+    Refusal,
+    Refused,
+    cancel_one_session,
+    cancel_rest_of_course,
+    move_finder,
+    patient_session,
+    plan_move,
+    reschedule_session,
+)
+from mesobot.scheduling.localtime import minute_of_day
+from mesobot.scheduling.series import PlannedSeries
+from mesobot.screens import Row, Screen
+from mesobot.staff.closures import clinic_calendar
+from mesobot.texts import appointments as texts
+from mesobot.texts import booking as booking_texts
+from mesobot.texts import escape
+from mesobot.texts.dates import clock_label, long_day_label, month_label
+
+
+async def course_screens(flow: Flow, lead: str | None = None) -> list[Screen]:
+    """One message per open course: its sessions, and buttons for the upcoming ones."""
+    assert flow.patient.id is not None
+    open_states = (CourseState.REQUESTED, CourseState.CONFIRMED)
+    query = select(Course).where(
+        Course.patient_id == flow.patient.id, col(Course.state).in_(open_states)
+    )
+    courses = list(await flow.session.exec(query.order_by(col(Course.id))))
+    screens = [await course_screen(flow, course) for course in courses]
+    screens = screens or [Screen(texts.no_appointments(flow.t))]
+    return [screens[0].led_by(lead), *screens[1:]]
+
+
+async def course_screen(flow: Flow, course: Course) -> Screen:
+    """A course's sessions with their states; Move and Cancel for upcoming ones."""
+    t, language = flow.t, flow.language
+    query = select(Appointment).where(
+        Appointment.course_id == course.id, Appointment.state != SessionState.CANCELLED
+    )
+    sessions = list(await flow.session.exec(query.order_by(col(Appointment.number))))
+    treatment = flow.services.clinic.treatments.get(course.treatment)
+    name = treatment.name.in_language(language) if treatment else course.treatment
+    lines = [texts.course_heading(t, treatment=name, area=course.area, state=course.state)]
+    rows: list[Row] = []
+    for number, a in enumerate(sessions, start=1):
+        lines.append(texts.session_line(t, number, a.local_date, a.local_time, a.state, language))
+        if a.state in HOLDING_STATES and a.start_utc > flow.now and a.id is not None:
+            rows.append(
+                [
+                    (texts.move_label(t, number), b.RescheduleSession(a.id)),
+                    (texts.cancel_label(t, number), b.AskCancel(a.id)),
+                ]
+            )
+    return Screen("\n".join(lines), flow.keyboard(rows) if rows else None)
+
+
+async def changeable(flow: Flow, appointment_id: int) -> CourseSeries | None:
+    """The course of a session this patient may still change."""
+    assert flow.patient.id is not None
+    return await patient_session(
+        session=flow.session,
+        patient_id=flow.patient.id,
+        appointment_id=appointment_id,
+        now=flow.now,
+    )
+
+
+async def gone(flow: Flow) -> Outcome:
+    """A button about a session that can no longer be changed: notice and the list."""
+    notice = texts.session_gone(flow.t)
+    return Outcome(await course_screens(flow, notice), notice=notice)
+
+
+def keep_row(flow: Flow, appointment_id: int) -> Row:
+    """Keep it: leave the session as it is."""
+    return [(booking_texts.label(flow.t, "keep"), b.KeepSession(appointment_id))]
+
+
+async def on_show(flow: Flow, _data: b.ShowAppointments) -> Outcome:
+    """Show the patient's courses."""
+    return Outcome(await course_screens(flow))
+
+
+# Moving a session
+
+
+async def move_calendar(
+    flow: Flow,
+    found: CourseSeries,
+    appointment_id: int,
+    year: int,
+    month: int,
+    lead: str | None = None,
+) -> list[Screen]:
+    """The month's dates a session can move to with the rest of the course still fitting."""
+    year, month = flow.clamp_month(year, month)
+    finder = await move_finder(
+        session=flow.session,
+        calendar=await clinic_calendar(flow.session, flow.services.clinic),
+        rule=flow.services.clinic.treatments[found.course.treatment].series_rule(),
+        found=found,
+        appointment_id=appointment_id,
+        now=flow.now,
+        around=date(year, month, 1),
+    )
+    free = finder.dates(year, month)
+    heading = texts.move_calendar_heading(
+        flow.t,
+        number=found.position(appointment_id),
+        month=month_label(year, month, flow.language),
+        any_free=bool(free),
+    )
+    rows = month_rows(flow, year, month, free, b.MoveDate, b.MoveMonth, appointment_id)
+    rows.append(keep_row(flow, appointment_id))
+    return [Screen(heading, flow.keyboard(rows)).led_by(lead)]
+
+
+async def on_reschedule(flow: Flow, data: b.RescheduleSession) -> Outcome:
+    """Start moving a session: the calendar at its current month."""
+    found = await changeable(flow, data.appointment)
+    if found is None:
+        return await gone(flow)
+    current = found.sessions[found.position(data.appointment) - 1].local_date
+    return Outcome(await move_calendar(flow, found, data.appointment, current.year, current.month))
+
+
+async def on_move_month(flow: Flow, data: b.MoveMonth) -> Outcome:
+    """Another month of the move calendar."""
+    found = await changeable(flow, data.appointment)
+    if found is None or not 1 <= data.month <= 12:
+        return await gone(flow)
+    return Outcome(await move_calendar(flow, found, data.appointment, data.year, data.month))
+
+
+async def on_move_date(flow: Flow, data: b.MoveDate) -> Outcome:
+    """The free times of the new date, or the calendar again if it filled up."""
+    found = await changeable(flow, data.appointment)
+    if found is None:
+        return await gone(flow)
+    times = await move_times(flow, found, data.appointment, data.day)
+    if not times:
+        return await move_taken(flow, found, data.appointment, data.day)
+    buttons: Row = [
+        (clock_label(w), b.MoveTime(data.appointment, data.day, minute_of_day(w))) for w in times
+    ]
+    rows: list[Row] = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
+    rows.append(keep_row(flow, data.appointment))
+    day = escape(long_day_label(data.day, flow.language))
+    return Outcome([Screen(booking_texts.times_heading(flow.t, day=day), flow.keyboard(rows))])
+
+
+async def move_times(
+    flow: Flow, found: CourseSeries, appointment_id: int, day: date
+) -> tuple[time, ...]:
+    """The times a session can move to on `day`."""
+    finder = await move_finder(
+        session=flow.session,
+        calendar=await clinic_calendar(flow.session, flow.services.clinic),
+        rule=flow.services.clinic.treatments[found.course.treatment].series_rule(),
+        found=found,
+        appointment_id=appointment_id,
+        now=flow.now,
+        around=day,
+    )
+    return finder.times(day)
+
+
+async def move_taken(flow: Flow, found: CourseSeries, appointment_id: int, day: date) -> Outcome:
+    """A new date that is no longer possible: notice and the calendar again."""
+    notice = booking_texts.date_taken(flow.t)
+    screens = await move_calendar(flow, found, appointment_id, day.year, day.month, notice)
+    return Outcome(screens, notice=notice)
+
+
+async def on_move_time(flow: Flow, data: b.MoveTime) -> Outcome:
+    """The course re-planned after the move, to be confirmed by the patient."""
+    found = await changeable(flow, data.appointment)
+    if found is None:
+        return await gone(flow)
+    plan = await plan_move(
+        session=flow.session,
+        calendar=await clinic_calendar(flow.session, flow.services.clinic),
+        rule=flow.services.clinic.treatments[found.course.treatment].series_rule(),
+        found=found,
+        appointment_id=data.appointment,
+        new_date=data.day,
+        new_time=time(data.minute // 60, data.minute % 60),
+        now=flow.now,
+    )
+    if not isinstance(plan, PlannedSeries):
+        return await move_taken(flow, found, data.appointment, data.day)
+    return Outcome([move_preview(flow, found, data, plan)])
+
+
+def move_preview(flow: Flow, found: CourseSeries, data: b.MoveTime, plan: PlannedSeries) -> Screen:
+    """The re-planned course with Confirm / Other date / Keep."""
+    t = flow.t
+    back = not flow.services.clinic.clinic.patient_changes_confirmed_at_once
+    text = texts.move_preview(
+        t,
+        number=found.position(data.appointment),
+        sessions=[(s.local_date, s.local_time) for s in plan.sessions],
+        zone=flow.services.clinic.clinic.timezone,
+        language=flow.language,
+        back_to_staff=back,
+    )
+    confirm = b.ConfirmMove(data.appointment, data.day, data.minute, plan_digest(plan))
+    other_date = (
+        booking_texts.label(t, "other_date"),
+        b.MoveMonth(data.appointment, data.day.year, data.day.month),
+    )
+    return Screen(
+        text,
+        flow.keyboard(
+            [
+                [(booking_texts.label(t, "confirm"), confirm)],
+                [other_date, *keep_row(flow, data.appointment)],
+            ]
+        ),
+    )
+
+
+async def rescheduled(flow: Flow, data: b.ConfirmMove) -> PatientChangeMade | Refused | PlanMoved:
+    """The move itself (patient_changes), in the flow's transaction."""
+    assert flow.patient.id is not None
+    return await reschedule_session(
+        session=flow.session,
+        services=flow.services,
+        patient_id=flow.patient.id,
+        appointment_id=data.appointment,
+        new_date=data.day,
+        new_time=time(data.minute // 60, data.minute % 60),
+        shown_digest=data.plan,
+        now=flow.now,
+    )
+
+
+async def on_confirm_move(flow: Flow, data: b.ConfirmMove) -> Outcome:
+    """Move the session and re-plan the later ones, if the plan is still the one shown."""
+    result = await rescheduled(flow, data)
+    if isinstance(result, PatientChangeMade):
+        return Outcome(await course_screens(flow, texts.moved(flow.t)))
+    if isinstance(result, Refused):
+        return await gone(flow)
+    return await move_plan_changed(flow, data, result)
+
+
+async def move_plan_changed(flow: Flow, data: b.ConfirmMove, result: PlanMoved) -> Outcome:
+    """The plan changed under the patient: the fresh one, or the calendar again."""
+    found = await changeable(flow, data.appointment)
+    if found is None:
+        return await gone(flow)
+    if not isinstance(result.fresh, PlannedSeries):
+        return await move_taken(flow, found, data.appointment, data.day)
+    notice = booking_texts.plan_changed(flow.t)
+    moved = b.MoveTime(data.appointment, data.day, data.minute)
+    screen = move_preview(flow, found, moved, result.fresh)
+    return Outcome([screen.led_by(notice)], notice=notice)
+
+
+# Cancelling a session
+
+
+async def on_ask_cancel(flow: Flow, data: b.AskCancel) -> Outcome:
+    """Ask whether to cancel this session only, or the rest of the course."""
+    found = await changeable(flow, data.appointment)
+    if found is None:
+        return await gone(flow)
+    number = found.position(data.appointment)
+    appointment = found.sessions[number - 1]
+    t = flow.t
+    rows: list[Row] = [[(booking_texts.label(t, "cancel_one"), b.CancelOne(data.appointment))]]
+    if number < len(found.sessions):
+        rows.append([(booking_texts.label(t, "cancel_rest"), b.CancelRest(data.appointment))])
+    rows.append(keep_row(flow, data.appointment))
+    text = texts.ask_cancel(
+        t,
+        number=number,
+        day=appointment.local_date,
+        wall=appointment.local_time,
+        language=flow.language,
+    )
+    return Outcome([Screen(text, flow.keyboard(rows))])
+
+
+async def cancelled_one(flow: Flow, appointment_id: int) -> PatientChangeMade | Refused:
+    """The cancellation itself (patient_changes), in the flow's transaction."""
+    assert flow.patient.id is not None
+    return await cancel_one_session(
+        session=flow.session,
+        services=flow.services,
+        patient_id=flow.patient.id,
+        appointment_id=appointment_id,
+        now=flow.now,
+    )
+
+
+async def on_cancel_one(flow: Flow, data: b.CancelOne) -> Outcome:
+    """Cancel one session (later ones re-planned if needed), or say why not."""
+    result = await cancelled_one(flow, data.appointment)
+    if isinstance(result, PatientChangeMade):
+        return Outcome(await course_screens(flow, texts.cancelled_one(flow.t)))
+    if result.reason is Refusal.TOO_FEW:
+        return await too_few(flow, data.appointment)
+    return await gone(flow)
+
+
+async def too_few(flow: Flow, appointment_id: int) -> Outcome:
+    """One session cannot go alone: offer to cancel the rest, or keep it."""
+    found = await changeable(flow, appointment_id)
+    if found is None:
+        return await gone(flow)
+    rule = flow.services.clinic.treatments[found.course.treatment].series_rule()
+    t = flow.t
+    rows: list[Row] = [
+        [(booking_texts.label(t, "cancel_rest"), b.CancelRest(appointment_id))],
+        keep_row(flow, appointment_id),
+    ]
+    text = texts.too_few(t, rule.min_sessions)
+    return Outcome([Screen(text, flow.keyboard(rows))], notice=text[:190])
+
+
+async def cancelled_rest(flow: Flow, appointment_id: int) -> PatientChangeMade | Refused:
+    """The cancellation itself (patient_changes), in the flow's transaction."""
+    assert flow.patient.id is not None
+    return await cancel_rest_of_course(
+        session=flow.session,
+        services=flow.services,
+        patient_id=flow.patient.id,
+        appointment_id=appointment_id,
+        now=flow.now,
+    )
+
+
+async def on_cancel_rest(flow: Flow, data: b.CancelRest) -> Outcome:
+    """Cancel a session and all later ones of its course."""
+    result = await cancelled_rest(flow, data.appointment)
+    if isinstance(result, Refused):
+        return await gone(flow)
+    return Outcome(await course_screens(flow, texts.cancelled_rest(flow.t)))
+
+
+async def on_keep(flow: Flow, _data: b.KeepSession) -> Outcome:
+    """Leave the session as it is."""
+    return Outcome(await course_screens(flow, texts.kept(flow.t)), notice=texts.kept(flow.t))

@@ -1,0 +1,121 @@
+"""Texts of /appointments: a patient's courses, and moving or cancelling a session."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from gettext import NullTranslations
+
+from mesobot.i18n import N_
+from mesobot.texts import escape
+from mesobot.texts.booking import AREA_LABELS, series_lines
+from mesobot.texts.dates import clock_label, long_day_label
+
+STATE_LABELS = {
+    "requested": N_("awaiting the clinic's confirmation"),
+    "confirmed": N_("confirmed"),
+    "done": N_("done"),
+    "no_show": N_("missed"),
+    "cancelled": N_("cancelled"),
+}
+
+
+def move_calendar_heading(t: NullTranslations, *, number: int, month: str, any_free: bool) -> str:
+    """Above the month calendar when moving a session."""
+    _ = t.gettext
+    heading = _("<b>Choose a new date for session {number}</b> ({month})").format(
+        number=number, month=month
+    )
+    if any_free:
+        return heading + "\n" + _("Only dates that keep your course's spacing are shown.")
+    return heading + "\n" + _("No possible dates this month: try another one.")
+
+
+def no_appointments(t: NullTranslations) -> str:
+    """/appointments without any course."""
+    return t.gettext("You have no upcoming sessions. Use /start to book a course.")
+
+
+def course_heading(t: NullTranslations, *, treatment: str, area: str | None, state: str) -> str:
+    """A course in /appointments."""
+    _ = t.gettext
+    title = escape(treatment) + (f" ({escape(_(AREA_LABELS[area]))})" if area else "")
+    return _("<b>{title}</b>: {state}").format(title=title, state=escape(_(STATE_LABELS[state])))
+
+
+def session_line(
+    t: NullTranslations, number: int, day: date, wall: time, state: str, language: str
+) -> str:
+    """One session in /appointments."""
+    when = f"{escape(long_day_label(day, language))}, {clock_label(wall)}"
+    return f"{number}. {when}: {escape(t.gettext(STATE_LABELS[state]))}"
+
+
+def move_label(t: NullTranslations, number: int) -> str:
+    """The button that moves session `number`."""
+    return t.gettext("Move session {number}").format(number=number)
+
+
+def cancel_label(t: NullTranslations, number: int) -> str:
+    """The button that cancels session `number`."""
+    return t.gettext("Cancel session {number}").format(number=number)
+
+
+def move_preview(
+    t: NullTranslations,
+    *,
+    number: int,
+    sessions: list[tuple[date, time]],
+    zone: str,
+    language: str,
+    back_to_staff: bool,
+) -> str:
+    """The course after moving a session, before the patient confirms it."""
+    _ = t.gettext
+    lines = [_("<b>Your course if session {number} moves</b>").format(number=number)]
+    lines += series_lines(t, sessions, language)
+    lines.append(_("Times are in the clinic's time zone ({zone}).").format(zone=escape(zone)))
+    if back_to_staff:
+        lines.append(_("The clinic will confirm the new times."))
+    return "\n".join(lines)
+
+
+def moved(t: NullTranslations) -> str:
+    """After a move."""
+    return t.gettext("Done: your session is moved. The clinic has been told.")
+
+
+def ask_cancel(t: NullTranslations, *, number: int, day: date, wall: time, language: str) -> str:
+    """The confirmation before cancelling."""
+    return t.gettext(
+        "Cancel session {number} on {day} at {time}? You can cancel only this session, or "
+        "this one and all later sessions of the course."
+    ).format(number=number, day=escape(long_day_label(day, language)), time=clock_label(wall))
+
+
+def cancelled_one(t: NullTranslations) -> str:
+    """After cancelling one session."""
+    return t.gettext("Session cancelled. The clinic has been told.")
+
+
+def cancelled_rest(t: NullTranslations) -> str:
+    """After cancelling the rest of a course."""
+    return t.gettext("Cancelled. The clinic has been told.")
+
+
+def too_few(t: NullTranslations, minimum: int) -> str:
+    """Cancelling one session would leave too few."""
+    return t.ngettext(
+        "The course needs at least {n} session: move this one, or cancel the rest of the course.",
+        "The course needs at least {n} sessions: move this one, or cancel the rest of the course.",
+        minimum,
+    ).format(n=minimum)
+
+
+def session_gone(t: NullTranslations) -> str:
+    """A button about a session that can no longer be changed."""
+    return t.gettext("That session can no longer be changed. Here are your sessions now.")
+
+
+def kept(t: NullTranslations) -> str:
+    """Keep it."""
+    return t.gettext("Nothing was changed.")
