@@ -1,9 +1,8 @@
 """Staff decisions on requests: Confirm all, Confirm with changes, Decline (with a reason),
-the ForceReply for a typed reason, /pending, and the expiry of undecided requests."""
+the ForceReply for a typed reason, and /pending."""
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 from datetime import time
@@ -27,14 +26,13 @@ from mesobot.i18n import translations
 from mesobot.models import Appointment, Course, CourseState
 from mesobot.outbox.policies import Button, RenderedMessage
 from mesobot.scheduling.series import Impossible
-from mesobot.services import MesobotApplication, MesobotContext, Services
+from mesobot.services import MesobotContext, Services
 from mesobot.staff import buttons
 from mesobot.staff.audit import StaffActor, last_course_action
 from mesobot.staff.decisions import (
     Superseded,
     confirm_course,
     decline_course,
-    expire_due_requests,
     pending_requests,
 )
 from mesobot.staff.models import AuditEntry, StaffPrompt
@@ -53,9 +51,6 @@ logger = logging.getLogger(__name__)
 
 # Staff buttons about requests and moves; SessionAction ("sa") lives in staff_agenda.
 REQUEST_PATTERN = r"^1s[cxvdrnmyt]\."
-# How often undecided requests are looked for; a moved test clock also triggers a look.
-EXPIRY_INTERVAL_SECONDS = 60
-_JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 MAX_DAY_BUTTONS = 12
 TYPED = "typed"
 
@@ -447,50 +442,6 @@ async def show_pending(update: Update, context: MesobotContext) -> None:
             await update.effective_message.reply_text(view.text, reply_markup=markup(view))
 
 
-# -- expiry --------------------------------------------------------------------------------
-
-
-async def expire_requests(context: MesobotContext) -> None:
-    """A job: expire the requests nobody decided in time (each patient is told)."""
-    services = context.bot_data.services
-    async with services.database.transaction() as session:
-        expired = await expire_due_requests(
-            session=session, services=services, now=services.clock.now()
-        )
-    if expired:
-        logger.info("Expired %d undecided requests", len(expired))
-
-
-def start_expiry(application: MesobotApplication) -> None:
-    """Look for expired requests every minute, and whenever the (test) clock jumps.
-
-    A periodic job, rather than an outbox message timed at the expiry, because expiring is a
-    change of state that must commit with its notice, and renderers only read: a renderer that
-    changed the course could run twice (a crash between render and record) or in a process
-    that then fails to send.
-    """
-    job_queue = application.job_queue
-    assert job_queue is not None
-    job_queue.run_repeating(
-        expire_requests,
-        interval=EXPIRY_INTERVAL_SECONDS,
-        first=EXPIRY_INTERVAL_SECONDS,
-        name="staff-expiry",
-        job_kwargs=_JOB_KWARGS,
-    )
-    loop = asyncio.get_running_loop()
-
-    def soon() -> None:
-        if application.running:
-            loop.call_soon_threadsafe(
-                lambda: job_queue.run_once(expire_requests, 0, job_kwargs=_JOB_KWARGS)
-            )
-
-    application.bot_data.outbox_unsubscribe.append(
-        application.bot_data.services.clock.subscribe(soon)
-    )
-
-
 def handlers(services: Services) -> list[BaseHandler[Any, MesobotContext, Any]]:
     """The handlers of this module; the reply filter needs the staff ids."""
     staff_ids = list(services.settings.mesobot_staff_ids)
@@ -508,4 +459,4 @@ async def on_typed_reply_guard(update: Update, context: MesobotContext) -> None:
     await on_typed_reason(update, context)
 
 
-__all__ = ["handlers", "start_expiry", "treatment_label"]
+__all__ = ["handlers", "treatment_label"]
