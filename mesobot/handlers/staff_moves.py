@@ -29,6 +29,7 @@ from mesobot.staff.sessions import (
     move_course_session,
 )
 from mesobot.texts import staff as texts
+from mesobot.texts import staff_desk as desk
 
 MAX_DAY_BUTTONS = 12
 MAX_TIME_BUTTONS = 40
@@ -102,7 +103,7 @@ def _back_button(press: Press, course: Course) -> Button:
         if course.state == CourseState.REQUESTED
         else buttons.ViewRequest(course.id or 0, course.version)
     )
-    return Button(press.t.gettext("↩️ Back"), press.services.codec.encode(data))
+    return Button(desk.back_label(press.t), press.services.codec.encode(data))
 
 
 async def on_move_day(press: Press, data: buttons.MoveDay) -> None:
@@ -121,7 +122,7 @@ async def on_move_day(press: Press, data: buttons.MoveDay) -> None:
     times = choices.finder.times(data.day) if choices else ()
     rows = _time_rows(press, data, times[:MAX_TIME_BUTTONS])
     back = Button(
-        press.t.gettext("↩️ Back"),
+        desk.back_label(press.t),
         services.codec.encode(buttons.MoveSession(data.session, data.version)),
     )
     text = texts.choose_time(press.t, press.language, position=appointment.number, day=data.day)

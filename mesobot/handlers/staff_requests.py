@@ -38,6 +38,7 @@ from mesobot.staff.models import StaffPrompt
 from mesobot.staff.patient_notices import PRESET
 from mesobot.staff_notices import request_view
 from mesobot.texts import staff as texts
+from mesobot.texts import staff_desk as desk
 
 # Staff buttons about requests and moves; SessionAction ("sa") lives in staff_agenda.
 REQUEST_PATTERN = r"^1s[cxvdrnmyt]\."
@@ -91,16 +92,15 @@ async def on_edit(press: Press, data: buttons.EditRequest | buttons.ViewRequest)
 
 
 def _reason_buttons(press: Press, data: buttons.DeclineRequest) -> RenderedMessage:
-    codec, _ = press.services.codec, press.t.gettext
+    codec, t = press.services.codec, press.t
     rows = [
-        (Button(_(label), codec.encode(buttons.DeclineWith(data.course, data.version, code))),)
-        for code, label, _text in texts.DECLINE_REASONS
+        (Button(label, codec.encode(buttons.DeclineWith(data.course, data.version, code))),)
+        for code, label in desk.decline_reason_labels(t)
     ]
     typed = buttons.DeclineWith(data.course, data.version, TYPED)
-    rows.append((Button(_("✍️ Type a reason"), codec.encode(typed)),))
-    rows.append(
-        (Button(_("↩️ Back"), codec.encode(buttons.ViewRequest(data.course, data.version))),)
-    )
+    rows.append((Button(desk.type_reason_label(t), codec.encode(typed)),))
+    back = buttons.ViewRequest(data.course, data.version)
+    rows.append((Button(desk.back_label(t), codec.encode(back)),))
     return RenderedMessage(texts.ask_decline_reason(press.t, data.course), tuple(rows))
 
 
@@ -248,9 +248,9 @@ async def show_pending(update: Update, context: MesobotContext) -> None:
             for c in courses
         ]
     if not courses:
-        await update.effective_message.reply_text(t.gettext("No requests are waiting."))
+        await update.effective_message.reply_text(desk.no_pending(t))
         return
-    await reply_long(update, [t.gettext("<b>{n} requests waiting</b>").format(n=len(courses))])
+    await reply_long(update, [desk.pending_heading(t, count=len(courses))])
     for view in views:
         if view is not None:
             await update.effective_message.reply_text(view.text, reply_markup=markup(view))
