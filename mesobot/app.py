@@ -21,7 +21,7 @@ from mesobot.db import Database, describe_url
 from mesobot.handlers import register_handlers
 from mesobot.handlers.outbox import start_outbox, stop_outbox
 from mesobot.handlers.staff_access import publish_staff_menus
-from mesobot.handlers.staff_requests import start_expiry
+from mesobot.handlers.staff_expiry import start_expiry
 from mesobot.i18n import DEFAULT_LANGUAGE, available_languages, translations
 from mesobot.patient_changes import register_patient_change_kinds
 from mesobot.services import BotData, MesobotApplication, MesobotContext, Services

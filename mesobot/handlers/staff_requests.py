@@ -1,19 +1,16 @@
 """Staff decisions on requests: Confirm all, Confirm with changes, Decline (with a reason),
-the ForceReply for a typed reason, /pending, and the expiry of undecided requests."""
+the ForceReply for a typed reason, and /pending."""
 
 from __future__ import annotations
 
-import asyncio
-import html
-import logging
-from datetime import time
 from typing import Any
 
 from sqlmodel import select
-from telegram import CallbackQuery, ForceReply, Update
+from telegram import ForceReply, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from mesobot.callbacks import ButtonData
+from mesobot.handlers import staff_moves
 from mesobot.handlers.staff_access import (
     clinic_time,
     language_of,
@@ -23,93 +20,36 @@ from mesobot.handlers.staff_access import (
     staff_command,
     staff_press,
 )
+from mesobot.handlers.staff_press import (
+    Press,
+    show_edit_view,
+    show_outdated,
+    show_request_view,
+    show_superseded,
+)
 from mesobot.i18n import translations
-from mesobot.models import Appointment, Course, CourseState
+from mesobot.models import Course, CourseState
 from mesobot.outbox.policies import Button, RenderedMessage
-from mesobot.scheduling.series import Impossible
-from mesobot.services import MesobotApplication, MesobotContext, Services
+from mesobot.services import MesobotContext, Services
 from mesobot.staff import buttons
-from mesobot.staff.audit import StaffActor, last_course_action
-from mesobot.staff.decisions import (
-    Superseded,
-    confirm_course,
-    decline_course,
-    expire_due_requests,
-    pending_requests,
-)
-from mesobot.staff.models import AuditEntry, StaffPrompt
+from mesobot.staff.audit import StaffActor
+from mesobot.staff.decisions import Superseded, confirm_course, decline_course, pending_requests
+from mesobot.staff.models import StaffPrompt
 from mesobot.staff.patient_notices import PRESET
-from mesobot.staff.sessions import (
-    StaffChangeMade,
-    Stale,
-    change_session_count,
-    move_choices,
-    move_course_session,
-)
-from mesobot.staff_notices import edit_view, request_view, treatment_label
+from mesobot.staff_notices import request_view
 from mesobot.texts import staff as texts
-
-logger = logging.getLogger(__name__)
+from mesobot.texts import staff_desk as desk
 
 # Staff buttons about requests and moves; SessionAction ("sa") lives in staff_agenda.
 REQUEST_PATTERN = r"^1s[cxvdrnmyt]\."
-# How often undecided requests are looked for; a moved test clock also triggers a look.
-EXPIRY_INTERVAL_SECONDS = 60
-_JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
-MAX_DAY_BUTTONS = 12
 TYPED = "typed"
-
-
-class Press:
-    """One staff press being handled: who, what, where, in which language."""
-
-    def __init__(
-        self, update: Update, services: Services, staff: StaffActor, query: CallbackQuery
-    ) -> None:
-        self.services, self.staff, self.query = services, staff, query
-        self.language = language_of(update)
-        self.t = translations(self.language)
-
-
-async def _view(press: Press, course_id: int, footer: str | None = None) -> None:
-    services = press.services
-    async with services.database.sessions() as session:
-        view = await request_view(
-            session, services.clinic, services.codec, course_id, press.language, footer=footer
-        )
-    if view is not None:
-        await show(press.query, view)
-
-
-async def _edit(press: Press, course_id: int) -> None:
-    services = press.services
-    async with services.database.sessions() as session:
-        view = await edit_view(session, services.clinic, services.codec, course_id, press.language)
-    if view is not None:
-        await show(press.query, view)
-
-
-async def _lost(press: Press, lost: Superseded) -> None:
-    """Tell a staff member someone got there first, and show the request as it is now."""
-    course, last = lost.course, lost.last
-    if course is None:
-        await press.query.answer()
-        return
-    when = clinic_time(press.services, last.at) if last else None
-    if course.state == CourseState.REQUESTED and last is not None and when is not None:
-        note = texts.changed_meanwhile(press.t, staff_name=last.staff_name, at=when)
-    else:
-        name = last.staff_name if last else None
-        note = texts.already_decided(press.t, state=course.state, staff_name=name, at=when)
-    await press.query.answer(html.unescape(note), show_alert=True)
-    await _view(press, course.id or 0, footer=note)
 
 
 async def _decided(press: Press, course_id: int, state: str) -> None:
     at = clinic_time(press.services, press.services.clock.now())
     footer = texts.decision_footer(press.t, state=state, staff_name=press.staff.name, at=at)
     await press.query.answer()
-    await _view(press, course_id, footer=footer)
+    await show_request_view(press, course_id, footer=footer)
 
 
 async def on_confirm(press: Press, data: buttons.ConfirmAll) -> None:
@@ -125,68 +65,66 @@ async def on_confirm(press: Press, data: buttons.ConfirmAll) -> None:
             now=services.clock.now(),
         )
     if isinstance(result, Superseded):
-        await _lost(press, result)
+        await show_superseded(press, result)
     else:
         await _decided(press, data.course, CourseState.CONFIRMED)
 
 
+async def _still_current(press: Press, course_id: int, version: int) -> bool:
+    """Whether the course is as the pressed button saw it; if not, staff are shown why."""
+    async with press.services.database.sessions() as session:
+        course = await session.get(Course, course_id)
+    if course is None or course.version != version:
+        await show_outdated(press, course, course_id)
+        return False
+    return True
+
+
 async def on_edit(press: Press, data: buttons.EditRequest | buttons.ViewRequest) -> None:
     """Open the change view (or go back to the decisions) if nobody decided meanwhile."""
-    async with press.services.database.sessions() as session:
-        course = await session.get(Course, data.course)
-    if course is None or course.version != data.version:
-        await _lost(press, Superseded(course, await _last(press, data.course)))
+    if not await _still_current(press, data.course, data.version):
         return
     await press.query.answer()
     if isinstance(data, buttons.EditRequest):
-        await _edit(press, data.course)
+        await show_edit_view(press, data.course)
     else:
-        await _view(press, data.course)
-
-
-async def _last(press: Press, course_id: int) -> AuditEntry | None:
-    async with press.services.database.sessions() as session:
-        return await last_course_action(session=session, course_id=course_id)
+        await show_request_view(press, data.course)
 
 
 def _reason_buttons(press: Press, data: buttons.DeclineRequest) -> RenderedMessage:
-    codec, _ = press.services.codec, press.t.gettext
+    codec, t = press.services.codec, press.t
     rows = [
-        (Button(_(label), codec.encode(buttons.DeclineWith(data.course, data.version, code))),)
-        for code, label, _text in texts.DECLINE_REASONS
+        (Button(label, codec.encode(buttons.DeclineWith(data.course, data.version, code))),)
+        for code, label in desk.decline_reason_labels(t)
     ]
     typed = buttons.DeclineWith(data.course, data.version, TYPED)
-    rows.append((Button(_("✍️ Type a reason"), codec.encode(typed)),))
-    rows.append(
-        (Button(_("↩️ Back"), codec.encode(buttons.ViewRequest(data.course, data.version))),)
-    )
+    rows.append((Button(desk.type_reason_label(t), codec.encode(typed)),))
+    back = buttons.ViewRequest(data.course, data.version)
+    rows.append((Button(desk.back_label(t), codec.encode(back)),))
     return RenderedMessage(texts.ask_decline_reason(press.t, data.course), tuple(rows))
 
 
 async def on_decline(press: Press, data: buttons.DeclineRequest) -> None:
     """Decline: ask for a reason from the short list, or typed."""
-    async with press.services.database.sessions() as session:
-        course = await session.get(Course, data.course)
-    if course is None or course.version != data.version:
-        await _lost(press, Superseded(course, await _last(press, data.course)))
+    if not await _still_current(press, data.course, data.version):
         return
     await press.query.answer()
     await show(press.query, _reason_buttons(press, data))
 
 
 async def decline_with_reason(
-    press_services: Services, staff: StaffActor, course_id: int, version: int, reason: str
+    services: Services, staff: StaffActor, course_id: int, version: int, reason: str
 ) -> Superseded | None:
     """Store the decline; None when it went through."""
-    async with press_services.database.transaction() as session:
+    async with services.database.transaction() as session:
         result = await decline_course(
             session=session,
-            services=press_services,
+            services=services,
             course_id=course_id,
             seen_version=version,
             reason=reason,
             staff=staff,
-            now=press_services.clock.now(),
+            now=services.clock.now(),
         )
     return result if isinstance(result, Superseded) else None
 
@@ -200,7 +138,7 @@ async def on_decline_with(press: Press, data: buttons.DeclineWith) -> None:
         lost = await decline_with_reason(
             press.services, press.staff, data.course, data.version, PRESET + data.reason
         )
-        await (_lost(press, lost) if lost else _decided(press, data.course, "declined"))
+        await (show_superseded(press, lost) if lost else _decided(press, data.course, "declined"))
         return
     await press.query.answer()
     message = press.query.message
@@ -234,17 +172,7 @@ async def on_typed_reason(update: Update, context: MesobotContext) -> None:
         return
     services = context.bot_data.services
     t = translations(language_of(update))
-    async with services.database.transaction() as session:
-        prompt = (
-            await session.exec(
-                select(StaffPrompt).where(
-                    StaffPrompt.chat_id == message.chat.id,
-                    StaffPrompt.message_id == message.reply_to_message.message_id,
-                )
-            )
-        ).first()
-        if prompt is not None:
-            await session.delete(prompt)
+    prompt = await _take_prompt(services, message.chat.id, message.reply_to_message.message_id)
     if prompt is None:
         return
     reason = " ".join((message.text or "").split())[:500]
@@ -266,138 +194,19 @@ async def on_typed_reason(update: Update, context: MesobotContext) -> None:
     )
 
 
-async def on_count(press: Press, data: buttons.SetCount) -> None:
-    """Change the number of sessions of a request, then show the change view again."""
-    services = press.services
+async def _take_prompt(services: Services, chat_id: int, message_id: int) -> StaffPrompt | None:
+    """The decline prompt sent as `message_id`, deleted so that it is answered once."""
     async with services.database.transaction() as session:
-        result = await change_session_count(
-            session=session,
-            services=services,
-            course_id=data.course,
-            seen_version=data.version,
-            count=data.count,
-            staff=press.staff,
-            now=services.clock.now(),
-        )
-    if isinstance(result, Superseded):
-        await _lost(press, result)
-    elif isinstance(result, Impossible):
-        await press.query.answer(html.unescape(texts.move_refused(press.t, result.detail))[:200])
-    else:
-        await press.query.answer()
-        await _edit(press, data.course)
-
-
-async def on_move_session(press: Press, data: buttons.MoveSession) -> None:
-    """Show the days a session can move to (inside its window, from which the rest fits)."""
-    services = press.services
-    async with services.database.sessions() as session:
-        appointment = await session.get(Appointment, data.session)
-        course = await session.get(Course, appointment.course_id) if appointment else None
-        if appointment is None or course is None:
-            await press.query.answer()
-            return
-        if course.version != data.version:
-            await _lost(press, Superseded(course, await _last(press, course.id or 0)))
-            return
-        choices = await move_choices(
-            session=session, services=services, appointment=appointment, now=services.clock.now()
-        )
-    await press.query.answer()
-    back = _back_button(press, course)
-    if choices is None or not choices.days:
-        await show(press.query, RenderedMessage(texts.no_free_days(press.t), ((back,),)))
-        return
-    codec = services.codec
-    day_buttons = [
-        Button(
-            texts.day_label(press.language, day),
-            codec.encode(buttons.MoveDay(data.session, data.version, day)),
-        )
-        for day in choices.days[:MAX_DAY_BUTTONS]
-    ]
-    rows = [tuple(day_buttons[i : i + 3]) for i in range(0, len(day_buttons), 3)]
-    position = appointment.number
-    await show(
-        press.query,
-        RenderedMessage(texts.choose_day(press.t, position=position), (*rows, (back,))),
-    )
-
-
-def _back_button(press: Press, course: Course) -> Button:
-    data: ButtonData = (
-        buttons.EditRequest(course.id or 0, course.version)
-        if course.state == CourseState.REQUESTED
-        else buttons.ViewRequest(course.id or 0, course.version)
-    )
-    return Button(press.t.gettext("↩️ Back"), press.services.codec.encode(data))
-
-
-async def on_move_day(press: Press, data: buttons.MoveDay) -> None:
-    """Show the free times of the chosen day."""
-    services = press.services
-    async with services.database.sessions() as session:
-        appointment = await session.get(Appointment, data.session)
-        course = await session.get(Course, appointment.course_id) if appointment else None
-        if appointment is None or course is None:
-            await press.query.answer()
-            return
-        choices = await move_choices(
-            session=session, services=services, appointment=appointment, now=services.clock.now()
-        )
-    await press.query.answer()
-    times = choices.finder.times(data.day) if choices else ()
-    codec = services.codec
-    time_buttons = [
-        Button(
-            texts.hhmm(at),
-            codec.encode(
-                buttons.MoveTo(data.session, data.version, data.day, at.strftime("%H%M"))
-            ),
-        )
-        for at in times[:40]
-    ]
-    rows = [tuple(time_buttons[i : i + 5]) for i in range(0, len(time_buttons), 5)]
-    back = Button(
-        press.t.gettext("↩️ Back"),
-        codec.encode(buttons.MoveSession(data.session, data.version)),
-    )
-    text = texts.choose_time(press.t, press.language, position=appointment.number, day=data.day)
-    await show(press.query, RenderedMessage(text, (*rows, (back,))))
-
-
-async def on_move_to(press: Press, data: buttons.MoveTo) -> None:
-    """Move the session (the later ones follow the planner's rules), then show the request."""
-    services = press.services
-    try:
-        at = time(int(data.at[:2]), int(data.at[2:]))
-    except ValueError:
-        await press.query.answer()
-        return
-    async with services.database.transaction() as session:
-        result = await move_course_session(
-            session=session,
-            services=services,
-            appointment_id=data.session,
-            seen_version=data.version,
-            new_date=data.day,
-            new_time=at,
-            staff=press.staff,
-            now=services.clock.now(),
-        )
-    if isinstance(result, Superseded):
-        await _lost(press, result)
-    elif isinstance(result, Impossible):
-        await press.query.answer(html.unescape(texts.move_refused(press.t, result.detail))[:200])
-    elif isinstance(result, Stale):
-        await press.query.answer(texts.stale_session(press.t))
-    else:
-        assert isinstance(result, StaffChangeMade)
-        await press.query.answer()
-        if result.course.state == CourseState.REQUESTED:
-            await _edit(press, result.course.id or 0)
-        else:
-            await _view(press, result.course.id or 0)
+        prompt = (
+            await session.exec(
+                select(StaffPrompt).where(
+                    StaffPrompt.chat_id == chat_id, StaffPrompt.message_id == message_id
+                )
+            )
+        ).first()
+        if prompt is not None:
+            await session.delete(prompt)
+    return prompt
 
 
 ROUTES: dict[type[ButtonData], Any] = {
@@ -406,10 +215,10 @@ ROUTES: dict[type[ButtonData], Any] = {
     buttons.ViewRequest: on_edit,
     buttons.DeclineRequest: on_decline,
     buttons.DeclineWith: on_decline_with,
-    buttons.SetCount: on_count,
-    buttons.MoveSession: on_move_session,
-    buttons.MoveDay: on_move_day,
-    buttons.MoveTo: on_move_to,
+    buttons.SetCount: staff_moves.on_count,
+    buttons.MoveSession: staff_moves.on_move_session,
+    buttons.MoveDay: staff_moves.on_move_day,
+    buttons.MoveTo: staff_moves.on_move_to,
 }
 
 
@@ -439,56 +248,12 @@ async def show_pending(update: Update, context: MesobotContext) -> None:
             for c in courses
         ]
     if not courses:
-        await update.effective_message.reply_text(t.gettext("No requests are waiting."))
+        await update.effective_message.reply_text(desk.no_pending(t))
         return
-    await reply_long(update, [t.gettext("<b>{n} requests waiting</b>").format(n=len(courses))])
+    await reply_long(update, [desk.pending_heading(t, count=len(courses))])
     for view in views:
         if view is not None:
             await update.effective_message.reply_text(view.text, reply_markup=markup(view))
-
-
-# -- expiry --------------------------------------------------------------------------------
-
-
-async def expire_requests(context: MesobotContext) -> None:
-    """A job: expire the requests nobody decided in time (each patient is told)."""
-    services = context.bot_data.services
-    async with services.database.transaction() as session:
-        expired = await expire_due_requests(
-            session=session, services=services, now=services.clock.now()
-        )
-    if expired:
-        logger.info("Expired %d undecided requests", len(expired))
-
-
-def start_expiry(application: MesobotApplication) -> None:
-    """Look for expired requests every minute, and whenever the (test) clock jumps.
-
-    A periodic job, rather than an outbox message timed at the expiry, because expiring is a
-    change of state that must commit with its notice, and renderers only read: a renderer that
-    changed the course could run twice (a crash between render and record) or in a process
-    that then fails to send.
-    """
-    job_queue = application.job_queue
-    assert job_queue is not None
-    job_queue.run_repeating(
-        expire_requests,
-        interval=EXPIRY_INTERVAL_SECONDS,
-        first=EXPIRY_INTERVAL_SECONDS,
-        name="staff-expiry",
-        job_kwargs=_JOB_KWARGS,
-    )
-    loop = asyncio.get_running_loop()
-
-    def soon() -> None:
-        if application.running:
-            loop.call_soon_threadsafe(
-                lambda: job_queue.run_once(expire_requests, 0, job_kwargs=_JOB_KWARGS)
-            )
-
-    application.bot_data.outbox_unsubscribe.append(
-        application.bot_data.services.clock.subscribe(soon)
-    )
 
 
 def handlers(services: Services) -> list[BaseHandler[Any, MesobotContext, Any]]:
@@ -506,6 +271,3 @@ def handlers(services: Services) -> list[BaseHandler[Any, MesobotContext, Any]]:
 async def on_typed_reply_guard(update: Update, context: MesobotContext) -> None:
     """A staff member replied to a bot message: a typed decline reason, if it was a prompt."""
     await on_typed_reason(update, context)
-
-
-__all__ = ["handlers", "start_expiry", "treatment_label"]

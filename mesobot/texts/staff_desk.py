@@ -1,9 +1,12 @@
-"""Texts of staff's day-to-day commands: /agenda, /week, /session, /block, /unblock and
-/patient. Values are escaped by the caller where they come from users."""
+"""Texts of staff's day-to-day commands: /agenda, /week, /session, /block, /unblock, /patient
+and /pending, and of the request buttons. Values are escaped by the caller where they come
+from users."""
 
 from __future__ import annotations
 
 from gettext import NullTranslations
+
+from mesobot.texts.staff import DECLINE_REASONS
 
 # The agenda's action buttons
 
@@ -147,3 +150,31 @@ def course_heading(
 def history_heading(t: NullTranslations) -> str:
     """The heading of what staff did about the patient."""
     return t.gettext("<b>History</b>")
+
+
+# Requests: declining, the way back from a change, /pending
+
+
+def decline_reason_labels(t: NullTranslations) -> list[tuple[str, str]]:
+    """The preset decline reasons, each code with its label for staff."""
+    return [(code, t.gettext(label)) for code, label, _text in DECLINE_REASONS]
+
+
+def type_reason_label(t: NullTranslations) -> str:
+    """Decline with a reason staff type themselves."""
+    return t.gettext("✍️ Type a reason")
+
+
+def back_label(t: NullTranslations) -> str:
+    """Back to the previous view of a request."""
+    return t.gettext("↩️ Back")
+
+
+def no_pending(t: NullTranslations) -> str:
+    """/pending with no request waiting for a decision."""
+    return t.gettext("No requests are waiting.")
+
+
+def pending_heading(t: NullTranslations, *, count: int) -> str:
+    """The heading of /pending: how many requests wait for a decision."""
+    return t.gettext("<b>{n} requests waiting</b>").format(n=count)

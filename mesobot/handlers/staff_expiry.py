@@ -1,0 +1,57 @@
+"""The expiry of undecided requests: a periodic job, also run whenever the (test) clock jumps."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from mesobot.services import MesobotApplication, MesobotContext
+from mesobot.staff.decisions import expire_due_requests
+
+logger = logging.getLogger(__name__)
+
+# How often undecided requests are looked for; a moved test clock also triggers a look.
+EXPIRY_INTERVAL_SECONDS = 60
+_JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+
+
+async def expire_requests(context: MesobotContext) -> None:
+    """A job: expire the requests nobody decided in time (each patient is told)."""
+    services = context.bot_data.services
+    async with services.database.transaction() as session:
+        expired = await expire_due_requests(
+            session=session, services=services, now=services.clock.now()
+        )
+    if expired:
+        logger.info("Expired %d undecided requests", len(expired))
+
+
+def start_expiry(application: MesobotApplication) -> None:
+    """Look for expired requests every minute, and whenever the (test) clock jumps.
+
+    A periodic job, rather than an outbox message timed at the expiry, because expiring is a
+    change of state that must commit with its notice, and renderers only read: a renderer that
+    changed the course could run twice (a crash between render and record) or in a process
+    that then fails to send.
+    """
+    job_queue = application.job_queue
+    assert job_queue is not None
+    job_queue.run_repeating(
+        expire_requests,
+        interval=EXPIRY_INTERVAL_SECONDS,
+        first=EXPIRY_INTERVAL_SECONDS,
+        name="staff-expiry",
+        job_kwargs=_JOB_KWARGS,
+    )
+    loop = asyncio.get_running_loop()
+
+    def soon() -> None:
+        if application.running:
+            loop.call_soon_threadsafe(
+                lambda: job_queue.run_once(expire_requests, 0, job_kwargs=_JOB_KWARGS)
+            )
+
+    application.bot_data.outbox_unsubscribe.append(
+        application.bot_data.services.clock.subscribe(soon)
+    )

@@ -1,0 +1,180 @@
+"""Staff changes to a request's sessions from its change view: move one session (day, then
+time; the later ones follow the planner's rules) or change the number of sessions."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from datetime import date, time
+
+from mesobot.callbacks import ButtonData
+from mesobot.handlers.staff_access import show
+from mesobot.handlers.staff_press import (
+    Press,
+    show_edit_view,
+    show_outdated,
+    show_request_view,
+    show_superseded,
+)
+from mesobot.models import Appointment, Course, CourseState
+from mesobot.outbox.policies import Button, RenderedMessage
+from mesobot.scheduling.series import Impossible
+from mesobot.staff import buttons
+from mesobot.staff.decisions import Superseded
+from mesobot.staff.sessions import (
+    StaffChangeMade,
+    Stale,
+    change_session_count,
+    move_choices,
+    move_course_session,
+)
+from mesobot.texts import staff as texts
+from mesobot.texts import staff_desk as desk
+
+MAX_DAY_BUTTONS = 12
+MAX_TIME_BUTTONS = 40
+
+
+async def on_count(press: Press, data: buttons.SetCount) -> None:
+    """Change the number of sessions of a request, then show the change view again."""
+    services = press.services
+    async with services.database.transaction() as session:
+        result = await change_session_count(
+            session=session,
+            services=services,
+            course_id=data.course,
+            seen_version=data.version,
+            count=data.count,
+            staff=press.staff,
+            now=services.clock.now(),
+        )
+    if isinstance(result, Superseded):
+        await show_superseded(press, result)
+    elif isinstance(result, Impossible):
+        await press.query.answer(html.unescape(texts.move_refused(press.t, result.detail))[:200])
+    else:
+        await press.query.answer()
+        await show_edit_view(press, data.course)
+
+
+async def on_move_session(press: Press, data: buttons.MoveSession) -> None:
+    """Show the days a session can move to (inside its window, from which the rest fits)."""
+    services = press.services
+    async with services.database.sessions() as session:
+        appointment = await session.get(Appointment, data.session)
+        course = await session.get(Course, appointment.course_id) if appointment else None
+        if appointment is None or course is None:
+            await press.query.answer()
+            return
+        if course.version != data.version:
+            await show_outdated(press, course, course.id or 0)
+            return
+        choices = await move_choices(
+            session=session, services=services, appointment=appointment, now=services.clock.now()
+        )
+    await press.query.answer()
+    back = _back_button(press, course)
+    if choices is None or not choices.days:
+        await show(press.query, RenderedMessage(texts.no_free_days(press.t), ((back,),)))
+        return
+    rows = _day_rows(press, data, choices.days[:MAX_DAY_BUTTONS])
+    text = texts.choose_day(press.t, position=appointment.number)
+    await show(press.query, RenderedMessage(text, (*rows, (back,))))
+
+
+def _day_rows(
+    press: Press, data: buttons.MoveSession, days: Sequence[date]
+) -> list[tuple[Button, ...]]:
+    """The days to move to, three a row."""
+    codec = press.services.codec
+    day_buttons = [
+        Button(
+            texts.day_label(press.language, day),
+            codec.encode(buttons.MoveDay(data.session, data.version, day)),
+        )
+        for day in days
+    ]
+    return [tuple(day_buttons[i : i + 3]) for i in range(0, len(day_buttons), 3)]
+
+
+def _back_button(press: Press, course: Course) -> Button:
+    data: ButtonData = (
+        buttons.EditRequest(course.id or 0, course.version)
+        if course.state == CourseState.REQUESTED
+        else buttons.ViewRequest(course.id or 0, course.version)
+    )
+    return Button(desk.back_label(press.t), press.services.codec.encode(data))
+
+
+async def on_move_day(press: Press, data: buttons.MoveDay) -> None:
+    """Show the free times of the chosen day."""
+    services = press.services
+    async with services.database.sessions() as session:
+        appointment = await session.get(Appointment, data.session)
+        course = await session.get(Course, appointment.course_id) if appointment else None
+        if appointment is None or course is None:
+            await press.query.answer()
+            return
+        choices = await move_choices(
+            session=session, services=services, appointment=appointment, now=services.clock.now()
+        )
+    await press.query.answer()
+    times = choices.finder.times(data.day) if choices else ()
+    rows = _time_rows(press, data, times[:MAX_TIME_BUTTONS])
+    back = Button(
+        desk.back_label(press.t),
+        services.codec.encode(buttons.MoveSession(data.session, data.version)),
+    )
+    text = texts.choose_time(press.t, press.language, position=appointment.number, day=data.day)
+    await show(press.query, RenderedMessage(text, (*rows, (back,))))
+
+
+def _time_rows(
+    press: Press, data: buttons.MoveDay, times: Sequence[time]
+) -> list[tuple[Button, ...]]:
+    """The free times of the day, five a row."""
+    codec = press.services.codec
+    time_buttons = [
+        Button(
+            texts.hhmm(at),
+            codec.encode(
+                buttons.MoveTo(data.session, data.version, data.day, at.strftime("%H%M"))
+            ),
+        )
+        for at in times
+    ]
+    return [tuple(time_buttons[i : i + 5]) for i in range(0, len(time_buttons), 5)]
+
+
+async def on_move_to(press: Press, data: buttons.MoveTo) -> None:
+    """Move the session (the later ones follow the planner's rules), then show the request."""
+    services = press.services
+    try:
+        at = time(int(data.at[:2]), int(data.at[2:]))
+    except ValueError:
+        await press.query.answer()
+        return
+    async with services.database.transaction() as session:
+        result = await move_course_session(
+            session=session,
+            services=services,
+            appointment_id=data.session,
+            seen_version=data.version,
+            new_date=data.day,
+            new_time=at,
+            staff=press.staff,
+            now=services.clock.now(),
+        )
+    if isinstance(result, Superseded):
+        await show_superseded(press, result)
+    elif isinstance(result, Impossible):
+        await press.query.answer(html.unescape(texts.move_refused(press.t, result.detail))[:200])
+    elif isinstance(result, Stale):
+        await press.query.answer(texts.stale_session(press.t))
+    else:
+        assert isinstance(result, StaffChangeMade)
+        await press.query.answer()
+        if result.course.state == CourseState.REQUESTED:
+            await show_edit_view(press, result.course.id or 0)
+        else:
+            await show_request_view(press, result.course.id or 0)
