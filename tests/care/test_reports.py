@@ -31,10 +31,12 @@ async def _reported(
         services.database, world.patient.id, language="en", now=clock.now()
     )
     await booked_and_confirmed(services, patient_id)
+    # The calendar file of the confirmation comes first: waited for, so that it cannot arrive
+    # between the report's messages (seen under load).
+    await world.patient.next_bot_message(where=lambda m: m.document is not None)
     clock.set(madrid(2026, 12, 3, 11, 0))  # Thursday, an hour after the session: open
     await world.emulator.wait_until_delivered()
     world.patient.send_command("report")
-    # The calendar file of the confirmation may arrive in between: wait for the question.
     question = await world.patient.next_bot_message(where=lambda m: "What do you see" in _text(m))
     label = sample_clinic().care.signs[sign].label.in_language("en")
     world.patient.press_button(label, message=question)
