@@ -8,7 +8,6 @@ import hashlib
 import logging
 import signal
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, JobQueue
 
 from mesobot.calendar_delivery.delivery import register_calendar_delivery
@@ -18,15 +17,30 @@ from mesobot.clinic import Clinic, load_clinic
 from mesobot.clock import Clock
 from mesobot.config import Settings
 from mesobot.db import Database, describe_url
-from mesobot.handlers import register_handlers
-from mesobot.handlers.outbox import start_outbox, stop_outbox
-from mesobot.handlers.staff_access import publish_staff_menus
-from mesobot.handlers.staff_expiry import start_expiry
-from mesobot.i18n import DEFAULT_LANGUAGE, available_languages, translations
+from mesobot.handlers import (
+    booking,
+    calendar,
+    care,
+    care_reports_patient,
+    care_reports_staff,
+    errors,
+    fallback,
+    outbox,
+    patient_appointments,
+    staff_access,
+    staff_agenda,
+    staff_closures,
+    staff_expiry,
+    staff_patients,
+    staff_requests,
+    start,
+)
+from mesobot.handlers.context import BotData, MesobotApplication, MesobotContext
+from mesobot.handlers.feature import Feature, add_features
+from mesobot.lifecycle import DEFAULT_OBSERVERS
 from mesobot.patient_changes import register_patient_change_kinds
-from mesobot.services import BotData, MesobotApplication, MesobotContext, Services
+from mesobot.services import Services
 from mesobot.staff_notices import register_staff_notice_kinds
-from mesobot.texts import command_descriptions
 from mesobot.update_processor import PerUserUpdateProcessor
 
 logger = logging.getLogger(__name__)
@@ -36,20 +50,8 @@ def build_application(
     settings: Settings, *, clock: Clock | None = None, clinic: Clinic | None = None
 ) -> MesobotApplication:
     """The whole bot, ready for `run_polling()` or for tests to start and stop."""
+    services = build_services(settings, clock=clock, clinic=clinic)
     token = settings.telegram_bot_token.get_secret_value()
-    services = Services(
-        settings=settings,
-        clock=clock or Clock(),
-        database=Database(settings.database_url),
-        # Derived from the token so that buttons survive restarts without another secret.
-        codec=CallbackCodec(hashlib.sha256(token.encode()).digest()),
-        clinic=clinic or load_clinic(settings.mesobot_clinic_file),
-    )
-    # Every message kind the outbox may meet must be known before the dispatcher starts.
-    register_staff_notice_kinds(services)
-    register_patient_change_kinds(services.outbox_kinds)
-    install_care(services)  # care kinds, and the observer that schedules care messages
-    register_calendar_delivery(services)  # calendar files follow confirmed courses
     application: MesobotApplication = (
         ApplicationBuilder()
         .token(token)
@@ -65,24 +67,72 @@ def build_application(
         .build()
     )
     application.bot_data.services = services
-    register_handlers(application)
+    application.bot_data.features = features(services)
+    add_features(application, application.bot_data.features)
     return application
 
 
+def build_services(
+    settings: Settings, *, clock: Clock | None = None, clinic: Clinic | None = None
+) -> Services:
+    """The collaborators, with every message kind and session observer registered."""
+    token = settings.telegram_bot_token.get_secret_value()
+    services = Services(
+        settings=settings,
+        clock=clock or Clock(),
+        database=Database(settings.database_url),
+        # Derived from the token so that buttons survive restarts without another secret.
+        codec=CallbackCodec(hashlib.sha256(token.encode()).digest()),
+        clinic=clinic or load_clinic(settings.mesobot_clinic_file),
+        # First: a session that will not happen takes its pending messages with it.
+        session_observers=[*DEFAULT_OBSERVERS],
+    )
+    # Every message kind the outbox may meet must be known before the dispatcher starts.
+    register_staff_notice_kinds(services)
+    register_patient_change_kinds(services.outbox_kinds)
+    install_care(services)  # care kinds, and the observer that schedules care messages
+    register_calendar_delivery(services)  # calendar files follow confirmed courses
+    return services
+
+
+def features(services: Services) -> list[Feature]:
+    """Every handler module, in the order their handlers see an update within each group.
+
+    Within a group the first matching handler takes the update, so the order matters where
+    two handlers could match the same update; the comment by each entry says when that is.
+    """
+    return [
+        start.feature(services),  # /start, /help, and the command menus at start
+        calendar.feature(services),  # /calendar: one command for patients and staff
+        # Staff commands and buttons ("s..." kinds): every one checks the user is staff. The
+        # typed decline reason matches only staff's replies, so patients' texts pass on.
+        staff_requests.feature(services),
+        staff_expiry.feature(services),
+        staff_agenda.feature(services),
+        staff_closures.feature(services),
+        staff_patients.feature(services),
+        # The booking flow's typed-answer handler takes any private text that is not a
+        # command: features with typed text of their own come before it.
+        patient_appointments.feature(services),
+        booking.feature(services),
+        # Care: reminder and check-in answers, /notifications, /report and staff's /reports;
+        # their buttons match only their own "c" kinds. Report photos and replies are taken
+        # in the first group, before the booking flow could read them as an answer.
+        care.feature(services),
+        care_reports_patient.feature(services),
+        care_reports_staff.feature(services),
+        fallback.feature(services),  # last in group 0: taps and commands no feature claimed
+        outbox.feature(services),  # the dispatcher; unblocked chats resume their messages
+        staff_access.feature(services),  # staff menus; a staff member's /start brings theirs
+        errors.feature(services),
+    ]
+
+
 async def _on_start(application: MesobotApplication) -> None:
-    """Publish the command menu in every language and log what the bot talks to."""
-    for language in sorted(available_languages()):
-        commands = [
-            BotCommand(name, text) for name, text in command_descriptions(translations(language))
-        ]
-        await application.bot.set_my_commands(
-            commands,
-            scope=BotCommandScopeAllPrivateChats(),
-            language_code=None if language == DEFAULT_LANGUAGE else language,
-        )
-    start_outbox(application)
-    start_expiry(application)  # after start_outbox, which resets the unsubscribe list
-    await publish_staff_menus(application)
+    """Start every feature (menus, outbox, jobs) and log what the bot talks to."""
+    for feature in application.bot_data.features:
+        for hook in feature.on_start:
+            await hook(application)
     settings = application.bot_data.services.settings
     logger.info(
         "mesobot started as @%s: database %s, Bot API %s",
@@ -98,13 +148,20 @@ async def _on_start(application: MesobotApplication) -> None:
 
 
 async def _on_stopping(application: MesobotApplication) -> None:
-    """Let the outbox finish the messages in flight while the bot can still send."""
-    await stop_outbox(application)
+    """Undo start's subscriptions, then stop the features (the outbox finishes the messages
+    in flight while the bot can still send). Safe to run twice."""
+    bot_data = application.bot_data
+    subscriptions, bot_data.subscriptions = bot_data.subscriptions, []
+    for unsubscribe in subscriptions:
+        unsubscribe()
+    for feature in bot_data.features:
+        for hook in feature.on_stop:
+            await hook(application)
 
 
 async def _on_stop(application: MesobotApplication) -> None:
     """Close the database connections."""
-    await stop_outbox(application)  # does nothing when post_stop already did it
+    await _on_stopping(application)  # does nothing when post_stop already did it
     await application.bot_data.services.database.dispose()
 
 

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
+from typing import TYPE_CHECKING
 
 from mesobot.callbacks import CallbackCodec
 from mesobot.clock import Clock
 from mesobot.config import Settings
 from mesobot.db import Database
-from mesobot.lifecycle import DEFAULT_OBSERVERS, Observer
-from mesobot.outbox.dispatcher import Dispatcher
 from mesobot.outbox.kinds import default_kinds
 from mesobot.outbox.policies import KindRegistry
 
 if TYPE_CHECKING:
     from mesobot.clinic import Clinic
+    from mesobot.lifecycle import Observer
 
 
 @dataclass(frozen=True)
@@ -32,27 +28,10 @@ class Services:
     clinic: Clinic
     # Features register their message kinds here while the application is built.
     outbox_kinds: KindRegistry = field(default_factory=default_kinds)
-    # Features that hang off sessions (care messages, calendar files) register here.
-    session_observers: list[Observer] = field(default_factory=lambda: list(DEFAULT_OBSERVERS))
+    # What hangs off sessions (care messages, calendar files) registers here; app.py puts
+    # the default observers first.
+    session_observers: list[Observer] = field(default_factory=list)
 
     def is_staff(self, user_id: int | None) -> bool:
         """Whether a Telegram user is one of the clinic's staff."""
         return user_id is not None and user_id in self.settings.mesobot_staff_ids
-
-
-class BotData:
-    """PTB's bot_data, typed. PTB builds it without arguments; `build_application` fills it."""
-
-    services: Services
-    # Set while the application runs (see mesobot.handlers.outbox).
-    dispatcher: Dispatcher | None = None
-    outbox_unsubscribe: list[Callable[[], None]]
-
-    def __init__(self) -> None:
-        self.outbox_unsubscribe = []
-
-
-MesobotContext = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
-MesobotApplication = Application[
-    ExtBot[None], MesobotContext, dict[Any, Any], dict[Any, Any], BotData, JobQueue[MesobotContext]
-]

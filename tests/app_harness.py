@@ -9,7 +9,7 @@ from pathlib import Path
 from mesobot.app import build_application
 from mesobot.clock import Clock
 from mesobot.config import DEFAULT_CLINIC_FILE, Settings
-from mesobot.services import MesobotApplication
+from mesobot.handlers.context import MesobotApplication
 from tests.emulator.server import BotApiEmulator
 
 

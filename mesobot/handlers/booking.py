@@ -15,10 +15,12 @@ from mesobot.flow import booking_steps
 from mesobot.flow import buttons as b
 from mesobot.flow.machine import Flow
 from mesobot.flow.routes import button_step
+from mesobot.handlers.context import MesobotContext
+from mesobot.handlers.feature import Feature
 from mesobot.handlers.markup import reply_markup
 from mesobot.patients import record_patient
 from mesobot.screens import Screen
-from mesobot.services import MesobotContext
+from mesobot.services import Services
 
 
 async def send_screens(context: MesobotContext, chat_id: int, screens: list[Screen]) -> None:
@@ -60,22 +62,6 @@ async def on_booking_button(update: Update, context: MesobotContext) -> None:
     await query.answer(outcome.notice)
 
 
-async def on_unknown_button(update: Update, _context: MesobotContext) -> None:
-    """A tap no feature claims (forged or foreign data): answered, nothing else."""
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-
-
-async def on_unknown_command(update: Update, context: MesobotContext) -> None:
-    """A command no feature claims: say what the bot understands."""
-    user = update.effective_user
-    if user is None:
-        return
-    async with context.bot_data.services.database.transaction() as session:
-        screens = booking_steps.unknown_command(await open_flow(context, session, user))
-    await send_screens(context, user.id, screens)
-
-
 async def cancel(update: Update, context: MesobotContext) -> None:
     """/cancel: leave the flow at any step."""
     user = update.effective_user
@@ -101,13 +87,17 @@ async def on_text(update: Update, context: MesobotContext) -> None:
 
 
 _PRIVATE = filters.ChatType.PRIVATE
-HANDLERS = [
-    CommandHandler("cancel", cancel, filters=_PRIVATE),
-    CallbackQueryHandler(on_booking_button, pattern=b.PATTERN),
-    MessageHandler(_PRIVATE & ((filters.TEXT & ~filters.COMMAND) | filters.CONTACT), on_text),
-]
-# Registered last in group 0: answers taps that no feature's handler claimed.
-FALLBACK_HANDLERS = [
-    CallbackQueryHandler(on_unknown_button),
-    MessageHandler(_PRIVATE & filters.COMMAND, on_unknown_command),
-]
+
+
+def feature(_services: Services) -> Feature:
+    """/cancel, the flow's buttons, and typed answers (any private text no feature before
+    this one claimed)."""
+    return Feature(
+        handlers=[
+            CommandHandler("cancel", cancel, filters=_PRIVATE),
+            CallbackQueryHandler(on_booking_button, pattern=b.PATTERN),
+            MessageHandler(
+                _PRIVATE & ((filters.TEXT & ~filters.COMMAND) | filters.CONTACT), on_text
+            ),
+        ]
+    )

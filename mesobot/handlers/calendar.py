@@ -16,10 +16,12 @@ from mesobot.calendar_delivery.delivery import (
     upcoming_staff_sessions,
 )
 from mesobot.calendar_files import STAFF_DAYS
+from mesobot.handlers.context import MesobotContext
+from mesobot.handlers.feature import Feature
 from mesobot.i18n import pick_language, translations
 from mesobot.models import Patient
 from mesobot.outbox.policies import Document
-from mesobot.services import MesobotContext
+from mesobot.services import Services
 from mesobot.texts import calendar as texts
 
 
@@ -86,4 +88,9 @@ async def send_calendar(update: Update, context: MesobotContext) -> None:
 
 
 # /calendar for everyone; it tells staff from patients itself (services.is_staff).
-HANDLERS = [CommandHandler("calendar", send_calendar)]
+_HANDLERS = [CommandHandler("calendar", send_calendar)]
+
+
+def feature(_services: Services) -> Feature:
+    """This module's handlers."""
+    return Feature(handlers=_HANDLERS)

@@ -13,10 +13,12 @@ from mesobot.care.buttons import CheckInReply, NotificationsChoice, ReminderAnsw
 from mesobot.care.models import CarePreference, CheckInAnswer
 from mesobot.handlers.care_common import data_of, decoded
 from mesobot.handlers.care_reports_patient import show_signs
+from mesobot.handlers.context import MesobotContext
+from mesobot.handlers.feature import Feature
 from mesobot.i18n import translations
 from mesobot.models import Appointment, Course, Patient, SessionState
 from mesobot.patients import record_patient
-from mesobot.services import MesobotContext
+from mesobot.services import Services
 from mesobot.texts import care as texts
 
 _ANSWERS = ("fine", "mild", "unusual")
@@ -162,9 +164,14 @@ async def on_notifications_choice(update: Update, context: MesobotContext) -> No
         )
 
 
-HANDLERS = [
+_HANDLERS = [
     CommandHandler("notifications", notifications, filters=filters.ChatType.PRIVATE),
     CallbackQueryHandler(on_reminder_answer, pattern=data_of(ReminderAnswer)),
     CallbackQueryHandler(on_check_in_answer, pattern=data_of(CheckInReply)),
     CallbackQueryHandler(on_notifications_choice, pattern=data_of(NotificationsChoice)),
 ]
+
+
+def feature(_services: Services) -> Feature:
+    """This module's handlers."""
+    return Feature(handlers=_HANDLERS)

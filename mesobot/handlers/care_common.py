@@ -10,8 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import CallbackQuery, Update, User
 
 from mesobot.callbacks import VERSION, ButtonData
+from mesobot.handlers.context import MesobotContext
 from mesobot.models import Patient
-from mesobot.services import MesobotContext
 
 B = TypeVar("B", bound=ButtonData)
 

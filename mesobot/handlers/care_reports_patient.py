@@ -33,10 +33,12 @@ from mesobot.care.subjects import load_subject
 from mesobot.care.timing import next_opening
 from mesobot.handlers.care_common import data_of, decoded, language_of_user
 from mesobot.handlers.care_reports_staff import on_close_note, services_is_staff_note
+from mesobot.handlers.context import MesobotContext
+from mesobot.handlers.feature import Feature
 from mesobot.i18n import translations
 from mesobot.patients import record_patient
 from mesobot.scheduling.localtime import zone_named
-from mesobot.services import MesobotContext, Services
+from mesobot.services import Services
 from mesobot.texts import care as texts
 from mesobot.texts import escape
 
@@ -203,17 +205,20 @@ async def on_care_message(update: Update, context: MesobotContext) -> None:
         raise ApplicationHandlerStop
 
 
-HANDLERS = [
-    CommandHandler("report", report, filters=filters.ChatType.PRIVATE),
-    CallbackQueryHandler(on_sign, pattern=data_of(ReportSign)),
-]
-
-# In group -1, before every other handler: they act only on a photo, a reply to a report prompt,
-# or a staff reply to a close prompt, and stop the update there when they do.
-DETAIL_HANDLERS = [
-    MessageHandler(
-        filters.ChatType.PRIVATE
-        & (filters.PHOTO | (filters.REPLY & filters.TEXT & ~filters.COMMAND)),
-        on_care_message,
-    ),
-]
+def feature(_services: Services) -> Feature:
+    """/report and its signs; first of all, photos and replies that belong to a report."""
+    return Feature(
+        handlers=[
+            CommandHandler("report", report, filters=filters.ChatType.PRIVATE),
+            CallbackQueryHandler(on_sign, pattern=data_of(ReportSign)),
+        ],
+        # Before every other handler: they act only on a photo, a reply to a report prompt,
+        # or a staff reply to a close prompt, and stop the update there when they do.
+        first=[
+            MessageHandler(
+                filters.ChatType.PRIVATE
+                & (filters.PHOTO | (filters.REPLY & filters.TEXT & ~filters.COMMAND)),
+                on_care_message,
+            ),
+        ],
+    )

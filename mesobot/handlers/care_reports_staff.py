@@ -28,9 +28,11 @@ from mesobot.care.reports import (
 )
 from mesobot.care.subjects import load_subject, patient_contact
 from mesobot.handlers.care_common import data_of, decoded, language_of_user
+from mesobot.handlers.context import MesobotContext
+from mesobot.handlers.feature import Feature
 from mesobot.i18n import translations
 from mesobot.models import Patient
-from mesobot.services import MesobotContext
+from mesobot.services import Services
 from mesobot.texts import care as texts
 from mesobot.texts import escape
 
@@ -198,9 +200,14 @@ async def on_close_note(update: Update, context: MesobotContext) -> bool:
     return True
 
 
-HANDLERS = [
+_HANDLERS = [
     CommandHandler("reports", reports, filters=filters.ChatType.PRIVATE),
     CallbackQueryHandler(on_acknowledge, pattern=data_of(ReportAck)),
     CallbackQueryHandler(on_contact, pattern=data_of(ReportContact)),
     CallbackQueryHandler(on_close, pattern=data_of(ReportClose)),
 ]
+
+
+def feature(_services: Services) -> Feature:
+    """This module's handlers."""
+    return Feature(handlers=_HANDLERS)

@@ -8,8 +8,10 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from mesobot import texts
+from mesobot.handlers.context import MesobotContext
+from mesobot.handlers.feature import Feature
 from mesobot.i18n import pick_language, translations
-from mesobot.services import MesobotContext
+from mesobot.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -39,3 +41,8 @@ async def on_error(update: object, context: MesobotContext) -> None:
         await context.bot.send_message(update.effective_chat.id, texts.something_went_wrong(t))
     except TelegramError:
         logger.warning("Could not tell %s about the failure", describe_update(update))
+
+
+def feature(_services: Services) -> Feature:
+    """The error handler."""
+    return Feature(on_error=on_error)

@@ -22,13 +22,15 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ChatMemberHandler
 
+from mesobot.handlers.context import MesobotApplication, MesobotContext
+from mesobot.handlers.feature import Feature
 from mesobot.handlers.markup import inline_markup
 from mesobot.outbox.claims import resume_recipient
 from mesobot.outbox.dispatcher import Dispatcher
 from mesobot.outbox.enqueue import on_outbox_commit
 from mesobot.outbox.policies import CAPTION_LIMIT, RenderedMessage, telegram_length
 from mesobot.outbox.sending import FloodWait, Rejected, TransientFailure, Unreachable
-from mesobot.services import MesobotApplication, MesobotContext
+from mesobot.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +112,7 @@ async def _wake(context: MesobotContext) -> None:
         dispatcher.wake()
 
 
-def start_outbox(application: MesobotApplication) -> Dispatcher:
+async def start_outbox(application: MesobotApplication) -> None:
     """Build the dispatcher and wire its wake-ups: timers, the clock, and local enqueues."""
     services = application.bot_data.services
     job_queue = application.job_queue
@@ -141,18 +143,14 @@ def start_outbox(application: MesobotApplication) -> Dispatcher:
         # Called from inside SQLAlchemy's greenlet or a test's code: defer to the loop.
         loop.call_soon_threadsafe(dispatcher.wake)
 
-    application.bot_data.outbox_unsubscribe = [
+    application.bot_data.subscriptions += [
         services.clock.subscribe(wake_soon),
         on_outbox_commit(wake_soon),
     ]
-    return dispatcher
 
 
 async def stop_outbox(application: MesobotApplication) -> None:
     """Stop the dispatcher: the messages in flight finish and the lock is released."""
-    for unsubscribe in application.bot_data.outbox_unsubscribe:
-        unsubscribe()
-    application.bot_data.outbox_unsubscribe = []
     dispatcher, application.bot_data.dispatcher = application.bot_data.dispatcher, None
     if dispatcher is not None:
         await dispatcher.stop()
@@ -174,4 +172,10 @@ async def on_my_chat_member(update: Update, context: MesobotContext) -> None:
         logger.info("Chat %d accepts the bot again; %d messages resumed", change.chat.id, resumed)
 
 
-HANDLERS = [ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)]
+def feature(_services: Services) -> Feature:
+    """The dispatcher's life, and chats that unblock the bot (in the bookkeeping group)."""
+    return Feature(
+        bookkeeping=[ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)],
+        on_start=[start_outbox],
+        on_stop=[stop_outbox],
+    )

@@ -7,7 +7,9 @@ from telegram.ext import CommandHandler, filters
 
 from mesobot.flow.appointments import course_screens
 from mesobot.handlers.booking import open_flow, send_screens
-from mesobot.services import MesobotContext
+from mesobot.handlers.context import MesobotContext
+from mesobot.handlers.feature import Feature
+from mesobot.services import Services
 
 
 async def appointments(update: Update, context: MesobotContext) -> None:
@@ -20,4 +22,9 @@ async def appointments(update: Update, context: MesobotContext) -> None:
     await send_screens(context, user.id, screens)
 
 
-HANDLERS = [CommandHandler("appointments", appointments, filters=filters.ChatType.PRIVATE)]
+_HANDLERS = [CommandHandler("appointments", appointments, filters=filters.ChatType.PRIVATE)]
+
+
+def feature(_services: Services) -> Feature:
+    """This module's handlers."""
+    return Feature(handlers=_HANDLERS)

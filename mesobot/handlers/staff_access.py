@@ -23,10 +23,12 @@ from telegram.error import TelegramError
 from telegram.ext import CommandHandler
 
 from mesobot.callbacks import ButtonData
+from mesobot.handlers.context import MesobotApplication, MesobotContext
+from mesobot.handlers.feature import Feature
 from mesobot.handlers.markup import inline_markup
 from mesobot.i18n import DEFAULT_LANGUAGE, available_languages, pick_language, translations
 from mesobot.outbox.policies import RenderedMessage
-from mesobot.services import MesobotApplication, MesobotContext, Services
+from mesobot.services import Services
 from mesobot.staff.audit import StaffActor
 from mesobot.texts import staff as texts
 from mesobot.texts.splitting import split_html_messages
@@ -161,6 +163,9 @@ async def on_staff_start(update: Update, context: MesobotContext) -> None:
 
 
 # Group 1 (bookkeeping): runs whatever the patient-facing /start in group 0 did.
-START_HOOK = [CommandHandler("start", on_staff_start)]
-
-__all__ = ["START_HOOK", "publish_staff_menus"]
+def feature(_services: Services) -> Feature:
+    """Staff menus: published at start, and again when a staff member sends /start (in the
+    bookkeeping group, because /start is answered in group 0 like anyone's)."""
+    return Feature(
+        bookkeeping=[CommandHandler("start", on_staff_start)], on_start=[publish_staff_menus]
+    )

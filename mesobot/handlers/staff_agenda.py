@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from mesobot.handlers.context import MesobotContext
+from mesobot.handlers.feature import Feature, Handler
 from mesobot.handlers.staff_access import (
     clinic_time,
     language_of,
@@ -18,7 +19,7 @@ from mesobot.handlers.staff_access import (
 from mesobot.i18n import translations
 from mesobot.models import SessionState
 from mesobot.outbox.policies import Button, RenderedMessage
-from mesobot.services import MesobotContext, Services
+from mesobot.services import Services
 from mesobot.staff import buttons
 from mesobot.staff.agenda import AgendaEntry, agenda, session_by_code
 from mesobot.staff.sessions import Stale, cancel_for_patient, record_outcome
@@ -246,8 +247,12 @@ async def on_session_action(update: Update, context: MesobotContext) -> None:
     )
 
 
-def handlers(_services: Services) -> list[BaseHandler[Any, MesobotContext, Any]]:
-    """The handlers of this module."""
+def feature(_services: Services) -> Feature:
+    """This module's handlers."""
+    return Feature(handlers=_handlers(_services))
+
+
+def _handlers(_services: Services) -> list[Handler]:
     return [
         CommandHandler("agenda", show_agenda),
         CommandHandler("week", show_week),

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import re
 from datetime import time
-from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler
+from telegram.ext import CommandHandler
 
+from mesobot.handlers.context import MesobotContext
+from mesobot.handlers.feature import Feature, Handler
 from mesobot.handlers.staff_access import language_of, markup, staff_command
 from mesobot.handlers.staff_agenda import parse_day
 from mesobot.i18n import translations
 from mesobot.models import Course
 from mesobot.outbox.policies import Button, RenderedMessage
-from mesobot.services import MesobotContext, Services
+from mesobot.services import Services
 from mesobot.staff import buttons
 from mesobot.staff.closures import block_time, unblock_day
 from mesobot.texts import escape
@@ -111,6 +112,10 @@ async def unblock(update: Update, context: MesobotContext) -> None:
     await message.reply_text(text)
 
 
-def handlers(_services: Services) -> list[BaseHandler[Any, MesobotContext, Any]]:
-    """The handlers of this module."""
+def feature(_services: Services) -> Feature:
+    """This module's handlers."""
+    return Feature(handlers=_handlers(_services))
+
+
+def _handlers(_services: Services) -> list[Handler]:
     return [CommandHandler("block", block), CommandHandler("unblock", unblock)]

@@ -6,7 +6,9 @@ import asyncio
 import logging
 from typing import Any
 
-from mesobot.services import MesobotApplication, MesobotContext
+from mesobot.handlers.context import MesobotApplication, MesobotContext
+from mesobot.handlers.feature import Feature
+from mesobot.services import Services
 from mesobot.staff.decisions import expire_due_requests
 
 logger = logging.getLogger(__name__)
@@ -27,7 +29,7 @@ async def expire_requests(context: MesobotContext) -> None:
         logger.info("Expired %d undecided requests", len(expired))
 
 
-def start_expiry(application: MesobotApplication) -> None:
+async def start_expiry(application: MesobotApplication) -> None:
     """Look for expired requests every minute, and whenever the (test) clock jumps.
 
     A periodic job, rather than an outbox message timed at the expiry, because expiring is a
@@ -52,6 +54,9 @@ def start_expiry(application: MesobotApplication) -> None:
                 lambda: job_queue.run_once(expire_requests, 0, job_kwargs=_JOB_KWARGS)
             )
 
-    application.bot_data.outbox_unsubscribe.append(
-        application.bot_data.services.clock.subscribe(soon)
-    )
+    application.bot_data.subscriptions.append(application.bot_data.services.clock.subscribe(soon))
+
+
+def feature(_services: Services) -> Feature:
+    """The expiry job, started with the application."""
+    return Feature(on_start=[start_expiry])

@@ -7,13 +7,15 @@ from typing import Any
 
 from sqlmodel import col, select
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler
+from telegram.ext import CommandHandler
 
 from mesobot.care.models import ReactionReport
+from mesobot.handlers.context import MesobotContext
+from mesobot.handlers.feature import Feature, Handler
 from mesobot.handlers.staff_access import clinic_time, language_of, reply_long, staff_command
 from mesobot.i18n import translations
 from mesobot.models import Appointment
-from mesobot.services import MesobotContext, Services
+from mesobot.services import Services
 from mesobot.staff.agenda import courses_of, find_patients
 from mesobot.staff.audit import patient_history
 from mesobot.staff_notices import patient_label, treatment_label
@@ -111,6 +113,10 @@ async def _patient_lines(
     return lines
 
 
-def handlers(_services: Services) -> list[BaseHandler[Any, MesobotContext, Any]]:
-    """The handlers of this module."""
+def feature(_services: Services) -> Feature:
+    """This module's handlers."""
+    return Feature(handlers=_handlers(_services))
+
+
+def _handlers(_services: Services) -> list[Handler]:
     return [CommandHandler("patient", show_patient)]

@@ -7,10 +7,12 @@ from typing import Any
 
 from sqlmodel import select
 from telegram import ForceReply, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from mesobot.callbacks import ButtonData
 from mesobot.handlers import staff_moves
+from mesobot.handlers.context import MesobotContext
+from mesobot.handlers.feature import Feature, Handler
 from mesobot.handlers.staff_access import (
     clinic_time,
     language_of,
@@ -30,7 +32,7 @@ from mesobot.handlers.staff_press import (
 from mesobot.i18n import translations
 from mesobot.models import Course, CourseState
 from mesobot.outbox.policies import Button, RenderedMessage
-from mesobot.services import MesobotContext, Services
+from mesobot.services import Services
 from mesobot.staff import buttons
 from mesobot.staff.audit import StaffActor
 from mesobot.staff.decisions import Superseded, confirm_course, decline_course, pending_requests
@@ -256,8 +258,12 @@ async def show_pending(update: Update, context: MesobotContext) -> None:
             await update.effective_message.reply_text(view.text, reply_markup=markup(view))
 
 
-def handlers(services: Services) -> list[BaseHandler[Any, MesobotContext, Any]]:
-    """The handlers of this module; the reply filter needs the staff ids."""
+def feature(services: Services) -> Feature:
+    """This module's handlers."""
+    return Feature(handlers=_handlers(services))
+
+
+def _handlers(services: Services) -> list[Handler]:
     staff_ids = list(services.settings.mesobot_staff_ids)
     typed_reply = filters.REPLY & filters.TEXT & ~filters.COMMAND & filters.User(staff_ids)
     return [

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.ext import CommandHandler, filters
 
 from mesobot import texts
 from mesobot.handlers.booking import open_flow, send_screens
+from mesobot.handlers.context import MesobotApplication, MesobotContext
+from mesobot.handlers.feature import Feature
+from mesobot.i18n import DEFAULT_LANGUAGE, available_languages, translations
 from mesobot.outbox.claims import resume_recipient
 from mesobot.screens import RemoveKeyboard, Screen
-from mesobot.services import MesobotContext
+from mesobot.services import Services
 from mesobot.texts import booking as booking_texts
 
 
@@ -42,7 +45,26 @@ async def show_help(update: Update, context: MesobotContext) -> None:
     await send_screens(context, user.id, [Screen(booking_texts.help_text(flow.t))])
 
 
-HANDLERS = [
-    CommandHandler("start", start, filters=filters.ChatType.PRIVATE),
-    CommandHandler("help", show_help, filters=filters.ChatType.PRIVATE),
-]
+async def publish_command_menus(application: MesobotApplication) -> None:
+    """The patients' command menu in every language the bot speaks (staff get their own)."""
+    for language in sorted(available_languages()):
+        commands = [
+            BotCommand(name, text)
+            for name, text in texts.command_descriptions(translations(language))
+        ]
+        await application.bot.set_my_commands(
+            commands,
+            scope=BotCommandScopeAllPrivateChats(),
+            language_code=None if language == DEFAULT_LANGUAGE else language,
+        )
+
+
+def feature(_services: Services) -> Feature:
+    """/start and /help; the command menus, published at start."""
+    return Feature(
+        handlers=[
+            CommandHandler("start", start, filters=filters.ChatType.PRIVATE),
+            CommandHandler("help", show_help, filters=filters.ChatType.PRIVATE),
+        ],
+        on_start=[publish_command_menus],
+    )

@@ -7,8 +7,8 @@ import asyncio
 from sqlmodel import col, select
 
 from mesobot.db import Database
+from mesobot.handlers.context import MesobotApplication
 from mesobot.models import Appointment, Course
-from mesobot.services import MesobotApplication
 from tests.emulator.driver import TelegramUser
 from tests.emulator.server import BotApiEmulator
 from tests.emulator.state import Message

@@ -32,6 +32,7 @@ from mesobot.callbacks import CallbackCodec
 from mesobot.clock import ManualClock
 from mesobot.config import Settings
 from mesobot.db import Database
+from mesobot.lifecycle import DEFAULT_OBSERVERS
 from mesobot.models import Appointment
 from mesobot.models.course import HOLDING_STATES
 from mesobot.services import Services
@@ -106,6 +107,7 @@ def services_for(database: Database) -> Services:
         database=database,
         codec=CallbackCodec(b"k"),
         clinic=sample_clinic(),
+        session_observers=[*DEFAULT_OBSERVERS],
     )
 
 

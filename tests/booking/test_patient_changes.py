@@ -13,6 +13,7 @@ from mesobot.clock import ManualClock
 from mesobot.config import Settings
 from mesobot.db import Database
 from mesobot.flow.steps import plan_digest
+from mesobot.lifecycle import DEFAULT_OBSERVERS
 from mesobot.models import Appointment, CourseState, SessionState, StateEvent
 from mesobot.outbox.models import OutboxMessage
 from mesobot.patient_changes import (
@@ -52,6 +53,7 @@ def services_for(database: Database, *, at_once: bool = False) -> Services:
         database=database,
         codec=CallbackCodec(b"k"),
         clinic=clinic,
+        session_observers=[*DEFAULT_OBSERVERS],
     )
 
 

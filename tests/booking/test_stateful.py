@@ -21,7 +21,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from mesobot.clock import ManualClock
 from mesobot.db import Database
 from mesobot.handlers import errors
-from mesobot.services import MesobotApplication
+from mesobot.handlers.context import MesobotApplication
 from mesobot.texts.dates import clock_label, long_day_label
 from tests.app_harness import running_bot, settings_for
 from tests.booking.driver import PatientAtKeyboard, courses_of

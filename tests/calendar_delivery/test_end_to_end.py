@@ -11,7 +11,7 @@ from datetime import date, time
 import pytest
 
 from mesobot.clock import ManualClock
-from mesobot.services import MesobotApplication
+from mesobot.handlers.context import MesobotApplication
 from tests.app_harness import running_bot, settings_for
 from tests.calendar_delivery.helpers import (
     MADRID,

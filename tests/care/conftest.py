@@ -12,9 +12,10 @@ from sqlmodel import col, select
 from mesobot.clock import ManualClock
 from mesobot.config import Settings
 from mesobot.db import Database
+from mesobot.handlers.context import MesobotApplication
 from mesobot.lifecycle import Change, SessionChange, sessions_changed
 from mesobot.models import Appointment, Course, CourseState, Patient, SessionState
-from mesobot.services import MesobotApplication, Services
+from mesobot.services import Services
 from mesobot.states import move_course, move_session
 from tests.app_harness import running_bot, settings_for
 from tests.emulator.driver import TelegramUser

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from mesobot.clock import ManualClock
-from mesobot.services import MesobotApplication
+from mesobot.handlers.context import MesobotApplication
 from tests.care.conftest import CareWorld, add_patient, booked_and_confirmed
 from tests.care.test_schedule import madrid
 from tests.emulator.state import Message

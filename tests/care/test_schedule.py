@@ -10,11 +10,11 @@ from sqlmodel import select
 from mesobot.care.schedule import check_in_due
 from mesobot.care.timing import out_of_quiet_hours
 from mesobot.clock import ManualClock
+from mesobot.handlers.context import MesobotApplication
 from mesobot.lifecycle import Change, SessionChange, session_cause, sessions_changed
 from mesobot.models import Appointment, SessionState
 from mesobot.outbox.models import MessageState, OutboxMessage
 from mesobot.scheduling.localtime import utc_instant, zone_named
-from mesobot.services import MesobotApplication
 from tests.care.conftest import (
     CareWorld,
     add_patient,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mesobot.clock import ManualClock
-from mesobot.services import MesobotApplication
+from mesobot.handlers.context import MesobotApplication
 from tests.care.conftest import CareWorld, add_patient, booked_and_confirmed
 from tests.care.test_reports import _reported, _text
 from tests.care.test_schedule import madrid

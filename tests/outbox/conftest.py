@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from mesobot.app import build_application
 from mesobot.clock import ManualClock
 from mesobot.config import Settings
-from mesobot.services import MesobotApplication
+from mesobot.handlers.context import MesobotApplication
 from tests.emulator.driver import TelegramUser
 from tests.emulator.server import BotApiEmulator
 

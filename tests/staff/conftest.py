@@ -11,8 +11,8 @@ import pytest
 
 from mesobot.booking import Booked, CourseRequest, request_course
 from mesobot.clock import ManualClock
+from mesobot.handlers.context import MesobotApplication
 from mesobot.models import Appointment, Course, Patient
-from mesobot.services import MesobotApplication
 from mesobot.staff.closures import clinic_calendar
 from mesobot.staff_notices import enqueue_new_request_notices
 from tests.app_harness import running_bot, settings_for

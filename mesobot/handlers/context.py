@@ -1,0 +1,36 @@
+"""The Telegram side of the shared state: PTB's bot_data, typed, and the application's types."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
+
+from mesobot.outbox.dispatcher import Dispatcher
+from mesobot.services import Services
+
+if TYPE_CHECKING:
+    from mesobot.handlers.feature import Feature
+
+
+class BotData:
+    """PTB's bot_data, typed. PTB builds it without arguments; `build_application` fills it."""
+
+    services: Services
+    # Set while the application runs (see mesobot.handlers.outbox).
+    dispatcher: Dispatcher | None = None
+    # What features subscribed to at start (the clock, outbox commits): undone at stop.
+    subscriptions: list[Callable[[], None]]
+    # The handler modules, in their order (app.features), for start-up and shutdown.
+    features: Sequence[Feature]
+
+    def __init__(self) -> None:
+        self.subscriptions = []
+        self.features = ()
+
+
+MesobotContext = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
+MesobotApplication = Application[
+    ExtBot[None], MesobotContext, dict[Any, Any], dict[Any, Any], BotData, JobQueue[MesobotContext]
+]
