@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.types import TypeDecorator
+from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
@@ -85,6 +86,11 @@ def _take_over_sqlite_transactions(engine: AsyncEngine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
+class MesobotSession(Session):
+    """The sync session behind every `Database` session: event listeners (the outbox's commit
+    hook) are attached to this class, so they never hear sessions of other code in-process."""
+
+
 class Database:
     """The engine and the session factory the application shares."""
 
@@ -92,7 +98,10 @@ class Database:
         self.url = url
         self.engine = create_engine(url, **options)
         self.sessions = async_sessionmaker(
-            self.engine, class_=AsyncSession, expire_on_commit=False
+            self.engine,
+            class_=AsyncSession,
+            sync_session_class=MesobotSession,
+            expire_on_commit=False,
         )
 
     @asynccontextmanager
