@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.i18n import translations
 from mesobot.models import Appointment, Course, CourseState, Patient, SessionState
-from mesobot.outbox.enqueue import enqueue_message
+from mesobot.outbox.api import enqueue
 from mesobot.outbox.policies import ALWAYS_SEND, KindRegistry, RenderedMessage, RenderRequest
 from mesobot.scheduling.localtime import zone_named
 from mesobot.texts import escape
@@ -45,7 +45,7 @@ async def enqueue_course_notice(
     *, session: AsyncSession, course: Course, kind: str, now: datetime
 ) -> None:
     """Tell the patient the course was confirmed, declined or expired (sent at once)."""
-    await enqueue_message(
+    await enqueue(
         session=session,
         recipient=await _recipient(session, course),
         kind=kind,
@@ -65,7 +65,7 @@ async def enqueue_sessions_moved(
     now: datetime,
 ) -> None:
     """Tell the patient which sessions the clinic moved, from when to when."""
-    await enqueue_message(
+    await enqueue(
         session=session,
         recipient=await _recipient(session, course),
         kind=SESSIONS_MOVED,
@@ -81,7 +81,7 @@ async def enqueue_session_cancelled(
     *, session: AsyncSession, course: Course, appointment: Appointment, now: datetime
 ) -> None:
     """Tell the patient the clinic cancelled one session."""
-    await enqueue_message(
+    await enqueue(
         session=session,
         recipient=await _recipient(session, course),
         kind=SESSION_CANCELLED,
