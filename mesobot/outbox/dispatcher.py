@@ -23,6 +23,7 @@ from mesobot.outbox.leadership import Leadership, leadership_for
 from mesobot.outbox.models import MessageState, OutboxMessage
 from mesobot.outbox.pacing import Pacer
 from mesobot.outbox.policies import KindRegistry, LateAction, RenderRequest
+from mesobot.outbox.queued import queued_message
 from mesobot.outbox.sending import FloodWait, Rejected, Sender, TransientFailure, Unreachable
 from mesobot.patients import language_of
 
@@ -260,7 +261,7 @@ class Dispatcher:
             rendered = await kind.render(
                 RenderRequest(
                     session=session,
-                    message=message,
+                    message=queued_message(message),
                     language=language,
                     late_by=late_by if action is LateAction.SEND_WITH_LATENESS else None,
                 )

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from mesobot.outbox.models import OutboxMessage
+from mesobot.outbox.queued import QueuedMessage
 
 
 class LateAction(StrEnum):
@@ -91,11 +91,12 @@ class RenderedMessage:
 
 @dataclass(frozen=True)
 class RenderRequest:
-    """What a renderer gets: the row, the recipient's language and how late it is (if late)."""
+    """What a renderer gets: the message (a value, not the row), the recipient's language and
+    how late it is (if late)."""
 
     # For reading only: rendering writes nothing, so it takes no write lock (SQLite).
     session: AsyncSession
-    message: OutboxMessage
+    message: QueuedMessage
     language: str
     late_by: timedelta | None
 
