@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.models import Appointment
-from mesobot.outbox.enqueue import cancel_messages
+from mesobot.outbox.api import cancel
 
 if TYPE_CHECKING:
     from mesobot.services import Services
@@ -79,7 +79,7 @@ async def cancel_messages_of_ended_sessions(
     """A session that will not happen takes its pending messages with it."""
     for change in changes:
         if change.change in ENDING_CHANGES:
-            await cancel_messages(session=session, cause=session_cause(change.appointment.id))
+            await cancel(session=session, cause=session_cause(change.appointment.id))
 
 
 DEFAULT_OBSERVERS: tuple[Observer, ...] = (cancel_messages_of_ended_sessions,)

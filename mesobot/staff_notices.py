@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.i18n import translations
 from mesobot.models import Appointment, Course, CourseState, Patient, SessionState
-from mesobot.outbox.enqueue import enqueue_message
+from mesobot.outbox.api import enqueue, enqueue_to_staff
 from mesobot.outbox.policies import (
     ALWAYS_SEND,
     Button,
@@ -44,19 +44,18 @@ async def enqueue_new_request_notices(
     """Queue the notices of a new request, in the transaction that stores it."""
     settings = services.settings
     payload = {"course_id": course.id}
-    for staff_id in settings.mesobot_staff_ids:
-        await enqueue_message(
-            session=session,
-            recipient=staff_id,
-            kind=NEW_REQUEST,
-            payload=payload,
-            due_at=now,
-            idempotency_key=f"new-request:{course.id}:v{course.version}:to:{staff_id}",
-            now=now,
-            cause=course_cause(course.id),
-        )
+    await enqueue_to_staff(
+        session=session,
+        staff_ids=settings.mesobot_staff_ids,
+        kind=NEW_REQUEST,
+        payload=payload,
+        due_at=now,
+        key_prefix=f"new-request:{course.id}:v{course.version}:to",
+        now=now,
+        cause=course_cause(course.id),
+    )
     if settings.mesobot_staff_chat_id is not None:
-        await enqueue_message(
+        await enqueue(
             session=session,
             recipient=settings.mesobot_staff_chat_id,
             kind=GROUP_NEW_REQUEST,

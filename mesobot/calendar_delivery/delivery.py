@@ -24,7 +24,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -38,11 +37,11 @@ from mesobot.calendar_files import (
     describe_changes,
     with_sequences,
 )
+from mesobot.db import MesobotSession
 from mesobot.i18n import translations
 from mesobot.lifecycle import Change, SessionChange
 from mesobot.models import Appointment, Course, CourseState, Patient, SessionState
-from mesobot.outbox.enqueue import enqueue_message
-from mesobot.outbox.models import MessageState, OutboxMessage
+from mesobot.outbox.api import QueuedMessage, cancel, enqueue, replace_payload
 from mesobot.outbox.policies import (
     Document,
     LateAction,
@@ -72,9 +71,9 @@ CALENDAR_LATE_POLICY = LatePolicy(action=LateAction.SEND, max_lateness=timedelta
 _QUEUED = "mesobot.calendar.queued"
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_queued(session: Session, *_args: Any) -> None:
+@event.listens_for(MesobotSession, "after_commit")
+@event.listens_for(MesobotSession, "after_soft_rollback")
+def _forget_queued(session: MesobotSession, *_args: Any) -> None:
     session.info.pop(_QUEUED, None)
 
 
@@ -175,9 +174,26 @@ async def _course_rows(
     return course, patient, list(await session.exec(query))
 
 
+def _record_publication(
+    session: AsyncSession,
+    publication: CalendarPublication,
+    appointments: Iterable[Appointment],
+    current: Sequence[CalendarEntry],
+    now: datetime,
+) -> None:
+    # The new SEQUENCE on each session; the entries as the patient's calendar will hold them.
+    sequences = {entry.uid: entry.sequence for entry in current}
+    for appointment in appointments:
+        if appointment.calendar_uid in sequences:
+            appointment.calendar_sequence = sequences[appointment.calendar_uid]
+            session.add(appointment)
+    publication.entries, publication.published_at = _as_json(current), now
+    session.add(publication)
+
+
 async def publish_course(
     *, session: AsyncSession, course_id: int, now: datetime
-) -> OutboxMessage | None:
+) -> QueuedMessage | None:
     """Queue the course's updated file if its entries changed since the last one published.
 
     Runs in the caller's transaction; returns the queued (or updated) message, if any.
@@ -203,30 +219,16 @@ async def publish_course(
     )
     if not current or (already is None and _as_json(current) == _as_json(baseline)):
         return None
-    for appointment in appointments:
-        for entry in current:
-            if entry.uid == appointment.calendar_uid:
-                appointment.calendar_sequence = entry.sequence
-                session.add(appointment)
-    if publication is None:
-        publication = CalendarPublication(course_id=course_id, published_at=now)
-    publication.entries, publication.published_at = _as_json(current), now
-    session.add(publication)
-    previous_json = _as_json(baseline)
-    payload = {
-        "course_id": course_id,
-        "previous": previous_json,
-        "current": _as_json(current),
-    }
+    publication = publication or CalendarPublication(course_id=course_id, published_at=now)
+    _record_publication(session, publication, appointments, current, now)
+    previous = _as_json(baseline)
+    payload = {"course_id": course_id, "previous": previous, "current": _as_json(current)}
     if already is not None:
-        message = await session.get(OutboxMessage, already[0])
-        assert message is not None
-        message.payload = payload
         if _as_json(current) == _as_json(baseline):  # the changes undid each other
-            message.state = MessageState.CANCELLED
-        session.add(message)
-        return message
-    message = await enqueue_message(
+            await cancel(session=session, ids=[already[0]])
+            return None
+        return await replace_payload(session=session, message_id=already[0], payload=payload)
+    message = await enqueue(
         session=session,
         recipient=patient.telegram_user_id,
         kind=CALENDAR_KIND,
@@ -236,8 +238,7 @@ async def publish_course(
         now=now,
         cause=calendar_cause(course_id),
     )
-    assert message.id is not None
-    queued[course_id] = (message.id, previous_json)
+    queued[course_id] = (message.id, previous)
     return message
 
 
@@ -346,15 +347,9 @@ async def upcoming_staff_sessions(
         .where(col(CalendarPublication.course_id).in_(recent))
     )
     published = list(await session.exec(query))
-    codes = dict(
-        (
-            await session.exec(
-                select(Appointment.calendar_uid, Appointment.code).where(
-                    col(Appointment.course_id).in_([p.course_id for p, _ in published])
-                )
-            )
-        ).all()
-    )
+    in_courses = col(Appointment.course_id).in_([p.course_id for p, _ in published])
+    uid_codes = select(Appointment.calendar_uid, Appointment.code).where(in_courses)
+    codes = dict((await session.exec(uid_codes)).all())
     found = []
     for publication, telegram_user_id in published:
         for data in publication.entries:

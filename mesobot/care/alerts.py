@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from mesobot.care.config import CareSettings
 from mesobot.care.models import CheckInAnswer, ReactionReport
 from mesobot.care.subjects import load_subject, local_date_text, patient_contact
 from mesobot.i18n import translations
@@ -18,6 +19,69 @@ if TYPE_CHECKING:
     from mesobot.services import Services
 
 _ANSWERS = {"fine": 0, "mild": 1, "unusual": 2}
+
+
+async def _patient_and_session(
+    session: AsyncSession, services: Services, report: ReactionReport, language: str
+) -> tuple[str, str, str]:
+    # Who reported (name and phone) and about which session, as staff read it.
+    subject = await load_subject(session, report.appointment_id)
+    patient_row = subject.patient if subject else await session.get(Patient, report.patient_id)
+    patient, phone = (
+        patient_contact(patient_row, subject.course if subject else None)
+        if patient_row is not None
+        else ("?", "?")
+    )
+    if subject is None:
+        return patient, phone, escape(texts.no_session(translations(language)))
+    treatment = services.clinic.treatments.get(subject.course.treatment)
+    name = treatment.name.in_language(language) if treatment else subject.course.treatment
+    session_text = escape(
+        f"{name}, {subject.appointment.number}/{subject.course.session_count}, "
+        f"{local_date_text(subject.appointment.local_date, language)} "
+        f"{subject.appointment.local_time.strftime('%H:%M')}"
+    )
+    return patient, phone, session_text
+
+
+def _sign_lines(care: CareSettings, report: ReactionReport, language: str) -> list[str]:
+    # Each sign as the patient chose it, with the possible reaction only staff see.
+    lines = []
+    for key in report.signs:
+        sign = care.signs.get(key)
+        if sign is None:
+            lines.append(escape(key))
+        else:
+            label = escape(sign.label.in_language(language))
+            lines.append(f"{label} → <b>{escape(sign.staff_label)}</b>")
+    return lines
+
+
+async def _check_in_answers(session: AsyncSession, report: ReactionReport, language: str) -> str:
+    # The session's check-in answers so far, by day ("1: Fine; 3: Mild").
+    if report.appointment_id is None:
+        return ""
+    rows = (
+        await session.exec(
+            select(CheckInAnswer)
+            .where(CheckInAnswer.appointment_id == report.appointment_id)
+            .order_by(col(CheckInAnswer.day))
+        )
+    ).all()
+    names = texts.check_in_answer_names(translations(language))
+    return "; ".join(f"{row.day}: {names[_ANSWERS.get(row.answer, 2)]}" for row in rows)
+
+
+def _severity_name(care: CareSettings, report: ReactionReport) -> str:
+    # The staff wording of the report's level, from the first sign at that level.
+    return next(
+        (
+            care.signs[k].severity
+            for k in report.signs
+            if k in care.signs and care.signs[k].level == report.severity
+        ),
+        str(report.severity),
+    )
 
 
 async def alert_text(
@@ -32,61 +96,18 @@ async def alert_text(
     t = translations(language)
     care = services.clinic.care
     assert report.id is not None
-    subject = await load_subject(session, report.appointment_id)
-    patient_row = subject.patient if subject else await session.get(Patient, report.patient_id)
-    patient, phone = (
-        patient_contact(patient_row, subject.course if subject else None)
-        if patient_row is not None
-        else ("?", "?")
-    )
-    if subject is not None:
-        treatment = services.clinic.treatments.get(subject.course.treatment)
-        name = treatment.name.in_language(language) if treatment else subject.course.treatment
-        session_text = escape(
-            f"{name}, {subject.appointment.number}/{subject.course.session_count}, "
-            f"{local_date_text(subject.appointment.local_date, language)} "
-            f"{subject.appointment.local_time.strftime('%H:%M')}"
-        )
-    else:
-        session_text = escape(texts.no_session(t))
-    signs = []
-    for key in report.signs:
-        sign = care.signs.get(key)
-        if sign is None:
-            signs.append(escape(key))
-            continue
-        signs.append(
-            f"{escape(sign.label.in_language(language))} → <b>{escape(sign.staff_label)}</b>"
-        )
-    answers = ""
-    if report.appointment_id is not None:
-        rows = (
-            await session.exec(
-                select(CheckInAnswer)
-                .where(CheckInAnswer.appointment_id == report.appointment_id)
-                .order_by(col(CheckInAnswer.day))
-            )
-        ).all()
-        names = texts.check_in_answer_names(t)
-        answers = "; ".join(f"{row.day}: {names[_ANSWERS.get(row.answer, 2)]}" for row in rows)
-    severity = next(
-        (
-            care.signs[k].severity
-            for k in report.signs
-            if k in care.signs and care.signs[k].level == report.severity
-        ),
-        str(report.severity),
-    )
+    patient, phone, session_text = await _patient_and_session(session, services, report, language)
+    answers = await _check_in_answers(session, report, language)
     return texts.staff_alert(
         t,
         report_id=report.id,
-        severity=escape(severity),
+        severity=escape(_severity_name(care, report)),
         round_number=round_number,
         max_rounds=care.escalation_max_resends,
         patient=patient,
         phone=escape(phone),
         session=session_text,
-        signs=signs,
+        signs=_sign_lines(care, report, language),
         emergency_advised=report.emergency_advice_at is not None,
         answers=escape(answers),
         description=escape(report.description) if report.description else None,

@@ -37,7 +37,7 @@ from mesobot.clinic import Clinic
 from mesobot.i18n import translations
 from mesobot.lifecycle import session_cause
 from mesobot.models import Appointment, SessionState
-from mesobot.outbox.models import MessageState, OutboxMessage
+from mesobot.outbox.api import MessageState, messages_for_cause
 from mesobot.outbox.policies import (
     ALWAYS_SEND,
     Button,
@@ -281,16 +281,13 @@ class CareRenderers:
 async def _both_sent_unanswered(
     session: AsyncSession, appointment: Appointment, days: list[int]
 ) -> bool:
-    rows = (
-        await session.exec(
-            select(OutboxMessage).where(
-                OutboxMessage.cause == session_cause(appointment.id),
-                OutboxMessage.kind == CHECK_IN,
-                OutboxMessage.state == MessageState.SENT,
-            )
-        )
-    ).all()
-    sent_days = {int(row.payload.get("day", 0)) for row in rows}
+    sent = await messages_for_cause(
+        session=session,
+        cause=session_cause(appointment.id),
+        kinds=[CHECK_IN],
+        states=[MessageState.SENT],
+    )
+    sent_days = {int(message.payload.get("day", 0)) for message in sent}
     if not set(days) <= sent_days:
         return False
     answered = (

@@ -6,7 +6,7 @@ Nothing here imports Telegram: handlers call these inside `Database.transaction(
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import update
@@ -15,10 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.care.config import CareSettings
 from mesobot.care.models import ReactionReport, ReportState
-from mesobot.care.schedule import PENDING
 from mesobot.models import Appointment, Course, Patient, SessionState
-from mesobot.outbox.enqueue import enqueue_message, mark_outbox_written
-from mesobot.outbox.models import MessageState, OutboxMessage
+from mesobot.outbox.api import cancel, enqueue, enqueue_to_staff
 
 if TYPE_CHECKING:
     from mesobot.services import Services
@@ -102,24 +100,23 @@ async def _enqueue_alerts(
     care = services.clinic.care
     cause = report_cause(report.id)
     interval = timedelta(minutes=care.escalation_minutes)
-    # Round 0 goes now; rounds 1..max go again to everyone unless someone acknowledges.
-    for staff_id in services.settings.mesobot_staff_ids:
-        for round_number in range(care.escalation_max_resends + 1):
-            row = await enqueue_message(
-                session=session,
-                recipient=staff_id,
-                kind=REPORT_ALERT,
-                payload={"report_id": report.id, "round": round_number},
-                due_at=now + interval * round_number,
-                idempotency_key=f"care.alert:{report.id}:{round_number}:{staff_id}",
-                now=now,
-                cause=cause,
-            )
-            if round_number == 0:
-                _jump_the_queue(row)
+    # Round 0 goes now, before any backlog; rounds 1..max go again to everyone unless someone
+    # acknowledges.
+    for round_number in range(care.escalation_max_resends + 1):
+        await enqueue_to_staff(
+            session=session,
+            staff_ids=services.settings.mesobot_staff_ids,
+            kind=REPORT_ALERT,
+            payload={"report_id": report.id, "round": round_number},
+            due_at=now + interval * round_number,
+            key_prefix=f"care.alert:{report.id}:{round_number}",
+            now=now,
+            cause=cause,
+            urgent=round_number == 0,
+        )
     group = services.settings.mesobot_staff_chat_id
     if group is not None:
-        await enqueue_message(
+        await enqueue(
             session=session,
             recipient=group,
             kind=REPORT_GROUP,
@@ -129,18 +126,6 @@ async def _enqueue_alerts(
             now=now,
             cause=cause,
         )
-
-
-# The dispatcher claims due rows oldest `next_attempt_at` first. An alert due now would wait
-# behind any backlog (after an outage, thousands of tips may be due at once); giving it this
-# `next_attempt_at` puts it first. Its `due_at` stays true, so late policies are unaffected,
-# and a retry after a failure sets a real time again.
-FIRST_IN_LINE = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-def _jump_the_queue(row: OutboxMessage) -> None:
-    if row.state == MessageState.DUE and row.attempts == 0:
-        row.next_attempt_at = FIRST_IN_LINE
 
 
 async def add_detail(
@@ -160,22 +145,21 @@ async def add_detail(
         report.description = joined[:2000]
     session.add(report)
     await session.flush()
-    for staff_id in services.settings.mesobot_staff_ids:
-        addition = await enqueue_message(
-            session=session,
-            recipient=staff_id,
-            kind=REPORT_ADDITION,
-            payload={
-                "report_id": report.id,
-                "photo_file_id": photo_file_id,
-                "description": description,
-            },
-            due_at=now,
-            idempotency_key=f"care.addition:{report.id}:{uuid.uuid4().hex[:12]}:{staff_id}",
-            now=now,
-            cause=report_cause(report.id),
-        )
-        _jump_the_queue(addition)
+    await enqueue_to_staff(
+        session=session,
+        staff_ids=services.settings.mesobot_staff_ids,
+        kind=REPORT_ADDITION,
+        payload={
+            "report_id": report.id,
+            "photo_file_id": photo_file_id,
+            "description": description,
+        },
+        due_at=now,
+        key_prefix=f"care.addition:{report.id}:{uuid.uuid4().hex[:12]}",
+        now=now,
+        cause=report_cause(report.id),
+        urgent=True,
+    )
 
 
 async def latest_open_report(
@@ -196,17 +180,7 @@ async def latest_open_report(
 
 
 async def _cancel_resends(session: AsyncSession, report_id: int) -> None:
-    await session.exec(
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.cause) == report_cause(report_id),
-            col(OutboxMessage.kind) == REPORT_ALERT,
-            col(OutboxMessage.state).in_(PENDING),
-        )
-        .values(state=MessageState.CANCELLED, lease_until=None)
-        .execution_options(synchronize_session=False)
-    )
-    mark_outbox_written(session)
+    await cancel(session=session, cause=report_cause(report_id), kinds=[REPORT_ALERT])
 
 
 async def _tell_patient(
@@ -215,7 +189,7 @@ async def _tell_patient(
     patient = await session.get(Patient, report.patient_id)
     if patient is None:
         return
-    await enqueue_message(
+    await enqueue(
         session=session,
         recipient=patient.telegram_user_id,
         kind=REPORT_FOLLOW_UP,

@@ -2,7 +2,7 @@
 
 Each session's care messages are derived from its state and time alone (`planned_messages`).
 Whenever a session changes, `sync_session_messages` compares that plan with the session's
-queued care messages: those no longer wanted are cancelled, moved ones are queued again at
+queued care messages: those no longer wanted are cancelled, moved ones are rescheduled to
 their new time, and a message already sent (or dropped) for a slot is never queued twice.
 """
 
@@ -14,16 +14,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import update
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.care.timing import local_instant, out_of_quiet_hours
 from mesobot.clinic import Clinic
 from mesobot.lifecycle import SessionChange, session_cause
 from mesobot.models import Appointment, Course, Patient, SessionState
-from mesobot.outbox.enqueue import enqueue_message, mark_outbox_written
-from mesobot.outbox.models import MessageState, OutboxMessage
+from mesobot.outbox.api import (
+    MessageState,
+    QueuedMessage,
+    cancel,
+    enqueue,
+    messages_for_cause,
+    reschedule,
+)
 
 if TYPE_CHECKING:
     from mesobot.services import Services
@@ -34,8 +38,6 @@ AFTERCARE = "care.aftercare"
 CHECK_IN = "care.check_in"
 CHECK_IN_SILENCE = "care.check_in_silence"  # to staff: two check-ins in a row unanswered
 NO_SHOW = "care.no_show"
-
-PENDING = (MessageState.DUE, MessageState.PAUSED)
 
 
 def reminder_kind(hours: int) -> str:
@@ -127,64 +129,52 @@ def planned_messages(
     return plan
 
 
-async def cancel_rows(*, session: AsyncSession, ids: Sequence[int]) -> None:
-    """Cancel the given outbox rows if they are still pending."""
-    if not ids:
-        return
-    await session.exec(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(list(ids)), col(OutboxMessage.state).in_(PENDING))
-        .values(state=MessageState.CANCELLED, lease_until=None)
-        .execution_options(synchronize_session=False)
-    )
-    mark_outbox_written(session)
+async def _queued_by_slot(
+    session: AsyncSession, cause: str, clinic: Clinic
+) -> tuple[dict[str, QueuedMessage], set[str]]:
+    # The session's care messages by slot: those still pending, and the slots already done.
+    pending: dict[str, QueuedMessage] = {}
+    finished: set[str] = set()
+    for message in await messages_for_cause(
+        session=session, cause=cause, kinds=session_kinds(clinic)
+    ):
+        slot = str(message.payload.get("slot", ""))
+        if message.pending:
+            pending[slot] = message
+        elif message.state != MessageState.CANCELLED:
+            finished.add(slot)  # sent, in flight, dropped or failed: never queued again
+    return pending, finished
 
 
 async def sync_session_messages(
     *, session: AsyncSession, services: Services, appointment: Appointment, now: datetime
 ) -> None:
     """Bring the session's queued care messages in line with its plan (same transaction)."""
-    clinic = services.clinic
     course = await session.get(Course, appointment.course_id)
     patient = await session.get(Patient, course.patient_id) if course is not None else None
     if course is None or patient is None or appointment.id is None:
         return
     cause = session_cause(appointment.id)
-    rows = (
-        await session.exec(
-            select(OutboxMessage).where(
-                OutboxMessage.cause == cause,
-                col(OutboxMessage.kind).in_(sorted(session_kinds(clinic))),
-            )
-        )
-    ).all()
-    finished: set[str] = set()
-    pending: dict[str, OutboxMessage] = {}
-    for row in rows:
-        slot = str(row.payload.get("slot", ""))
-        if row.state in PENDING:
-            pending[slot] = row
-        elif row.state != MessageState.CANCELLED:
-            finished.add(slot)  # sent, in flight, dropped or failed: never queued again
+    pending, finished = await _queued_by_slot(session, cause, services.clinic)
     plan = planned_messages(
         appointment=appointment,
         treatment=course.treatment,
         patient_chat=patient.telegram_user_id,
-        clinic=clinic,
+        clinic=services.clinic,
         staff_ids=services.settings.mesobot_staff_ids,
         now=now,
     )
-    stale: list[int] = []
     for wanted in plan:
         if wanted.slot in finished:
             continue
         queued = pending.pop(wanted.slot, None)
+        if queued is not None and queued.recipient == wanted.recipient:
+            if queued.due_at != wanted.due_at:  # the session moved: so does the message
+                await reschedule(session=session, ids=[queued.id], due_at=wanted.due_at)
+            continue
         if queued is not None:
-            if queued.due_at == wanted.due_at and queued.recipient == wanted.recipient:
-                continue
-            assert queued.id is not None
-            stale.append(queued.id)
-        await enqueue_message(
+            pending[wanted.slot] = queued  # to someone else now: cancelled below
+        await enqueue(
             session=session,
             recipient=wanted.recipient,
             kind=wanted.kind,
@@ -195,8 +185,7 @@ async def sync_session_messages(
             now=now,
             cause=cause,
         )
-    stale += [row.id for row in pending.values() if row.id is not None]
-    await cancel_rows(session=session, ids=stale)
+    await cancel(session=session, ids=[message.id for message in pending.values()])
 
 
 async def on_sessions_changed(

@@ -106,17 +106,6 @@ async def _finish(session: AsyncSession, message_id: int, **values: object) -> b
     return bool(result.rowcount == 1)
 
 
-async def mark_sent(*, session: AsyncSession, message_id: int, now: datetime) -> bool:
-    """Record a delivered message."""
-    return await _finish(
-        session,
-        message_id,
-        state=MessageState.SENT,
-        sent_at=now,
-        attempts=OutboxMessage.attempts + 1,
-    )
-
-
 async def mark_all_sent(
     *, session: AsyncSession, message_ids: Collection[int], now: datetime
 ) -> int:

@@ -12,21 +12,20 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.clock import Clock
 from mesobot.db import Database
-from mesobot.i18n import DEFAULT_LANGUAGE
-from mesobot.models import Patient
 from mesobot.outbox import claims
-from mesobot.outbox.enqueue import enqueue_message, next_due_at
+from mesobot.outbox.enqueue import enqueue_to_staff, next_due_at
 from mesobot.outbox.kinds import MESSAGE_FAILED, RECIPIENT_UNREACHABLE
 from mesobot.outbox.leadership import Leadership, leadership_for
 from mesobot.outbox.models import MessageState, OutboxMessage
 from mesobot.outbox.pacing import Pacer
 from mesobot.outbox.policies import KindRegistry, LateAction, RenderRequest
+from mesobot.outbox.queued import queued_message
 from mesobot.outbox.sending import FloodWait, Rejected, Sender, TransientFailure, Unreachable
+from mesobot.patients import language_of
 
 logger = logging.getLogger(__name__)
 
@@ -258,11 +257,11 @@ class Dispatcher:
             )
             return
         async with self.database.sessions() as session:
-            language = await _language_of(session, message.recipient)
+            language = await language_of(session=session, telegram_user_id=message.recipient)
             rendered = await kind.render(
                 RenderRequest(
                     session=session,
-                    message=message,
+                    message=queued_message(message),
                     language=language,
                     late_by=late_by if action is LateAction.SEND_WITH_LATENESS else None,
                 )
@@ -378,21 +377,12 @@ class Dispatcher:
         self, session: AsyncSession, *, kind: str, payload: dict[str, object], key: str
     ) -> None:
         now = self.clock.now()
-        for staff_id in self.staff_ids:
-            await enqueue_message(
-                session=session,
-                recipient=staff_id,
-                kind=kind,
-                payload=payload,
-                due_at=now,
-                idempotency_key=f"outbox.{key}:{staff_id}",
-                now=now,
-            )
-
-
-async def _language_of(session: AsyncSession, chat_id: int) -> str:
-    # A private chat's id is its user's id; the staff group and strangers get the default.
-    language = (
-        await session.exec(select(Patient.language).where(Patient.telegram_user_id == chat_id))
-    ).first()
-    return language or DEFAULT_LANGUAGE
+        await enqueue_to_staff(
+            session=session,
+            staff_ids=self.staff_ids,
+            kind=kind,
+            payload=payload,
+            due_at=now,
+            key_prefix=f"outbox.{key}",
+            now=now,
+        )

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from mesobot.outbox.models import OutboxMessage
+from mesobot.outbox.queued import QueuedMessage
 from mesobot.screens import Button as Button  # re-exported: the message kinds use it
 
 
@@ -84,11 +84,12 @@ class RenderedMessage:
 
 @dataclass(frozen=True)
 class RenderRequest:
-    """What a renderer gets: the row, the recipient's language and how late it is (if late)."""
+    """What a renderer gets: the message (a value, not the row), the recipient's language and
+    how late it is (if late)."""
 
     # For reading only: rendering writes nothing, so it takes no write lock (SQLite).
     session: AsyncSession
-    message: OutboxMessage
+    message: QueuedMessage
     language: str
     late_by: timedelta | None
 

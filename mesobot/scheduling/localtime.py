@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -35,13 +35,6 @@ def utc_instant(day: date, wall: time, zone: ZoneInfo) -> datetime:
     session, which callers can detect with `wall_time_exists`.
     """
     return datetime.combine(day, wall.replace(fold=0), tzinfo=zone).astimezone(UTC)
-
-
-def utc_timestamp(day: date, minute_of_day: int, zone: ZoneInfo) -> float:
-    """`utc_instant` as POSIX seconds, for a wall time given in minutes after midnight."""
-    extra_days, minute = divmod(minute_of_day, MINUTES_PER_DAY)
-    wall = time(minute // 60, minute % 60)
-    return datetime.combine(day + timedelta(days=extra_days), wall, tzinfo=zone).timestamp()
 
 
 def minute_of_day(wall: time) -> int:

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.i18n import translations
 from mesobot.models import Appointment, Course, CourseState, Patient, SessionState
-from mesobot.outbox.enqueue import enqueue_message
+from mesobot.outbox.api import enqueue
 from mesobot.outbox.policies import ALWAYS_SEND, KindRegistry, RenderedMessage, RenderRequest
 from mesobot.scheduling.localtime import zone_named
 from mesobot.texts import escape
@@ -45,7 +45,7 @@ async def enqueue_course_notice(
     *, session: AsyncSession, course: Course, kind: str, now: datetime
 ) -> None:
     """Tell the patient the course was confirmed, declined or expired (sent at once)."""
-    await enqueue_message(
+    await enqueue(
         session=session,
         recipient=await _recipient(session, course),
         kind=kind,
@@ -65,7 +65,7 @@ async def enqueue_sessions_moved(
     now: datetime,
 ) -> None:
     """Tell the patient which sessions the clinic moved, from when to when."""
-    await enqueue_message(
+    await enqueue(
         session=session,
         recipient=await _recipient(session, course),
         kind=SESSIONS_MOVED,
@@ -81,7 +81,7 @@ async def enqueue_session_cancelled(
     *, session: AsyncSession, course: Course, appointment: Appointment, now: datetime
 ) -> None:
     """Tell the patient the clinic cancelled one session."""
-    await enqueue_message(
+    await enqueue(
         session=session,
         recipient=await _recipient(session, course),
         kind=SESSION_CANCELLED,
@@ -98,10 +98,14 @@ def _treatment_name(clinic: Clinic, course: Course, language: str) -> str:
     return treatment.name.in_language(language) if treatment else course.treatment
 
 
-def register_patient_notice_kinds(kinds: KindRegistry, clinic: Clinic) -> None:
-    """Add the patient's notices of staff decisions to the outbox's kinds."""
+class PatientNoticeRenderers:
+    """The renderers of the patient's notices of staff decisions, bound to the clinic."""
 
-    async def confirmed(request: RenderRequest) -> RenderedMessage | None:
+    def __init__(self, clinic: Clinic) -> None:
+        self.clinic = clinic
+
+    async def confirmed(self, request: RenderRequest) -> RenderedMessage | None:
+        """The confirmed course: its sessions, in order, with their codes."""
         course = await request.session.get(Course, int(request.message.payload["course_id"]))
         if course is None or course.state != CourseState.CONFIRMED:
             return None
@@ -125,13 +129,14 @@ def register_patient_notice_kinds(kinds: KindRegistry, clinic: Clinic) -> None:
         return RenderedMessage(
             texts.course_confirmed(
                 t,
-                clinic=clinic.clinic.name,
-                treatment=_treatment_name(clinic, course, request.language),
+                clinic=self.clinic.clinic.name,
+                treatment=_treatment_name(self.clinic, course, request.language),
                 sessions=lines,
             )
         )
 
-    async def declined(request: RenderRequest) -> RenderedMessage | None:
+    async def declined(self, request: RenderRequest) -> RenderedMessage | None:
+        """The declined request, with the reason staff gave (a preset or their words)."""
         course = await request.session.get(Course, int(request.message.payload["course_id"]))
         if course is None or course.state != CourseState.DECLINED:
             return None
@@ -139,20 +144,22 @@ def register_patient_notice_kinds(kinds: KindRegistry, clinic: Clinic) -> None:
         stored = course.decline_reason or ""
         preset = texts.PRESET_PATIENT_TEXTS.get(stored.removeprefix(PRESET))
         reason = t.gettext(preset) if stored.startswith(PRESET) and preset else escape(stored)
-        treatment = _treatment_name(clinic, course, request.language)
+        treatment = _treatment_name(self.clinic, course, request.language)
         return RenderedMessage(texts.course_declined(t, treatment=treatment, reason=reason))
 
-    async def expired(request: RenderRequest) -> RenderedMessage | None:
+    async def expired(self, request: RenderRequest) -> RenderedMessage | None:
+        """A request nobody decided in time, with the clinic's phone."""
         course = await request.session.get(Course, int(request.message.payload["course_id"]))
         if course is None or course.state != CourseState.EXPIRED:
             return None
         t = translations(request.language)
-        treatment = _treatment_name(clinic, course, request.language)
+        treatment = _treatment_name(self.clinic, course, request.language)
         return RenderedMessage(
-            texts.course_expired(t, treatment=treatment, clinic_phone=clinic.clinic.phone)
+            texts.course_expired(t, treatment=treatment, clinic_phone=self.clinic.clinic.phone)
         )
 
-    async def moved(request: RenderRequest) -> RenderedMessage | None:
+    async def moved(self, request: RenderRequest) -> RenderedMessage | None:
+        """Which sessions the clinic moved, from when to when (the cancelled ones left out)."""
         t = translations(request.language)
         lines = []
         for appointment_id, previous in request.message.payload["moves"]:
@@ -171,7 +178,8 @@ def register_patient_notice_kinds(kinds: KindRegistry, clinic: Clinic) -> None:
             )
         return RenderedMessage(texts.sessions_moved(t, moves=lines)) if lines else None
 
-    async def cancelled(request: RenderRequest) -> RenderedMessage | None:
+    async def cancelled(self, request: RenderRequest) -> RenderedMessage | None:
+        """The one session the clinic cancelled."""
         appointment = await request.session.get(
             Appointment, int(request.message.payload["appointment_id"])
         )
@@ -184,12 +192,16 @@ def register_patient_notice_kinds(kinds: KindRegistry, clinic: Clinic) -> None:
             )
         )
 
+
+def register_patient_notice_kinds(kinds: KindRegistry, clinic: Clinic) -> None:
+    """Add the patient's notices of staff decisions to the outbox's kinds."""
+    renderers = PatientNoticeRenderers(clinic)
     for name, render in (
-        (COURSE_CONFIRMED, confirmed),
-        (COURSE_DECLINED, declined),
-        (COURSE_EXPIRED, expired),
-        (SESSIONS_MOVED, moved),
-        (SESSION_CANCELLED, cancelled),
+        (COURSE_CONFIRMED, renderers.confirmed),
+        (COURSE_DECLINED, renderers.declined),
+        (COURSE_EXPIRED, renderers.expired),
+        (SESSIONS_MOVED, renderers.moved),
+        (SESSION_CANCELLED, renderers.cancelled),
     ):
         # A decision is news whenever it arrives: the patient must hear of it.
         kinds.register(name, render=render, late_policy=ALWAYS_SEND)

@@ -9,7 +9,7 @@ from sqlmodel import select
 from mesobot.clock import ManualClock
 from mesobot.db import Database
 from mesobot.outbox.claims import resume_recipient
-from mesobot.outbox.enqueue import cancel_messages, move_messages
+from mesobot.outbox.enqueue import cancel, reschedule
 from mesobot.outbox.kinds import default_kinds, render_text
 from mesobot.outbox.models import MessageState, OutboxMessage, OutboxRecipient
 from mesobot.outbox.policies import ALWAYS_SEND, LateAction, LatePolicy
@@ -59,8 +59,8 @@ async def test_moving_and_cancelling_the_cause_moves_and_cancels_its_messages(
     await queue_text(database, recipient=1, text="moved", due_at=due, now=clock.now(), cause="s:1")
     await queue_text(database, recipient=2, text="gone", due_at=due, now=clock.now(), cause="s:2")
     async with database.transaction() as session:
-        await move_messages(session=session, cause="s:1", delta=timedelta(hours=1))
-        await cancel_messages(session=session, cause="s:2")
+        await reschedule(session=session, cause="s:1", delta=timedelta(hours=1))
+        await cancel(session=session, cause="s:2")
     clock.advance(timedelta(hours=1))
     await dispatcher.drain()
     assert sender.sent == []

@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 
 from mesobot.clock import ManualClock
-from mesobot.outbox.enqueue import cancel_messages, enqueue_message
+from mesobot.outbox.enqueue import cancel, enqueue_message
 from mesobot.outbox.models import MessageState, OutboxMessage
 from tests.emulator.clock import ManualClock as EmulatorClock
 from tests.outbox.conftest import RunningBot
@@ -50,7 +50,7 @@ async def test_a_message_due_later_goes_when_the_test_clock_reaches_it(
     await _queue(running_bot, anna.id, "See you at 10:00", delay=timedelta(hours=1))
     cancelled = await _queue(running_bot, anna.id, "Cancelled one", delay=timedelta(hours=1))
     async with running_bot.application.bot_data.services.database.transaction() as session:
-        await cancel_messages(session=session, cause="test:Cancelled one")
+        await cancel(session=session, cause="test:Cancelled one")
     clock.advance(timedelta(minutes=59))
     await _queue(running_bot, anna.id, "Queued now, sent at once")
     message = await anna.next_bot_message()

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import timedelta
 
 import pytest
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.clock import ManualClock
 from mesobot.db import Database
 from mesobot.outbox import claims
-from mesobot.outbox.enqueue import cancel_messages, enqueue_message, move_messages
+from mesobot.outbox.api import enqueue, enqueue_to_staff, on_outbox_commit, pending_for_cause
+from mesobot.outbox.enqueue import cancel, enqueue_message, reschedule
 from mesobot.outbox.models import MessageState, OutboxMessage
 from tests.outbox.factories import queue_text
 
@@ -63,12 +66,12 @@ async def test_cancel_and_move_touch_only_the_unsent_messages_of_their_cause(
         database, recipient=1, text="other", due_at=later, now=clock.now(), cause="session:2"
     )
     async with database.transaction() as session:
-        assert await move_messages(session=session, cause="session:1", delta=timedelta(hours=2))
+        assert await reschedule(session=session, cause="session:1", delta=timedelta(hours=2))
     rows = await _rows(database)
     assert [row.due_at - later for row in rows] == [timedelta(hours=2)] * 2 + [timedelta(0)]
     assert rows[0].next_attempt_at == rows[0].due_at
     async with database.transaction() as session:
-        assert await cancel_messages(session=session, cause="session:1") == 2
+        assert await cancel(session=session, cause="session:1") == 2
     assert [row.state for row in await _rows(database)] == ["cancelled", "cancelled", "due"]
 
 
@@ -123,3 +126,57 @@ async def test_an_expired_lease_makes_the_row_due_again(
         later = now + timedelta(seconds=31)
         assert await claims.release_expired_leases(session=session, now=later) == 1
     assert [row.state for row in await _rows(database)] == ["due"]
+
+
+async def test_only_the_projects_own_sessions_wake_the_dispatcher(
+    database: Database, clock: ManualClock
+) -> None:
+    """A session of other code in the process (same engine, SQLAlchemy's own session class)
+    never triggers the commit hook; a write through `Database.transaction()` does."""
+    woken: list[str] = []
+    unsubscribe = on_outbox_commit(lambda: woken.append("woken"))
+    try:
+        async with AsyncSession(database.engine) as foreign:
+            await enqueue(
+                session=foreign,
+                recipient=1,
+                kind="text",
+                payload={"text": "from elsewhere"},
+                due_at=clock.now(),
+                idempotency_key="foreign",
+                now=clock.now(),
+            )
+            await foreign.commit()
+        assert woken == []
+        await queue_text(database, recipient=1, text="ours", due_at=clock.now(), now=clock.now())
+        assert woken == ["woken"]
+    finally:
+        unsubscribe()
+
+
+async def test_staff_messages_are_one_per_member_and_read_back_as_values(
+    database: Database, clock: ManualClock
+) -> None:
+    """`enqueue_to_staff` keys each row `<prefix>:<staff id>` (a retry queues nothing more);
+    `pending_for_cause` hands back frozen values; `urgent` puts a message first in line."""
+    for _ in range(2):
+        async with database.transaction() as session:
+            await enqueue_to_staff(
+                session=session,
+                staff_ids=[7, 8],
+                kind="text",
+                payload={"text": "alert"},
+                due_at=clock.now(),
+                key_prefix="alert:1",
+                now=clock.now(),
+                cause="report:1",
+                urgent=True,
+            )
+    rows = await _rows(database)
+    assert [row.idempotency_key for row in rows] == ["alert:1:7", "alert:1:8"]
+    assert all(row.next_attempt_at < row.due_at for row in rows)
+    async with database.transaction() as session:
+        pending = await pending_for_cause(session=session, cause="report:1")
+    assert [message.recipient for message in pending] == [7, 8]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        pending[0].due_at = clock.now()  # type: ignore[misc]

@@ -1,0 +1,31 @@
+"""The outbox's interface for every other package: nothing outside `mesobot/outbox/` touches
+its rows.
+
+Queue messages in the cause's transaction (`enqueue`, `enqueue_to_staff`); read what a cause
+has queued as read-only values (`pending_for_cause`, `messages_for_cause`); cancel, move or
+rewrite what is not sent yet (`cancel`, `reschedule`, `replace_payload`).
+"""
+
+from mesobot.outbox.enqueue import (
+    cancel,
+    enqueue,
+    enqueue_to_staff,
+    on_outbox_commit,
+    replace_payload,
+    reschedule,
+)
+from mesobot.outbox.models import MessageState
+from mesobot.outbox.queued import QueuedMessage, messages_for_cause, pending_for_cause
+
+__all__ = [
+    "MessageState",
+    "QueuedMessage",
+    "cancel",
+    "enqueue",
+    "enqueue_to_staff",
+    "messages_for_cause",
+    "on_outbox_commit",
+    "pending_for_cause",
+    "replace_payload",
+    "reschedule",
+]
