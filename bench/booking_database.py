@@ -159,7 +159,7 @@ async def _run(url: str, label: str, arguments: argparse.Namespace) -> None:
         ]
 
         async def plan(n: int) -> object:
-            async with database.sessions() as session:
+            async with database.read() as session:
                 return await plan_from_database(
                     session=session,
                     calendar=calendar,
@@ -172,7 +172,7 @@ async def _run(url: str, label: str, arguments: argparse.Namespace) -> None:
 
         async def month(n: int) -> object:
             day = first_days[n]
-            async with database.sessions() as session:
+            async with database.read() as session:
                 return await month_free_dates(
                     session=session,
                     calendar=calendar,

@@ -60,7 +60,7 @@ async def run(database_url: str, *, others: int, reports: int, backlog: bool) ->
         database = Database(database_url)
         now = datetime.now(UTC)
         due = now if backlog else now + timedelta(days=1)
-        async with database.transaction() as session:
+        async with database.write() as session:
             for user in patients:
                 session.add(Patient(telegram_user_id=user.id, created_at=now, last_seen_at=now))
             for number in range(others):

@@ -93,7 +93,7 @@ async def fill(database_url: str, *, count: int, days: int, users: list[int]) ->
         "span": days * 86400,
     }
     try:
-        async with database.transaction() as session:
+        async with database.write() as session:
             await session.exec(text(statement), params=parameters)  # type: ignore[call-overload]
     finally:
         await database.dispose()

@@ -76,7 +76,7 @@ async def run(chats: int, per_chat: int, database_url: str) -> None:
             user.chat.user.started_bot = True
         database = Database(database_url)
         now = datetime.now(UTC)
-        async with database.transaction() as session:
+        async with database.write() as session:
             for user in users:
                 for number in range(per_chat):
                     await _queue_text(

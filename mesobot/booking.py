@@ -184,7 +184,7 @@ async def request_course(
 ) -> Booked | Taken:
     """Store a requested course if the series shown to the patient is still free.
 
-    `session` is the caller's, inside a write transaction (`Database.transaction()`, which on
+    `session` is the caller's, inside a write transaction (`Database.write()`, which on
     SQLite has taken the write lock with BEGIN IMMEDIATE before anything was read); the caller
     commits. Under the lock the series is planned again from the same first slot; if every date
     and time is unchanged it is stored (a practitioner may differ from the one shown), otherwise

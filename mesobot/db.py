@@ -166,13 +166,5 @@ class Database:
             _write_owner.reset(owner)
             await session.commit()
 
-    # The names of the one-mode API before read()/write(); removed once every caller moved.
-    transaction = write
-
-    @property
-    def sessions(self) -> async_sessionmaker[AsyncSession]:
-        """The session factory, for the callers that still open transactions by hand."""
-        return self._sessions
-
     async def dispose(self) -> None:
         await self.engine.dispose()

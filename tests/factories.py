@@ -23,7 +23,7 @@ def sample_clinic() -> Clinic:
 
 async def add_patients(database: Database, count: int, *, now: datetime) -> list[int]:
     """`count` patients; returns their ids."""
-    async with database.transaction() as session:
+    async with database.write() as session:
         patients = [
             Patient(telegram_user_id=10_000 + n, created_at=now, last_seen_at=now)
             for n in range(count)
@@ -75,7 +75,7 @@ async def book(
     now: datetime,
 ) -> Booked:
     """Book `series` for a patient, failing the test if it does not go through."""
-    async with database.transaction() as session:
+    async with database.write() as session:
         result = await request_course(
             session=session,
             calendar=sample_clinic().calendar(),

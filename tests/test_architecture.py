@@ -95,3 +95,15 @@ def test_the_checks_see_imports_under_type_checking_and_inside_functions() -> No
     )
     names = set(_imported_modules(ast.parse(source)))
     assert {"telegram", "telegram.ext"} <= names
+
+
+def test_only_db_py_decides_how_transactions_begin() -> None:
+    """No module but mesobot/db.py builds sessions or chooses SQLite's BEGIN mode: callers
+    take `Database.read()` or `Database.write()`."""
+    offenders = {
+        path
+        for path, source, _tree in _modules()
+        if path != "mesobot/db.py"
+        and ("sqlite_begin" in source or "async_sessionmaker(" in source)
+    }
+    assert offenders == set()

@@ -26,7 +26,7 @@ async def test_a_requested_course_is_stored_whole(database: Database) -> None:
     [patient] = await add_patients(database, 1, now=NOW)
     series = shown_series("facial_rejuvenation", sessions=4, first=MONDAY, at=time(10), now=NOW)
     booked = await book(database, patient, "facial_rejuvenation", series, now=NOW)
-    async with database.sessions() as session:
+    async with database.read() as session:
         course = (await session.exec(select(Course))).one()
         sessions = (
             await session.exec(select(Appointment).order_by(col(Appointment.number)))
@@ -53,7 +53,7 @@ async def test_a_taken_slot_gives_the_fresh_plan(database: Database) -> None:
         "dr-lopez",
         "dr-costa",
     }
-    async with database.transaction() as session:
+    async with database.write() as session:
         third = await request_course(
             session=session,
             calendar=sample_clinic().calendar(),
@@ -68,7 +68,7 @@ async def test_booked_slots_leave_the_free_dates(database: Database, clock: Manu
     """A day whose every slot is taken is no longer offered in the month's dates."""
     clinic = sample_clinic()
     rule = clinic.treatments["lower_blepharoplasty"].series_rule()
-    async with database.sessions() as session:
+    async with database.read() as session:
         before = await month_free_dates(
             session=session,
             calendar=clinic.calendar(),
@@ -82,7 +82,7 @@ async def test_booked_slots_leave_the_free_dates(database: Database, clock: Manu
     patients = await add_patients(database, 40, now=NOW)
     friday, booked = date(2026, 12, 11), 0
     while True:
-        async with database.sessions() as session:
+        async with database.read() as session:
             times = await day_free_times(
                 session=session,
                 calendar=clinic.calendar(),
@@ -98,7 +98,7 @@ async def test_booked_slots_leave_the_free_dates(database: Database, clock: Manu
         )
         await book(database, patients[booked], "lower_blepharoplasty", series, now=NOW)
         booked += 1
-    async with database.sessions() as session:
+    async with database.read() as session:
         after = await month_free_dates(
             session=session,
             calendar=clinic.calendar(),
@@ -126,7 +126,7 @@ def _book_in_a_process(
             )
             request = course_request(patient_id, "facial_rejuvenation", series)
             barrier.wait()  # every process asks at the same moment
-            async with database.transaction() as session:
+            async with database.write() as session:
                 result = await request_course(
                     session=session,
                     calendar=sample_clinic().calendar(),
@@ -171,7 +171,7 @@ async def _add_patients_and_close(database: Database) -> list[int]:
 
 async def _holding_sessions_and_close(database: Database) -> int:
     try:
-        async with database.sessions() as session:
+        async with database.read() as session:
             rows = await session.exec(
                 select(Appointment).where(col(Appointment.state) == SessionState.REQUESTED)
             )

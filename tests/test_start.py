@@ -21,7 +21,7 @@ async def test_start_greets_with_escaped_name_and_remembers_the_patient(
         reply = await ana.next_bot_message()
     assert '<Ana & "Bo">' in reply.text
     assert "Soy el asistente" in reply.text  # Spanish, from Telegram's language_code
-    async with database.sessions() as session:
+    async with database.read() as session:
         patient = (await session.exec(select(Patient))).one()
     assert patient.telegram_user_id == ana.id
     assert patient.language == "es"

@@ -1,6 +1,6 @@
 """Reaction reports: stored against a session, alerted to staff, re-sent until acknowledged.
 
-Nothing here imports Telegram: handlers call these inside `Database.transaction()`.
+Nothing here imports Telegram: handlers call these inside `Database.write()`.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ async def book_course(
 ) -> Booked | Taken:
     """Request the series `plan` with the flow's `answers`, staff told in the same transaction.
 
-    `session` is the caller's write transaction (`Database.transaction()`); the caller commits.
+    `session` is the caller's write transaction (`Database.write()`); the caller commits.
     """
     assert patient.id is not None
     treatment = services.clinic.treatments[answers["treatment"]]

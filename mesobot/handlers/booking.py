@@ -55,7 +55,7 @@ async def on_booking_button(update: Update, context: MesobotContext) -> None:
     if step is None:
         await query.answer()
         return
-    async with context.bot_data.services.database.transaction() as session:
+    async with context.bot_data.services.database.write() as session:
         outcome = await step(await open_flow(context, session, user), data)
     await send_screens(context, user.id, outcome.screens)
     # Answered last, so that a patient's next tap finds the screens already there.
@@ -67,7 +67,7 @@ async def cancel(update: Update, context: MesobotContext) -> None:
     user = update.effective_user
     if user is None:
         return
-    async with context.bot_data.services.database.transaction() as session:
+    async with context.bot_data.services.database.write() as session:
         screens = await booking_steps.cancel_command(await open_flow(context, session, user))
     await send_screens(context, user.id, screens)
 
@@ -78,7 +78,7 @@ async def on_text(update: Update, context: MesobotContext) -> None:
     if user is None or message is None:
         return
     shared_phone = message.contact.phone_number if message.contact else None
-    async with context.bot_data.services.database.transaction() as session:
+    async with context.bot_data.services.database.write() as session:
         flow = await open_flow(context, session, user)
         screens = await booking_steps.typed_answer(
             flow, text=message.text or "", shared_phone=shared_phone

@@ -44,13 +44,13 @@ async def send_staff_calendar(update: Update, context: MesobotContext) -> None:
     services = context.bot_data.services
     language = pick_language(user.language_code)
     t = translations(language)
-    async with services.database.sessions() as session:
+    async with services.database.read() as session:
         sessions = await upcoming_staff_sessions(session=session, services=services)
     if not sessions:
         await message.reply_text(texts.staff_no_sessions(t, days=STAFF_DAYS))
         return
     user_ids = sorted({user_id for _entry, _code, user_id in sessions})
-    async with services.database.sessions() as session:
+    async with services.database.read() as session:
         # The name each patient gave the clinic when booking, reduced to initials.
         rows = await session.exec(
             select(Patient.telegram_user_id, Patient.display_name).where(
@@ -72,7 +72,7 @@ async def send_calendar(update: Update, context: MesobotContext) -> None:
     if services.is_staff(user.id):
         await send_staff_calendar(update, context)
         return
-    async with services.database.sessions() as session:
+    async with services.database.read() as session:
         patient = (
             await session.exec(select(Patient).where(Patient.telegram_user_id == user.id))
         ).first()

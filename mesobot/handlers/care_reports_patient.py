@@ -80,7 +80,7 @@ async def report(update: Update, context: MesobotContext) -> None:
         return
     services = context.bot_data.services
     now = services.clock.now()
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         patient = await record_patient(
             session=session, telegram_user_id=user.id, language_code=user.language_code, now=now
         )
@@ -121,7 +121,7 @@ async def on_sign(update: Update, context: MesobotContext) -> None:
     chat_id = query.message.chat.id
     if sign.level == Severity.EMERGENCY:
         # Before anything else, even the database: this is what the patient must read first.
-        async with services.database.sessions() as session:
+        async with services.database.read() as session:
             language = await language_of_user(session, user.id)
         advice = escape(services.clinic.care.texts.emergency.in_language(language)).replace(
             "{emergency_phone}", escape(services.clinic.clinic.emergency_phone)
@@ -129,7 +129,7 @@ async def on_sign(update: Update, context: MesobotContext) -> None:
         await context.bot.send_message(chat_id, f"<b>{advice}</b>")
     await query.answer()
     now = services.clock.now()
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         patient = await record_patient(
             session=session, telegram_user_id=user.id, language_code=None, now=now
         )
@@ -151,7 +151,7 @@ async def on_sign(update: Update, context: MesobotContext) -> None:
     prompt = await context.bot.send_message(
         chat_id, texts.add_details(t), reply_markup=ForceReply(selective=True)
     )
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         row = await session.get(ReactionReport, stored.id)
         if row is not None:
             row.prompt_message_id = prompt.message_id
@@ -170,7 +170,7 @@ async def on_detail(update: Update, context: MesobotContext) -> bool:
     now = services.clock.now()
     photo = message.photo[-1].file_id if message.photo else None
     description = (message.caption if photo else message.text) or None
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         patient = await record_patient(
             session=session, telegram_user_id=user.id, language_code=None, now=now
         )

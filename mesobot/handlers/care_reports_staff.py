@@ -66,7 +66,7 @@ async def reports(update: Update, context: MesobotContext) -> None:
         return
     now = services.clock.now()
     language = "en"
-    async with services.database.sessions() as session:
+    async with services.database.read() as session:
         language = await language_of_user(session, user.id)
         rows = await open_reports(session=session, care=services.clinic.care, now=now)
         entries = [(r, await alert_text(session, services, r, language)) for r in rows[:20]]
@@ -108,7 +108,7 @@ async def on_acknowledge(update: Update, context: MesobotContext) -> None:
         return
     query, user, data = found
     services = context.bot_data.services
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         language = await language_of_user(session, user.id)
         result = await acknowledge(
             session=session,
@@ -133,7 +133,7 @@ async def on_contact(update: Update, context: MesobotContext) -> None:
         return
     query, user, data = found
     services = context.bot_data.services
-    async with services.database.sessions() as session:
+    async with services.database.read() as session:
         language = await language_of_user(session, user.id)
         row = await session.get(ReactionReport, data.report_id)
         patient = await session.get(Patient, row.patient_id) if row else None
@@ -156,7 +156,7 @@ async def on_close(update: Update, context: MesobotContext) -> None:
         return
     query, user, data = found
     services = context.bot_data.services
-    async with services.database.sessions() as session:
+    async with services.database.read() as session:
         language = await language_of_user(session, user.id)
     await query.answer()
     await context.bot.send_message(
@@ -182,7 +182,7 @@ async def on_close_note(update: Update, context: MesobotContext) -> bool:
     match = _REPORT_NUMBER.search(message.reply_to_message.text or "")
     assert match is not None
     report_id = int(match.group(1))
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         language = await language_of_user(session, user.id)
         t = translations(language)
         # Only a reply to our own prompt counts, not to an alert that also shows "#n".

@@ -23,7 +23,7 @@ async def on_unknown_command(update: Update, context: MesobotContext) -> None:
     user = update.effective_user
     if user is None:
         return
-    async with context.bot_data.services.database.transaction() as session:
+    async with context.bot_data.services.database.write() as session:
         screens = booking_steps.unknown_command(await open_flow(context, session, user))
     await send_screens(context, user.id, screens)
 

@@ -164,7 +164,7 @@ async def on_my_chat_member(update: Update, context: MesobotContext) -> None:
     if change.new_chat_member.status != ChatMember.MEMBER:
         return  # blocking is noticed by the next 403, which also tells staff
     services = context.bot_data.services
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         resumed = await resume_recipient(
             session=session, chat_id=change.chat.id, now=services.clock.now()
         )

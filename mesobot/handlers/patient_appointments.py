@@ -17,7 +17,7 @@ async def appointments(update: Update, context: MesobotContext) -> None:
     user = update.effective_user
     if user is None:
         return
-    async with context.bot_data.services.database.transaction() as session:
+    async with context.bot_data.services.database.write() as session:
         screens = await course_screens(await open_flow(context, session, user))
     await send_screens(context, user.id, screens)
 

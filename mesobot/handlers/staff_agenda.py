@@ -133,7 +133,7 @@ async def show_agenda(update: Update, context: MesobotContext) -> None:
     if day is None:
         await update.effective_message.reply_text(desk.agenda_usage(t))
         return
-    async with services.database.sessions() as session:
+    async with services.database.read() as session:
         entries = await agenda(
             session=session, clinic_id=services.clinic.clinic.id, first=day, last=day
         )
@@ -150,7 +150,7 @@ async def show_week(update: Update, context: MesobotContext) -> None:
         return
     services, language = context.bot_data.services, language_of(update)
     first = today(services)
-    async with services.database.sessions() as session:
+    async with services.database.read() as session:
         entries = await agenda(
             session=session,
             clinic_id=services.clinic.clinic.id,
@@ -177,7 +177,7 @@ async def show_session(update: Update, context: MesobotContext) -> None:
         return
     services, language = context.bot_data.services, language_of(update)
     code = " ".join(context.args or [])
-    async with services.database.sessions() as session:
+    async with services.database.read() as session:
         entry = await session_by_code(session=session, code=code) if code else None
     if entry is None:
         await update.effective_message.reply_text(

@@ -55,7 +55,7 @@ async def block(update: Update, context: MesobotContext) -> None:
         await message.reply_text(desk.block_usage(t))
         return
     now = services.clock.now()
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         blocked = await block_time(
             session=session,
             clinic=services.clinic,
@@ -103,7 +103,7 @@ async def unblock(update: Update, context: MesobotContext) -> None:
     if day is None:
         await message.reply_text(desk.unblock_usage(t))
         return
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         removed = await unblock_day(
             session=session, clinic=services.clinic, day=day, staff=staff, now=services.clock.now()
         )

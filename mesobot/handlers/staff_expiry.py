@@ -21,7 +21,7 @@ _JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True, "ma
 async def expire_requests(context: MesobotContext) -> None:
     """A job: expire the requests nobody decided in time (each patient is told)."""
     services = context.bot_data.services
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         expired = await expire_due_requests(
             session=session, services=services, now=services.clock.now()
         )

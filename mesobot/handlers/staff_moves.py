@@ -38,7 +38,7 @@ MAX_TIME_BUTTONS = 40
 async def on_count(press: Press, data: buttons.SetCount) -> None:
     """Change the number of sessions of a request, then show the change view again."""
     services = press.services
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         result = await change_session_count(
             session=session,
             services=services,
@@ -60,7 +60,7 @@ async def on_count(press: Press, data: buttons.SetCount) -> None:
 async def on_move_session(press: Press, data: buttons.MoveSession) -> None:
     """Show the days a session can move to (inside its window, from which the rest fits)."""
     services = press.services
-    async with services.database.sessions() as session:
+    async with services.database.read() as session:
         appointment = await session.get(Appointment, data.session)
         course = await session.get(Course, appointment.course_id) if appointment else None
         if appointment is None or course is None:
@@ -109,7 +109,7 @@ def _back_button(press: Press, course: Course) -> Button:
 async def on_move_day(press: Press, data: buttons.MoveDay) -> None:
     """Show the free times of the chosen day."""
     services = press.services
-    async with services.database.sessions() as session:
+    async with services.database.read() as session:
         appointment = await session.get(Appointment, data.session)
         course = await session.get(Course, appointment.course_id) if appointment else None
         if appointment is None or course is None:
@@ -154,7 +154,7 @@ async def on_move_to(press: Press, data: buttons.MoveTo) -> None:
     except ValueError:
         await press.query.answer()
         return
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         result = await move_course_session(
             session=session,
             services=services,

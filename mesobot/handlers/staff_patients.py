@@ -35,7 +35,7 @@ async def show_patient(update: Update, context: MesobotContext) -> None:
         await update.effective_message.reply_text(desk.private_only(t))
         return
     text = " ".join(context.args or [])
-    async with services.database.sessions() as session:
+    async with services.database.read() as session:
         patients = await find_patients(session=session, text=text) if text else []
         lines: list[str] = []
         for patient in patients:

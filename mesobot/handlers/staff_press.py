@@ -32,7 +32,7 @@ class Press:
 async def show_request_view(press: Press, course_id: int, footer: str | None = None) -> None:
     """Replace the pressed message with the request and its decisions (and `footer`)."""
     services = press.services
-    async with services.database.sessions() as session:
+    async with services.database.read() as session:
         view = await request_view(
             session, services.clinic, services.codec, course_id, press.language, footer=footer
         )
@@ -43,14 +43,14 @@ async def show_request_view(press: Press, course_id: int, footer: str | None = N
 async def show_edit_view(press: Press, course_id: int) -> None:
     """Replace the pressed message with the request's change view (moves, count)."""
     services = press.services
-    async with services.database.sessions() as session:
+    async with services.database.read() as session:
         view = await edit_view(session, services.clinic, services.codec, course_id, press.language)
     if view is not None:
         await show(press.query, view)
 
 
 async def _last_action(press: Press, course_id: int) -> AuditEntry | None:
-    async with press.services.database.sessions() as session:
+    async with press.services.database.read() as session:
         return await last_course_action(session=session, course_id=course_id)
 
 

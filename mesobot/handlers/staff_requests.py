@@ -57,7 +57,7 @@ async def _decided(press: Press, course_id: int, state: str) -> None:
 async def on_confirm(press: Press, data: buttons.ConfirmAll) -> None:
     """Confirm all: sessions and course confirmed, the patient told at once."""
     services = press.services
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         result = await confirm_course(
             session=session,
             services=services,
@@ -74,7 +74,7 @@ async def on_confirm(press: Press, data: buttons.ConfirmAll) -> None:
 
 async def _still_current(press: Press, course_id: int, version: int) -> bool:
     """Whether the course is as the pressed button saw it; if not, staff are shown why."""
-    async with press.services.database.sessions() as session:
+    async with press.services.database.read() as session:
         course = await session.get(Course, course_id)
     if course is None or course.version != version:
         await show_outdated(press, course, course_id)
@@ -118,7 +118,7 @@ async def decline_with_reason(
     services: Services, staff: StaffActor, course_id: int, version: int, reason: str
 ) -> Superseded | None:
     """Store the decline; None when it went through."""
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         result = await decline_course(
             session=session,
             services=services,
@@ -152,7 +152,7 @@ async def on_decline_with(press: Press, data: buttons.DeclineWith) -> None:
         reply_markup=ForceReply(selective=True),
     )
     services = press.services
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         session.add(
             StaffPrompt(
                 chat_id=prompt.chat.id,
@@ -198,7 +198,7 @@ async def on_typed_reason(update: Update, context: MesobotContext) -> None:
 
 async def _take_prompt(services: Services, chat_id: int, message_id: int) -> StaffPrompt | None:
     """The decline prompt sent as `message_id`, deleted so that it is answered once."""
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         prompt = (
             await session.exec(
                 select(StaffPrompt).where(
@@ -243,7 +243,7 @@ async def show_pending(update: Update, context: MesobotContext) -> None:
         return
     services, language = context.bot_data.services, language_of(update)
     t = translations(language)
-    async with services.database.sessions() as session:
+    async with services.database.read() as session:
         courses = await pending_requests(session=session)
         views = [
             await request_view(session, services.clinic, services.codec, c.id or 0, language)

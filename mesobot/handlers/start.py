@@ -22,7 +22,7 @@ async def start(update: Update, context: MesobotContext) -> None:
     if user is None or message is None:
         return
     services = context.bot_data.services
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         flow = await open_flow(context, session, user)
         screens = await flow.restart()
     welcome = texts.welcome(
@@ -31,7 +31,7 @@ async def start(update: Update, context: MesobotContext) -> None:
     await send_screens(context, user.id, [Screen(welcome, RemoveKeyboard()), *screens])
     # Telegram sends no my_chat_member update when a user starts the bot for the first time:
     # messages paused because they had never started it resume here, after the welcome.
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         await resume_recipient(session=session, chat_id=user.id, now=services.clock.now())
 
 
@@ -40,7 +40,7 @@ async def show_help(update: Update, context: MesobotContext) -> None:
     user = update.effective_user
     if user is None:
         return
-    async with context.bot_data.services.database.transaction() as session:
+    async with context.bot_data.services.database.write() as session:
         flow = await open_flow(context, session, user)
     await send_screens(context, user.id, [Screen(booking_texts.help_text(flow.t))])
 

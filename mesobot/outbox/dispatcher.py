@@ -122,7 +122,7 @@ class Dispatcher:
             return
         waits: list[float] = []
         if self.leadership_held():
-            async with self.database.transaction() as session:
+            async with self.database.write() as session:
                 due = await next_due_at(session=session)
             if due is not None:
                 waits.append(max(0.0, (due - self.clock.now()).total_seconds()))
@@ -186,9 +186,9 @@ class Dispatcher:
 
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncSession]:
-        # transaction() takes SQLite's write lock up front: a read that later writes would
+        # write() takes SQLite's write lock up front: a read that later writes would
         # otherwise fail instead of waiting.
-        async with self.database.transaction() as session:
+        async with self.database.write() as session:
             yield session
 
     # -- one message ---------------------------------------------------------------------
@@ -256,7 +256,7 @@ class Dispatcher:
                 error=f"late by {late_by}",
             )
             return
-        async with self.database.sessions() as session:
+        async with self.database.read() as session:
             language = await language_of(session=session, telegram_user_id=message.recipient)
             rendered = await kind.render(
                 RenderRequest(

@@ -70,7 +70,7 @@ def format_report(report: OutboxReport) -> str:
 async def _print_report(url: str) -> None:
     database = Database(url)
     try:
-        async with database.transaction() as session:
+        async with database.write() as session:
             report = await build_report(session=session)
     finally:
         await database.dispose()

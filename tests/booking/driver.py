@@ -85,7 +85,7 @@ async def courses_of(
     """The courses a Telegram user has booked, with their sessions in order."""
     from mesobot.models import Patient
 
-    async with database.sessions() as session:
+    async with database.read() as session:
         patient = (
             await session.exec(select(Patient).where(Patient.telegram_user_id == telegram_user_id))
         ).first()

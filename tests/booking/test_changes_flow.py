@@ -83,7 +83,7 @@ async def fill_but_one_place(database: Database, day: date, now: datetime) -> No
     patients = iter(await add_patients(database, 40, now=now))
     last = None
     while True:
-        async with database.sessions() as session:
+        async with database.read() as session:
             times = await day_free_times(
                 session=session,
                 calendar=clinic.calendar(),
@@ -97,7 +97,7 @@ async def fill_but_one_place(database: Database, day: date, now: datetime) -> No
         series = shown_series("lower_blepharoplasty", sessions=1, first=day, at=times[0], now=now)
         last = await book(database, next(patients), "lower_blepharoplasty", series, now=now)
     assert last is not None
-    async with database.transaction() as session:
+    async with database.write() as session:
         appointment = await session.get(Appointment, last.appointments[0].id)
         assert appointment is not None
         appointment.state = SessionState.CANCELLED
@@ -180,7 +180,7 @@ async def test_cancelling_the_rest_of_a_course_after_a_confirmation(
     assert [s.state for s in sessions] == [SessionState.REQUESTED] + [SessionState.CANCELLED] * 3
     assert course.session_count == 1
     assert course.state is CourseState.REQUESTED
-    async with database.sessions() as session:
+    async with database.read() as session:
         kinds = [m.kind for m in (await session.exec(select(OutboxMessage))).all()]
     assert kinds.count("staff.patient_change") == 1
 

@@ -95,7 +95,7 @@ async def test_a_facial_course_is_requested_with_its_answers(
     assert course.answers["questionnaire"]["allergies"] == "anaesthetic"
     assert course.answers["note"] == "I bruise easily"
     assert course.answers["flags"] == ["allergies", "note"]
-    async with database.sessions() as session:
+    async with database.read() as session:
         stored = (
             await session.exec(select(Patient).where(Patient.telegram_user_id == patient.user.id))
         ).one()
@@ -192,7 +192,7 @@ async def test_declining_consent_lets_the_patient_read_but_not_book(
     await patient.tap("Cellulite treatment")
     assert "Cellulite" in patient.last.text
     assert "Book this treatment" not in patient.last.button_labels
-    async with database.sessions() as session:
+    async with database.read() as session:
         stored = (await session.exec(select(Patient))).one()
     assert stored.consent_at is None
     await patient.tap("Give consent to book")
@@ -240,7 +240,7 @@ async def test_cancel_leaves_the_flow_at_each_button_step(
     before = patient.last
     [reply] = await patient.command("cancel")
     assert "Cancelled" in reply.text
-    async with database.sessions() as session:
+    async with database.read() as session:
         assert (await session.exec(select(FlowDraft))).all() == []
     notice, _replies = await patient.tap(before.button_labels[0], message=before)
     assert notice == "That conversation has ended. Let us start again."
@@ -269,7 +269,7 @@ async def test_cancel_leaves_the_flow_at_each_later_step(
         await action()
     await patient.command("cancel")
     assert "Cancelled" in patient.last.text
-    async with database.sessions() as session:
+    async with database.read() as session:
         assert (await session.exec(select(FlowDraft))).all() == []
     assert await courses_of(database, patient.user.id) == []
 

@@ -133,7 +133,7 @@ def pause_before_first_write(database: Database, signals: Signals) -> None:
 
 
 async def _move_as_staff(database: Database, move: StaffMove) -> str:
-    async with database.transaction() as session:
+    async with database.write() as session:
         result = await move_course_session(
             session=session,
             services=services_for(database),
@@ -194,7 +194,7 @@ async def _prepare(database: Database) -> tuple[list[StaffMove], list[tuple[int,
 
 async def _holding_and_close(database: Database) -> list[Appointment]:
     try:
-        async with database.sessions() as session:
+        async with database.read() as session:
             query = select(Appointment).where(col(Appointment.state).in_(HOLDING_STATES))
             return list(await session.exec(query))
     finally:

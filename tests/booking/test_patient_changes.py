@@ -64,7 +64,7 @@ async def facial(database: Database, patient: int) -> list[Appointment]:
 
 
 async def sessions_of(database: Database, course_id: int) -> list[Appointment]:
-    async with database.sessions() as session:
+    async with database.read() as session:
         query = select(Appointment).where(Appointment.course_id == course_id)
         return list(await session.exec(query.order_by(col(Appointment.number))))
 
@@ -74,7 +74,7 @@ async def shown_move(
 ) -> PlannedSeries:
     """The plan a patient would be shown for a move."""
     clinic = sample_clinic()
-    async with database.sessions() as session:
+    async with database.read() as session:
         found = await patient_session(
             session=session, patient_id=patient, appointment_id=appointment.id or 0, now=NOW
         )
@@ -100,7 +100,7 @@ async def test_moving_session_two_re_plans_the_later_ones_inside_the_window(
     [patient] = await add_patients(database, 1, now=NOW)
     sessions = await facial(database, patient)
     plan = await shown_move(database, patient, sessions[1], date(2026, 12, 28), time(10))
-    async with database.transaction() as session:
+    async with database.write() as session:
         result = await reschedule_session(
             session=session,
             services=services_for(database),
@@ -120,7 +120,7 @@ async def test_moving_session_two_re_plans_the_later_ones_inside_the_window(
         date(2027, 1, 25),
     ]
     assert [a.start_utc for a in after] == [s.start_utc for s in plan.sessions]
-    async with database.sessions() as session:
+    async with database.read() as session:
         notices = (await session.exec(select(OutboxMessage))).all()
     assert [(n.kind, n.recipient) for n in notices] == [("staff.patient_change", STAFF)]
 
@@ -132,12 +132,12 @@ async def test_a_moved_confirmed_session_goes_back_to_staff_unless_the_clinic_sa
     """Confirmed and moved: requested again (recorded), or still confirmed when at_once."""
     [patient] = await add_patients(database, 1, now=NOW)
     sessions = await facial(database, patient)
-    async with database.transaction() as session:
+    async with database.write() as session:
         for appointment in sessions:
             appointment.state = SessionState.CONFIRMED
             session.add(appointment)
     plan = await shown_move(database, patient, sessions[3], date(2027, 1, 25), time(11))
-    async with database.transaction() as session:
+    async with database.write() as session:
         result = await reschedule_session(
             session=session,
             services=services_for(database, at_once=at_once),
@@ -152,7 +152,7 @@ async def test_a_moved_confirmed_session_goes_back_to_staff_unless_the_clinic_sa
     after = await sessions_of(database, sessions[0].course_id)
     expected = SessionState.CONFIRMED if at_once else SessionState.REQUESTED
     assert [a.state for a in after] == [SessionState.CONFIRMED] * 3 + [expected]
-    async with database.sessions() as session:
+    async with database.read() as session:
         events = (
             await session.exec(
                 select(StateEvent).where(col(StateEvent.appointment_id) == sessions[3].id)
@@ -165,7 +165,7 @@ async def test_a_plan_that_changed_since_it_was_shown_is_not_applied(database: D
     """Someone took a place of the shown plan: the fresh plan comes back, nothing moves."""
     [patient, other] = await add_patients(database, 2, now=NOW)
     sessions = await facial(database, patient)
-    async with database.transaction() as session:
+    async with database.write() as session:
         result = await reschedule_session(
             session=session,
             services=services_for(database),
@@ -180,7 +180,7 @@ async def test_a_plan_that_changed_since_it_was_shown_is_not_applied(database: D
     assert [a.local_date for a in await sessions_of(database, sessions[0].course_id)] == [
         s.local_date for s in sessions
     ]
-    async with database.transaction() as session:
+    async with database.write() as session:
         other_result = await reschedule_session(
             session=session,
             services=services_for(database),
@@ -198,7 +198,7 @@ async def test_cancelling_a_middle_session_keeps_the_rest_valid(database: Databa
     """Cancel session 2 of 4: 3 and 4 are re-planned so every gap stays in the window."""
     [patient, other] = await add_patients(database, 2, now=NOW)
     sessions = await facial(database, patient)
-    async with database.transaction() as session:
+    async with database.write() as session:
         result = await cancel_one_session(
             session=session,
             services=services_for(database),
@@ -211,7 +211,7 @@ async def test_cancelling_a_middle_session_keeps_the_rest_valid(database: Databa
     assert result.reason is Refusal.TOO_FEW
     series = shown_series("cellulite", sessions=4, first=MONDAY, at=time(11), now=NOW)
     cellulite = (await book(database, other, "cellulite", series, now=NOW)).appointments
-    async with database.transaction() as session:
+    async with database.write() as session:
         result = await cancel_one_session(
             session=session,
             services=services_for(database),
@@ -237,7 +237,7 @@ async def test_cancelling_the_rest_from_the_first_session_cancels_the_course(
     """Cancel the rest from session 1: every session and the course are cancelled."""
     [patient] = await add_patients(database, 1, now=NOW)
     sessions = await facial(database, patient)
-    async with database.transaction() as session:
+    async with database.write() as session:
         result = await cancel_rest_of_course(
             session=session,
             services=services_for(database),
@@ -249,7 +249,7 @@ async def test_cancelling_the_rest_from_the_first_session_cancels_the_course(
     assert result.course.state is CourseState.CANCELLED
     after = await sessions_of(database, sessions[0].course_id)
     assert {a.state for a in after} == {SessionState.CANCELLED}
-    async with database.transaction() as session:
+    async with database.write() as session:
         again = await cancel_rest_of_course(
             session=session,
             services=services_for(database),

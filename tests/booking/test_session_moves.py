@@ -25,11 +25,11 @@ async def test_a_staff_move_writes_the_zone_the_sequence_and_utc_of_each_moved_s
     """Sessions stored under a stale zone take the slot's zone and UTC when staff move them."""
     [patient] = await add_patients(database, 1, now=NOW)
     booked = await facial(database, patient)
-    async with database.transaction() as session:
+    async with database.write() as session:
         for appointment in booked:
             appointment.zone = "Atlantic/Canary"  # as if the clinic had changed its zone
             session.add(appointment)
-    async with database.transaction() as session:
+    async with database.write() as session:
         result = await move_course_session(
             session=session,
             services=services_for(database),
@@ -65,9 +65,9 @@ async def test_a_refused_move_leaves_nothing_in_the_callers_transaction(
     booked = await facial(database, patient)
     clinic = sample_clinic()
     lock_rows = select(func.count()).select_from(ResourceDay)
-    async with database.sessions() as session:
+    async with database.read() as session:
         before = (await session.exec(lock_rows)).one()
-    async with database.transaction() as session:
+    async with database.write() as session:
         course = await session.get(Course, booked[0].course_id)
         assert course is not None
         found = CourseSeries(course, await sessions_of_in(session, course.id))
@@ -87,7 +87,7 @@ async def test_a_refused_move_leaves_nothing_in_the_callers_transaction(
     assert [(a.local_date, a.calendar_sequence) for a in after] == [
         (b.local_date, b.calendar_sequence) for b in booked
     ]
-    async with database.sessions() as session:
+    async with database.read() as session:
         assert (await session.exec(lock_rows)).one() == before
 
 

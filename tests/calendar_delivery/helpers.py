@@ -32,7 +32,7 @@ async def booked_course(
     booking flow asks; returns the course id."""
     services = application.bot_data.services
     now = services.clock.now()
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         patient = await record_patient(
             session=session, telegram_user_id=telegram_user_id, language_code="en", now=now
         )
@@ -46,7 +46,7 @@ async def booked_course(
 
 async def sessions_of(application: MesobotApplication, course_id: int) -> list[Appointment]:
     """The course's sessions, by number."""
-    async with application.bot_data.services.database.sessions() as session:
+    async with application.bot_data.services.database.read() as session:
         query = select(Appointment).where(Appointment.course_id == course_id)
         return list(await session.exec(query.order_by(col(Appointment.number))))
 
@@ -55,7 +55,7 @@ async def confirm(application: MesobotApplication, course_id: int) -> None:
     """Confirm a course and its sessions, as the staff side does."""
     services = application.bot_data.services
     now = services.clock.now()
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         course = await session.get(Course, course_id)
         assert course is not None
         await move_course(
@@ -90,7 +90,7 @@ async def move(
 ) -> None:
     """Move sessions (by number) of a confirmed course, as staff do, in one transaction."""
     services = application.bot_data.services
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         changes = []
         for number, (day, wall) in moves.items():
             appointment = (
@@ -112,7 +112,7 @@ async def cancel(application: MesobotApplication, course_id: int, number: int) -
     """Cancel one session of a course, as staff do."""
     services = application.bot_data.services
     now = services.clock.now()
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         appointment = (
             await session.exec(
                 select(Appointment).where(

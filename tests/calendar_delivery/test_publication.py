@@ -25,7 +25,7 @@ async def _confirmed_course(database: Database, clock: ManualClock) -> int:
     booked = await book(database, patient_id, "facial_rejuvenation", series, now=now)
     course_id = booked.course.id
     assert course_id is not None
-    async with database.transaction() as session:
+    async with database.write() as session:
         assert await publish_course(session=session, course_id=course_id, now=now) is None
         course = await session.get(Course, course_id)
         assert course is not None
@@ -60,7 +60,7 @@ def _later(appointment: Appointment, minutes: int) -> None:
 
 
 async def _files(database: Database) -> list[OutboxMessage]:
-    async with database.sessions() as session:
+    async with database.read() as session:
         query = select(OutboxMessage).where(OutboxMessage.kind == CALENDAR_KIND)
         return list(await session.exec(query.order_by(col(OutboxMessage.id))))
 
@@ -69,7 +69,7 @@ async def test_two_changes_in_one_transaction_give_one_file_and_one_sequence_ste
     database: Database, clock: ManualClock
 ) -> None:
     course_id = await _confirmed_course(database, clock)
-    async with database.transaction() as session:
+    async with database.write() as session:
         first, second, *_ = await _sessions(session, course_id)
         _later(first, 60)
         session.add(first)
@@ -82,7 +82,7 @@ async def test_two_changes_in_one_transaction_give_one_file_and_one_sequence_ste
     assert len(files) == 2  # the confirmation's and one for both changes
     previous = {e["uid"]: e for e in files[1].payload["previous"]}
     current = {e["uid"]: e for e in files[1].payload["current"]}
-    async with database.sessions() as session:
+    async with database.read() as session:
         stored = await _sessions(session, course_id)
     assert [s.calendar_sequence for s in stored] == [1, 1, 0, 0]
     assert previous[stored[0].calendar_uid]["time"] == "10:00:00"  # what the calendar held
@@ -94,7 +94,7 @@ async def test_a_change_with_nothing_new_for_calendars_sends_no_file(
     database: Database, clock: ManualClock
 ) -> None:
     course_id = await _confirmed_course(database, clock)
-    async with database.transaction() as session:
+    async with database.write() as session:
         assert await publish_course(session=session, course_id=course_id, now=clock.now()) is None
     assert len(await _files(database)) == 1
 
@@ -103,7 +103,7 @@ async def test_a_session_moved_by_the_patient_keeps_its_published_time_until_con
     database: Database, clock: ManualClock
 ) -> None:
     course_id = await _confirmed_course(database, clock)
-    async with database.transaction() as session:
+    async with database.write() as session:
         first = (await _sessions(session, course_id))[0]
         _later(first, 60)
         await move_session(
@@ -114,7 +114,7 @@ async def test_a_session_moved_by_the_patient_keeps_its_published_time_until_con
             actor="p",
         )
         assert await publish_course(session=session, course_id=course_id, now=clock.now()) is None
-    async with database.transaction() as session:
+    async with database.write() as session:
         first = (await _sessions(session, course_id))[0]
         await move_session(
             session=session,

@@ -66,7 +66,7 @@ async def app(world: CareWorld, clock: ManualClock) -> AsyncIterator[MesobotAppl
 
 async def add_patient(database: Database, telegram_id: int, *, language: str, now: object) -> int:
     """A patient row for an emulator user."""
-    async with database.transaction() as session:
+    async with database.write() as session:
         patient = Patient(
             telegram_user_id=telegram_id, language=language, created_at=now, last_seen_at=now
         )
@@ -89,7 +89,7 @@ async def booked_and_confirmed(
     now = services.clock.now()
     series = shown_series(treatment, sessions=sessions, first=first, at=at, now=now)
     booked = await book(services.database, patient_id, treatment, series, now=now)
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         course = await session.get(Course, booked.course.id)
         assert course is not None
         await move_course(
@@ -124,7 +124,7 @@ async def change_session(
 ) -> None:
     """Move one session to `to` and announce it, in one transaction (as issue 6/7 code will)."""
     now = services.clock.now()
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         appointment = await session.get(Appointment, appointment_id)
         assert appointment is not None
         await move_session(

@@ -43,7 +43,7 @@ async def test_after_a_restart_late_reminders_drop_care_goes_late_and_alerts_res
             await member.next_bot_message(where=lambda m: "sent again" in (m.text or ""))
         await world.emulator.wait_until_delivered()
     assert not any("Recordatorio" in (m.text or "") for m in lucia.bot_messages)
-    async with database.sessions() as session:
+    async with database.read() as session:
         rows = (await session.exec(select(OutboxMessage))).all()
     reminders = [
         r

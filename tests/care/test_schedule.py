@@ -32,7 +32,7 @@ def madrid(year: int, month: int, day: int, hour: int, minute: int = 0) -> datet
 
 
 async def _pending(app: MesobotApplication, appointment_id: int) -> list[OutboxMessage]:
-    async with app.bot_data.services.database.sessions() as session:
+    async with app.bot_data.services.database.read() as session:
         rows = await session.exec(
             select(OutboxMessage).where(OutboxMessage.cause == session_cause(appointment_id))
         )
@@ -61,7 +61,7 @@ async def test_each_kind_goes_at_its_time_in_the_patients_language(
     assert reminder.button_labels == ["Allí estaré", "Necesito cambiar la cita"]
     lucia.press_button("Allí estaré")
     await lucia.next_bot_message(after=reminder, where=lambda m: "Gracias" in (m.text or ""))
-    async with services.database.sessions() as session:
+    async with services.database.read() as session:
         stored = await session.get(Appointment, first.id)
     assert stored is not None
     assert stored.patient_answer == "attending"
@@ -120,7 +120,7 @@ async def test_moving_a_session_moves_its_messages(
     first, *_ = await booked_and_confirmed(services, patient_id)
     assert first.id is not None
     before = {r.payload["slot"]: r.due_at for r in await _pending(app, first.id)}
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         appointment = await session.get(Appointment, first.id)
         assert appointment is not None
         previous = appointment.start_utc

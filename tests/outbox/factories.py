@@ -70,7 +70,7 @@ async def queue_text(
     kind: str = TEXT,
     key: str | None = None,
 ) -> int:
-    async with database.transaction() as session:
+    async with database.write() as session:
         row = await enqueue_message(
             session=session,
             recipient=recipient,

@@ -20,7 +20,7 @@ STAFF = 900
 
 
 async def _states(database: Database) -> dict[str, str]:
-    async with database.transaction() as session:
+    async with database.write() as session:
         rows = (await session.exec(select(OutboxMessage))).all()
     return {str(row.payload.get("text", row.kind)): row.state for row in rows}
 
@@ -58,7 +58,7 @@ async def test_moving_and_cancelling_the_cause_moves_and_cancels_its_messages(
     due = clock.now() + timedelta(hours=1)
     await queue_text(database, recipient=1, text="moved", due_at=due, now=clock.now(), cause="s:1")
     await queue_text(database, recipient=2, text="gone", due_at=due, now=clock.now(), cause="s:2")
-    async with database.transaction() as session:
+    async with database.write() as session:
         await reschedule(session=session, cause="s:1", delta=timedelta(hours=1))
         await cancel(session=session, cause="s:2")
     clock.advance(timedelta(hours=1))
@@ -122,7 +122,7 @@ async def test_each_kind_meets_its_late_policy_after_a_downtime(
     assert texts[2] == "reminder"  # five minutes late is within its grace
     assert "120 minutes late" in texts[3]
     assert texts[4] == "alert"
-    async with database.transaction() as session:
+    async with database.write() as session:
         rows = (await session.exec(select(OutboxMessage))).all()
     assert sorted(row.state for row in rows) == ["dropped"] + ["sent"] * 4
 
@@ -138,7 +138,7 @@ async def test_a_flood_wait_retries_without_counting_an_attempt(
     clock.advance(timedelta(seconds=1))
     await dispatcher.drain()
     assert sender.sent == [(1, "x")]
-    async with database.transaction() as session:
+    async with database.write() as session:
         row = (await session.exec(select(OutboxMessage))).one()
     assert row.attempts == 1  # the send that worked; the 429 was not an attempt
     await dispatcher.stop()
@@ -163,7 +163,7 @@ async def test_a_blocked_chat_is_paused_staff_are_told_and_unblocking_resumes_it
         "b": "paused",
         "outbox.recipient_unreachable": "sent",
     }
-    async with database.transaction() as session:
+    async with database.write() as session:
         assert await resume_recipient(session=session, chat_id=1, now=clock.now()) == 2
         recipient = await session.get(OutboxRecipient, 1)
         assert recipient is not None

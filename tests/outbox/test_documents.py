@@ -35,7 +35,7 @@ async def test_a_rendered_document_arrives_with_its_bytes_name_and_html_caption(
     )
     anna = running_bot.started_user()
     now = services.clock.now()
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         await enqueue_message(
             session=session,
             recipient=anna.id,

@@ -17,7 +17,7 @@ async def _queue(
 ) -> int:
     services = bot.application.bot_data.services
     now = services.clock.now()
-    async with services.database.transaction() as session:
+    async with services.database.write() as session:
         row = await enqueue_message(
             session=session,
             recipient=chat_id,
@@ -33,7 +33,7 @@ async def _queue(
 
 
 async def _state(bot: RunningBot, message_id: int) -> str:
-    async with bot.application.bot_data.services.database.transaction() as session:
+    async with bot.application.bot_data.services.database.write() as session:
         row = await session.get(OutboxMessage, message_id)
     assert row is not None
     return row.state
@@ -49,7 +49,7 @@ async def test_a_message_due_later_goes_when_the_test_clock_reaches_it(
     anna = running_bot.started_user()
     await _queue(running_bot, anna.id, "See you at 10:00", delay=timedelta(hours=1))
     cancelled = await _queue(running_bot, anna.id, "Cancelled one", delay=timedelta(hours=1))
-    async with running_bot.application.bot_data.services.database.transaction() as session:
+    async with running_bot.application.bot_data.services.database.write() as session:
         await cancel(session=session, cause="test:Cancelled one")
     clock.advance(timedelta(minutes=59))
     await _queue(running_bot, anna.id, "Queued now, sent at once")
@@ -67,7 +67,7 @@ async def _eventually_state(
 ) -> None:
     """Wait (by condition, up to 10 s) until the row records `error` and is in `state`."""
     for _ in range(200):
-        async with bot.application.bot_data.services.database.transaction() as session:
+        async with bot.application.bot_data.services.database.write() as session:
             row = await session.get(OutboxMessage, message_id)
         assert row is not None
         if error.lower() in (row.last_error or "").lower() and state in (None, row.state):

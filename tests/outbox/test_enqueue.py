@@ -20,7 +20,7 @@ from tests.outbox.factories import queue_text
 
 
 async def _rows(database: Database) -> list[OutboxMessage]:
-    async with database.transaction() as session:
+    async with database.write() as session:
         return list((await session.exec(select(OutboxMessage).order_by("id"))).all())
 
 
@@ -28,7 +28,7 @@ async def test_enqueue_in_a_rolled_back_transaction_leaves_nothing(
     database: Database, clock: ManualClock
 ) -> None:
     async def cause_that_fails() -> None:
-        async with database.transaction() as session:
+        async with database.write() as session:
             await enqueue_message(
                 session=session,
                 recipient=1,
@@ -65,12 +65,12 @@ async def test_cancel_and_move_touch_only_the_unsent_messages_of_their_cause(
     await queue_text(
         database, recipient=1, text="other", due_at=later, now=clock.now(), cause="session:2"
     )
-    async with database.transaction() as session:
+    async with database.write() as session:
         assert await reschedule(session=session, cause="session:1", delta=timedelta(hours=2))
     rows = await _rows(database)
     assert [row.due_at - later for row in rows] == [timedelta(hours=2)] * 2 + [timedelta(0)]
     assert rows[0].next_attempt_at == rows[0].due_at
-    async with database.transaction() as session:
+    async with database.write() as session:
         assert await cancel(session=session, cause="session:1") == 2
     assert [row.state for row in await _rows(database)] == ["cancelled", "cancelled", "due"]
 
@@ -82,7 +82,7 @@ async def test_claims_take_one_row_per_chat_and_skip_busy_chats(
     for index, chat in enumerate((1, 1, 2, 3)):
         await queue_text(database, recipient=chat, text=f"m{index}", due_at=now, now=now)
     await queue_text(database, recipient=4, text="later", due_at=now + timedelta(hours=1), now=now)
-    async with database.transaction() as session:
+    async with database.write() as session:
         claimed = await claims.claim_due_messages(
             session=session, now=now, lease=timedelta(seconds=30), skip_chats={3}
         )
@@ -99,8 +99,7 @@ async def test_two_concurrent_claims_never_share_a_row(
     other = Database(database.url)
 
     async def claim(db: Database) -> list[int]:
-        async with db.sessions() as session, session.begin():
-            await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        async with db.write() as session:
             rows = await claims.claim_due_messages(
                 session=session, now=now, lease=timedelta(seconds=30)
             )
@@ -119,9 +118,9 @@ async def test_an_expired_lease_makes_the_row_due_again(
 ) -> None:
     now = clock.now()
     await queue_text(database, recipient=1, text="x", due_at=now, now=now)
-    async with database.transaction() as session:
+    async with database.write() as session:
         await claims.claim_due_messages(session=session, now=now, lease=timedelta(seconds=30))
-    async with database.transaction() as session:
+    async with database.write() as session:
         assert await claims.release_expired_leases(session=session, now=now) == 0
         later = now + timedelta(seconds=31)
         assert await claims.release_expired_leases(session=session, now=later) == 1
@@ -132,7 +131,7 @@ async def test_only_the_projects_own_sessions_wake_the_dispatcher(
     database: Database, clock: ManualClock
 ) -> None:
     """A session of other code in the process (same engine, SQLAlchemy's own session class)
-    never triggers the commit hook; a write through `Database.transaction()` does."""
+    never triggers the commit hook; a write through `Database.write()` does."""
     woken: list[str] = []
     unsubscribe = on_outbox_commit(lambda: woken.append("woken"))
     try:
@@ -160,7 +159,7 @@ async def test_staff_messages_are_one_per_member_and_read_back_as_values(
     """`enqueue_to_staff` keys each row `<prefix>:<staff id>` (a retry queues nothing more);
     `pending_for_cause` hands back frozen values; `urgent` puts a message first in line."""
     for _ in range(2):
-        async with database.transaction() as session:
+        async with database.write() as session:
             await enqueue_to_staff(
                 session=session,
                 staff_ids=[7, 8],
@@ -175,7 +174,7 @@ async def test_staff_messages_are_one_per_member_and_read_back_as_values(
     rows = await _rows(database)
     assert [row.idempotency_key for row in rows] == ["alert:1:7", "alert:1:8"]
     assert all(row.next_attempt_at < row.due_at for row in rows)
-    async with database.transaction() as session:
+    async with database.write() as session:
         pending = await pending_for_cause(session=session, cause="report:1")
     assert [message.recipient for message in pending] == [7, 8]
     with pytest.raises(dataclasses.FrozenInstanceError):

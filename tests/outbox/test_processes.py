@@ -56,7 +56,7 @@ async def _queue_one_each(database_url: str, users: list[TelegramUser]) -> None:
     database = Database(database_url)
     now = datetime.now(UTC)
     try:
-        async with database.transaction() as session:
+        async with database.write() as session:
             for user in users:
                 await enqueue_message(
                     session=session,

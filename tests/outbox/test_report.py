@@ -23,7 +23,7 @@ async def test_the_report_counts_states_and_lists_unreachable_chats(
     now = clock.now()
     await queue_text(database, recipient=1, text="a", due_at=now, now=now)
     await queue_text(database, recipient=2, text="b", due_at=now, now=now)
-    async with database.transaction() as session:
+    async with database.write() as session:
         await mark_unreachable(
             session=session, chat_id=2, reason="Forbidden: bot was blocked by the user", now=now
         )

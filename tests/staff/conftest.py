@@ -74,7 +74,7 @@ class Clinic:
                 session=session, services=services, course=course, now=now
             )
 
-        async with services.database.transaction() as session:
+        async with services.database.write() as session:
             calendar = await clinic_calendar(session, sample_clinic())
             result = await request_course(
                 session=session,
@@ -95,7 +95,7 @@ class Clinic:
         return result
 
     async def course(self, course_id: int) -> Course:
-        async with self.services.database.sessions() as session:
+        async with self.services.database.read() as session:
             course = await session.get(Course, course_id)
         assert course is not None
         return course
@@ -103,7 +103,7 @@ class Clinic:
     async def sessions(self, course_id: int) -> list[Appointment]:
         from sqlmodel import col, select
 
-        async with self.services.database.sessions() as session:
+        async with self.services.database.read() as session:
             query = select(Appointment).where(Appointment.course_id == course_id)
             return list(await session.exec(query.order_by(col(Appointment.number))))
 
@@ -128,7 +128,7 @@ async def clinic(
     )
     async with running_bot(settings, clock=clock) as application:
         database = application.bot_data.services.database
-        async with database.transaction() as session:
+        async with database.write() as session:
             row = Patient(
                 telegram_user_id=patient.id, created_at=clock.now(), last_seen_at=clock.now()
             )

@@ -64,7 +64,7 @@ async def test_done_and_no_show_from_the_agenda_change_the_sessions_state(clinic
     }
     assert states[first[0].id] == SessionState.DONE
     assert states[second[0].id] == SessionState.NO_SHOW
-    async with clinic.services.database.sessions() as session:
+    async with clinic.services.database.read() as session:
         actions = list(await session.exec(select(AuditEntry.action).order_by(AuditEntry.id)))
     assert actions[-2:] == ["done", "no_show"]
     # Pressing Done again on a no-show changes nothing and says so.
@@ -84,13 +84,13 @@ async def test_block_over_a_booked_session_lists_it_and_keeps_it(clinic: Clinic)
     assert f"Move {sessions[0].code}" in reply.button_labels
     after = await clinic.sessions(sessions[0].course_id)
     assert after[0].state == SessionState.CONFIRMED  # never silently dropped
-    async with clinic.services.database.sessions() as session:
+    async with clinic.services.database.read() as session:
         calendar = await clinic_calendar(session, sample_clinic())
     assert len(calendar.closures) == len(sample_clinic().calendar().closures) + 1
     # The blocked morning is no longer offered to new bookings.
     from mesobot.booking import day_free_times
 
-    async with clinic.services.database.sessions() as session:
+    async with clinic.services.database.read() as session:
         free = await day_free_times(
             session=session,
             calendar=calendar,
@@ -103,7 +103,7 @@ async def test_block_over_a_booked_session_lists_it_and_keeps_it(clinic: Clinic)
     assert all(at >= time(12, 0) for at in free)
     reply = await _reply(clinic.rita, "unblock", "2026-12-07")
     assert "open again" in (reply.text or "")
-    async with clinic.services.database.sessions() as session:
+    async with clinic.services.database.read() as session:
         count = (await session.exec(select(func.count()).select_from(ClinicClosure))).one()
     assert count == 0
 
@@ -147,7 +147,7 @@ async def test_cancelling_a_session_on_the_patients_behalf_tells_them(clinic: Cl
 
 
 async def _snapshot(clinic: Clinic) -> tuple[object, ...]:
-    async with clinic.services.database.sessions() as session:
+    async with clinic.services.database.read() as session:
         courses = [(c.id, c.state, c.version) for c in await session.exec(select(Course))]
         sessions = [(a.id, a.state, a.local_date) for a in await session.exec(select(Appointment))]
         events = (await session.exec(select(func.count()).select_from(StateEvent))).one()
@@ -243,7 +243,7 @@ async def test_an_agenda_of_60_sessions_comes_in_several_clean_messages(clinic: 
     zone = zone_named("Europe/Madrid")
     now = clinic.clock.now()
     codes = []
-    async with clinic.services.database.transaction() as session:
+    async with clinic.services.database.write() as session:
         for n in range(60):
             patient = Patient(telegram_user_id=900_000 + n, created_at=now, last_seen_at=now)
             if hasattr(Patient, "display_name"):

@@ -56,7 +56,7 @@ async def test_two_confirmations_of_one_version_at_once_only_one_wins(
     services = FakeServices()
 
     async def confirm(staff: StaffActor) -> Decided | Superseded:
-        async with database.transaction() as session:
+        async with database.write() as session:
             return await confirm_course(
                 session=session,
                 services=services,
@@ -74,7 +74,7 @@ async def test_two_confirmations_of_one_version_at_once_only_one_wins(
     assert losers[0].last is not None
     assert losers[0].last.staff_name in ("Rita", "Bob")
     assert [c.change for c in services.changes] == [Change.CONFIRMED] * 4
-    async with database.sessions() as session:
+    async with database.read() as session:
         course = await session.get(Course, course_id)
         notices = list(await session.exec(select(OutboxMessage)))
     assert course is not None
@@ -87,20 +87,20 @@ async def test_requests_expire_after_the_clinics_hours_unless_decided(
 ) -> None:
     course_id = await _requested(database, clock)
     services = FakeServices()
-    async with database.transaction() as session:
+    async with database.write() as session:
         assert (
             await expire_due_requests(
                 session=session, services=services, now=clock.now() + timedelta(hours=47)
             )
             == []
         )  # type: ignore[arg-type]
-    async with database.transaction() as session:
+    async with database.write() as session:
         expired = await expire_due_requests(
             session=session, services=services, now=clock.now() + timedelta(hours=48)
         )  # type: ignore[arg-type]
     assert expired == [course_id]
     assert [c.change for c in services.changes] == [Change.DECLINED] * 4
-    async with database.transaction() as session:  # a second run finds nothing more to do
+    async with database.write() as session:  # a second run finds nothing more to do
         assert (
             await expire_due_requests(
                 session=session, services=services, now=clock.now() + timedelta(hours=49)
@@ -113,7 +113,7 @@ async def test_closures_set_by_staff_join_the_calendar_and_the_audit_log_keeps_i
     database: Database, clock: ManualClock
 ) -> None:
     course_id = await _requested(database, clock)
-    async with database.transaction() as session:
+    async with database.write() as session:
         blocked = await block_time(
             session=session,
             clinic=sample_clinic(),
@@ -128,7 +128,7 @@ async def test_closures_set_by_staff_join_the_calendar_and_the_audit_log_keeps_i
     assert [a.course_id for a in blocked.affected] == [course_id]
     assert len(calendar.closures) == len(sample_clinic().calendar().closures) + 1
     services = FakeServices()
-    async with database.transaction() as session:
+    async with database.write() as session:
         await confirm_course(
             session=session,
             services=services,
@@ -137,7 +137,7 @@ async def test_closures_set_by_staff_join_the_calendar_and_the_audit_log_keeps_i
             staff=BOB,
             now=clock.now(),
         )
-    async with database.sessions() as session:
+    async with database.read() as session:
         course = await session.get(Course, course_id)
         assert course is not None
         history = await patient_history(session=session, patient_id=course.patient_id)
