@@ -114,11 +114,11 @@ async def test_confirm_with_one_session_moved(clinic: Clinic) -> None:
     await clinic.emulator.wait_for(lambda: "10:00" in notice.button_labels)
     clinic.rita.press_button("10:00", message=notice)
     await clinic.emulator.wait_for(lambda: "✅ Confirm" in notice.button_labels)
-    sessions = await clinic.sessions(course_id)
-    assert sessions[1].local_date == date(2026, 12, 22)
-    gaps = [(b.local_date - a.local_date).days for a, b in itertools.pairwise(sessions)]
+    appointments = await clinic.sessions(course_id)
+    assert appointments[1].local_date == date(2026, 12, 22)
+    gaps = [(b.local_date - a.local_date).days for a, b in itertools.pairwise(appointments)]
     assert all(14 <= gap <= 21 for gap in gaps), gaps
-    assert sessions[0].local_date == date(2026, 12, 7)  # earlier sessions stay
+    assert appointments[0].local_date == date(2026, 12, 7)  # earlier sessions stay
     clinic.rita.press_button("✅ Confirm", message=notice)
     told = await clinic.patient.next_bot_message(
         after=None, where=lambda m: "Confirmed" in (m.text or ""), within=10
