@@ -127,7 +127,7 @@ def register_patient_notice_kinds(kinds: KindRegistry, clinic: Clinic) -> None:
                 t,
                 clinic=clinic.clinic.name,
                 treatment=_treatment_name(clinic, course, request.language),
-                sessions=lines,
+                appointment_lines=lines,
             )
         )
 
