@@ -100,7 +100,7 @@ class Clinic:
         assert course is not None
         return course
 
-    async def sessions(self, course_id: int) -> list[Appointment]:
+    async def appointments(self, course_id: int) -> list[Appointment]:
         from sqlmodel import col, select
 
         async with self.services.database.sessions() as session:

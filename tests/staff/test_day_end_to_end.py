@@ -34,7 +34,7 @@ async def _confirmed(clinic: Clinic, **options: object) -> list[Appointment]:
             len([m for m in clinic.patient.bot_messages if "Confirmed" in (m.text or "")]) > told
         )
     )
-    return await clinic.sessions(course_id)
+    return await clinic.appointments(course_id)
 
 
 async def _reply(user: TelegramUser, command: str, arguments: str = "") -> Message:
@@ -58,8 +58,8 @@ async def test_done_and_no_show_from_the_agenda_change_the_sessions_state(clinic
     states = {
         a.id: a.state
         for a in [
-            *await clinic.sessions(first[0].course_id),
-            *await clinic.sessions(second[0].course_id),
+            *await clinic.appointments(first[0].course_id),
+            *await clinic.appointments(second[0].course_id),
         ]
     }
     assert states[first[0].id] == SessionState.DONE
@@ -82,7 +82,7 @@ async def test_block_over_a_booked_session_lists_it_and_keeps_it(clinic: Clinic)
     assert "Blocked Mon 7 Dec 2026 09:00-12:00" in (reply.text or "")
     assert appointments[0].code in (reply.text or "")
     assert f"Move {appointments[0].code}" in reply.button_labels
-    after = await clinic.sessions(appointments[0].course_id)
+    after = await clinic.appointments(appointments[0].course_id)
     assert after[0].state == SessionState.CONFIRMED  # never silently dropped
     async with clinic.services.database.sessions() as session:
         calendar = await clinic_calendar(session, sample_clinic())
@@ -122,7 +122,7 @@ async def test_moving_a_confirmed_session_from_its_code_tells_the_patient(clinic
         where=lambda m: "moved" in (m.text or ""),
     )
     assert "Tue 19 Jan 2027 12:00" in (told.text or "")
-    moved = (await clinic.sessions(appointments[0].course_id))[3]
+    moved = (await clinic.appointments(appointments[0].course_id))[3]
     assert (moved.local_date, moved.local_time) == (date(2027, 1, 19), time(12, 0))
     assert moved.state == SessionState.CONFIRMED
 
@@ -141,7 +141,8 @@ async def test_cancelling_a_session_on_the_patients_behalf_tells_them(clinic: Cl
         where=lambda m: "cancelled" in (m.text or ""),
     )
     assert "cancelled your session on Mon 21 Dec 2026 at 10:00" in (told.text or "")
-    assert (await clinic.sessions(appointments[0].course_id))[1].state == SessionState.CANCELLED
+    after = await clinic.appointments(appointments[0].course_id)
+    assert after[1].state == SessionState.CANCELLED
     patient_view = await _reply(clinic.rita, "patient", str(clinic.patient.id))
     assert "Rita: cancelled a session of" in (patient_view.text or "")
 
