@@ -103,7 +103,7 @@ def main() -> None:
     while len(starts) < arguments.starts:
         day = NOW.date() + timedelta(days=rng.randrange(2, 330))
         times = free_times(
-            rule=rule, sessions=4, day=day, calendar=calendar, bookings=index, now=NOW
+            rule=rule, session_count=4, day=day, calendar=calendar, bookings=index, now=NOW
         )
         if times:
             starts.append((day, rng.choice(times)))
@@ -113,7 +113,7 @@ def main() -> None:
         nonlocal planned
         result = plan_series(
             rule=rule,
-            sessions=4,
+            session_count=4,
             first_date=day,
             first_time=wall,
             calendar=calendar,
@@ -133,7 +133,13 @@ def main() -> None:
         f"free_dates, one month, {len(index) // 1000}k bookings",
         [
             lambda y=y, m=m: free_dates(
-                rule=rule, sessions=4, year=y, month=m, calendar=calendar, bookings=index, now=NOW
+                rule=rule,
+                session_count=4,
+                year=y,
+                month=m,
+                calendar=calendar,
+                bookings=index,
+                now=NOW,
             )
             for y, m in months * 5
         ],
@@ -152,7 +158,7 @@ def main() -> None:
         small = BookingIndex.from_bookings(window)
         plan_series(
             rule=rule,
-            sessions=4,
+            session_count=4,
             first_date=day,
             first_time=wall,
             calendar=calendar,

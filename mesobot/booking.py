@@ -78,9 +78,9 @@ def new_calendar_uid() -> str:
     return f"{secrets.token_hex(16)}@mesobot"
 
 
-def snapshot_window(first_date: date, rule: SeriesRule, sessions: int) -> tuple[date, date]:
+def snapshot_window(first_date: date, rule: SeriesRule, session_count: int) -> tuple[date, date]:
     """The local days a series starting on `first_date` can touch (one day of slack each side)."""
-    span = rule.max_gap_days * max(sessions - 1, 0)
+    span = rule.max_gap_days * max(session_count - 1, 0)
     return first_date - timedelta(days=1), first_date + timedelta(days=span + 1)
 
 
@@ -208,7 +208,7 @@ async def request_course(
     )
     fresh = plan_series(
         rule=request.rule,
-        sessions=len(shown.sessions),
+        session_count=len(shown.sessions),
         first_date=first.local_date,
         first_time=first.local_time,
         calendar=calendar,
@@ -291,19 +291,19 @@ async def plan_from_database(
     session: AsyncSession,
     calendar: Calendar,
     rule: SeriesRule,
-    sessions: int,
+    session_count: int,
     first_date: date,
     first_time: time,
     now: datetime,
 ) -> PlanResult:
     """The series from a first slot against what is booked now, in one query."""
-    first, last = snapshot_window(first_date, rule, sessions)
+    first, last = snapshot_window(first_date, rule, session_count)
     bookings = await bookings_between_days(
         session=session, calendar=calendar, first=first, last=last
     )
     return plan_series(
         rule=rule,
-        sessions=sessions,
+        session_count=session_count,
         first_date=first_date,
         first_time=first_time,
         calendar=calendar,
@@ -317,7 +317,7 @@ async def month_free_dates(
     session: AsyncSession,
     calendar: Calendar,
     rule: SeriesRule,
-    sessions: int,
+    session_count: int,
     year: int,
     month: int,
     now: datetime,
@@ -325,14 +325,14 @@ async def month_free_dates(
     """The dates of a month from which a whole series can be booked, in one query."""
     month_start = date(year, month, 1)
     month_end = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
-    first, _ = snapshot_window(month_start, rule, sessions)
-    _, last = snapshot_window(month_end, rule, sessions)
+    first, _ = snapshot_window(month_start, rule, session_count)
+    _, last = snapshot_window(month_end, rule, session_count)
     bookings = await bookings_between_days(
         session=session, calendar=calendar, first=first, last=last
     )
     return free_dates(
         rule=rule,
-        sessions=sessions,
+        session_count=session_count,
         year=year,
         month=month,
         calendar=calendar,
@@ -346,15 +346,20 @@ async def day_free_times(
     session: AsyncSession,
     calendar: Calendar,
     rule: SeriesRule,
-    sessions: int,
+    session_count: int,
     day: date,
     now: datetime,
 ) -> tuple[time, ...]:
     """The times of a date from which a whole series can be booked, in one query."""
-    first, last = snapshot_window(day, rule, sessions)
+    first, last = snapshot_window(day, rule, session_count)
     bookings = await bookings_between_days(
         session=session, calendar=calendar, first=first, last=last
     )
     return free_times(
-        rule=rule, sessions=sessions, day=day, calendar=calendar, bookings=bookings, now=now
+        rule=rule,
+        session_count=session_count,
+        day=day,
+        calendar=calendar,
+        bookings=bookings,
+        now=now,
     )

@@ -158,6 +158,9 @@ class Treatment(_Strict):
             return range(self.sessions.min, self.sessions.min + 1)
         return range(self.sessions.min, self.sessions.max + 1)
 
-    def course_price(self, sessions: int) -> tuple[int, int]:
-        """The lowest and highest price of a course of `sessions`, in minor units."""
-        return sessions * self.price_per_session.min, sessions * self.price_per_session.max
+    def course_price(self, session_count: int) -> tuple[int, int]:
+        """The lowest and highest price of a course of `session_count` sessions, in minor units."""
+        return (
+            session_count * self.price_per_session.min,
+            session_count * self.price_per_session.max,
+        )

@@ -65,10 +65,10 @@ class Refused:
 
 @dataclass(frozen=True)
 class PatientChangeMade:
-    """The change was made; `sessions` are the course's sessions that still count, in order."""
+    """The change was made; `appointments` are the course's sessions that still count, in order."""
 
     course: Course
-    sessions: list[Appointment]
+    appointments: list[Appointment]
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,7 @@ async def move_finder(
     )
     return FreeSlotFinder(
         rule=rule,
-        sessions=remaining,
+        session_count=remaining,
         calendar=calendar,
         bookings=bookings,
         now=now,

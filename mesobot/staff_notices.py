@@ -184,7 +184,7 @@ async def edit_view(
     _ = t.gettext
     rows: list[tuple[Button, ...]] = []
     for n, appointment in enumerate(active, start=1):
-        data = buttons.MoveSession(session=appointment.id or 0, version=course.version)
+        data = buttons.MoveSession(appointment=appointment.id or 0, version=course.version)
         label = _("Move {k}: {day} {time}").format(
             k=n,
             day=texts.day_label(language, appointment.local_date),

@@ -34,13 +34,13 @@ async def add_patients(database: Database, count: int, *, now: datetime) -> list
 
 
 def shown_series(
-    treatment: str, *, sessions: int, first: date, at: time, now: datetime
+    treatment: str, *, session_count: int, first: date, at: time, now: datetime
 ) -> PlannedSeries:
     """The series a patient would be shown on an empty calendar."""
     clinic = sample_clinic()
     plan = plan_series(
         rule=clinic.treatments[treatment].series_rule(),
-        sessions=sessions,
+        session_count=session_count,
         first_date=first,
         first_time=at,
         calendar=clinic.calendar(),

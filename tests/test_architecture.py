@@ -107,3 +107,53 @@ def test_only_db_py_decides_how_transactions_begin() -> None:
         and ("sqlite_begin" in source or "async_sessionmaker(" in source)
     }
     assert offenders == set()
+
+
+# "session" alone is the database session; a treatment session is an appointment in code (its
+# count `session_count`, a planned one a `slot`). SQLAlchemy's event hooks receive the sync
+# `Session` behind an AsyncSession: the same database session, so it passes.
+DATABASE_SESSION_TYPES = frozenset({"AsyncSession", "Session"})
+
+
+def _misnamed_sessions(path: str, tree: ast.Module) -> set[str]:
+    """Parameters called `session` that are no database session, and any called `sessions`."""
+    found = set()
+    for name, function in _functions(tree):
+        assert isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+        arguments = function.args
+        for argument in [
+            *arguments.posonlyargs,
+            *arguments.args,
+            *arguments.kwonlyargs,
+            *(a for a in (arguments.vararg, arguments.kwarg) if a is not None),
+        ]:
+            annotation = ast.unparse(argument.annotation) if argument.annotation else "nothing"
+            if argument.arg == "session" and annotation not in DATABASE_SESSION_TYPES:
+                found.add(f"{path}: {name}(session: {annotation})")
+            elif argument.arg == "sessions":
+                found.add(f"{path}: {name}(sessions: {annotation})")
+    return found
+
+
+def test_a_parameter_called_session_is_a_database_session() -> None:
+    """A treatment session is an `appointment`, a count of them `session_count`."""
+    found = set()
+    for path, _source, tree in _modules():
+        if path.startswith("mesobot/"):
+            found |= _misnamed_sessions(path, tree)
+    assert found == set()
+
+
+def test_the_session_check_sees_counts_labels_and_missing_annotations() -> None:
+    tree = ast.parse(
+        "def count(sessions: int) -> None: ...\n"
+        "class Text:\n"
+        "    def label(self, *, session: str) -> None: ...\n"
+        "async def load(session): ...\n"
+        "async def fine(*, session: AsyncSession) -> None: ...\n"
+    )
+    assert _misnamed_sessions("m.py", tree) == {
+        "m.py: count(sessions: int)",
+        "m.py: Text.label(session: str)",
+        "m.py: load(session: nothing)",
+    }

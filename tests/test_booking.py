@@ -24,29 +24,33 @@ MONDAY = date(2026, 12, 7)
 async def test_a_requested_course_is_stored_whole(database: Database) -> None:
     """Course, sessions (wall time, zone, derived UTC) and the first event, in one go."""
     [patient] = await add_patients(database, 1, now=NOW)
-    series = shown_series("facial_rejuvenation", sessions=4, first=MONDAY, at=time(10), now=NOW)
+    series = shown_series(
+        "facial_rejuvenation", session_count=4, first=MONDAY, at=time(10), now=NOW
+    )
     booked = await book(database, patient, "facial_rejuvenation", series, now=NOW)
     async with database.read() as session:
         course = (await session.exec(select(Course))).one()
-        sessions = (
+        appointments = (
             await session.exec(select(Appointment).order_by(col(Appointment.number)))
         ).all()
         events = (await session.exec(select(StateEvent))).all()
     assert course.id == booked.course.id
     assert course.state is CourseState.REQUESTED
-    assert [s.state for s in sessions] == [SessionState.REQUESTED] * 4
-    assert [(s.local_date, s.local_time, s.zone) for s in sessions] == [
+    assert [s.state for s in appointments] == [SessionState.REQUESTED] * 4
+    assert [(s.local_date, s.local_time, s.zone) for s in appointments] == [
         (slot.local_date, slot.local_time, slot.zone) for slot in series.sessions
     ]
-    assert [s.start_utc for s in sessions] == [slot.start_utc for slot in series.sessions]
-    assert len({s.code for s in sessions}) == 4
+    assert [s.start_utc for s in appointments] == [slot.start_utc for slot in series.sessions]
+    assert len({s.code for s in appointments}) == 4
     assert [(e.to_state, e.actor) for e in events] == [(CourseState.REQUESTED, "patient")]
 
 
 async def test_a_taken_slot_gives_the_fresh_plan(database: Database) -> None:
     """When both practitioners are taken at the shown time, the patient gets the new plan."""
     patients = await add_patients(database, 3, now=NOW)
-    series = shown_series("lower_blepharoplasty", sessions=1, first=MONDAY, at=time(10), now=NOW)
+    series = shown_series(
+        "lower_blepharoplasty", session_count=1, first=MONDAY, at=time(10), now=NOW
+    )
     first = await book(database, patients[0], "lower_blepharoplasty", series, now=NOW)
     second = await book(database, patients[1], "lower_blepharoplasty", series, now=NOW)
     assert {first.appointments[0].resource_id, second.appointments[0].resource_id} == {
@@ -73,7 +77,7 @@ async def test_booked_slots_leave_the_free_dates(database: Database, clock: Manu
             session=session,
             calendar=clinic.calendar(),
             rule=rule,
-            sessions=1,
+            session_count=1,
             year=2026,
             month=12,
             now=NOW,
@@ -87,14 +91,14 @@ async def test_booked_slots_leave_the_free_dates(database: Database, clock: Manu
                 session=session,
                 calendar=clinic.calendar(),
                 rule=rule,
-                sessions=1,
+                session_count=1,
                 day=friday,
                 now=NOW,
             )
         if not times:
             break
         series = shown_series(
-            "lower_blepharoplasty", sessions=1, first=friday, at=times[0], now=NOW
+            "lower_blepharoplasty", session_count=1, first=friday, at=times[0], now=NOW
         )
         await book(database, patients[booked], "lower_blepharoplasty", series, now=NOW)
         booked += 1
@@ -103,7 +107,7 @@ async def test_booked_slots_leave_the_free_dates(database: Database, clock: Manu
             session=session,
             calendar=clinic.calendar(),
             rule=rule,
-            sessions=1,
+            session_count=1,
             year=2026,
             month=12,
             now=NOW,
@@ -122,7 +126,7 @@ def _book_in_a_process(
         database = Database(database_url)
         try:
             series = shown_series(
-                "facial_rejuvenation", sessions=4, first=MONDAY, at=time(10), now=NOW
+                "facial_rejuvenation", session_count=4, first=MONDAY, at=time(10), now=NOW
             )
             request = course_request(patient_id, "facial_rejuvenation", series)
             barrier.wait()  # every process asks at the same moment

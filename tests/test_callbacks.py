@@ -20,6 +20,7 @@ from mesobot.callbacks import (
     button,
     registered_kinds,
 )
+from mesobot.staff import buttons as staff_buttons
 
 TOKEN_ALPHABET = string.ascii_letters + string.digits + "_-"
 LARGEST_ID = 2**63 - 1
@@ -132,3 +133,20 @@ def test_values_out_of_range_are_refused_when_encoding() -> None:
         CODEC.encode(_WidestButton(1, 2, date(2026, 1, 1), True, "has.dot"))
     with pytest.raises(ValueError, match="short token"):
         CODEC.encode(_WidestButton(1, 2, date(2026, 1, 1), True, "x" * 11))
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1sm.16.3.FySlJI-w", staff_buttons.MoveSession(appointment=42, version=3)),
+        ("1sy.16.3.20261208.qcWrBDR4", staff_buttons.MoveDay(42, 3, date(2026, 12, 8))),
+        (
+            "1st.16.3.20261208.1000.4er-4ySe",
+            staff_buttons.MoveTo(42, 3, date(2026, 12, 8), "1000"),
+        ),
+        ("1sa.16.k.uGcP9jYm", staff_buttons.SessionAction(appointment=42, action="k")),
+    ],
+)
+def test_buttons_sent_before_a_field_rename_still_decode(raw: str, expected: ButtonData) -> None:
+    """Data carries field values by position, never names: these were issued as `session=42`."""
+    assert CallbackCodec(b"pinned").decode(raw) == expected

@@ -374,14 +374,14 @@ def _staff(entry: CalendarEntry, initials: str, code: str) -> StaffEntry:
 def staff_file(
     *,
     services: Services,
-    sessions: Sequence[tuple[CalendarEntry, str, int]],
+    appointments: Sequence[tuple[CalendarEntry, str, int]],
     initials: Mapping[int, str],
     language: str,
 ) -> Document:
-    """The staff's file of `sessions`: initials and session codes only."""
+    """The staff's file of `appointments`: initials and session codes only."""
     content = build_staff_calendar(
         entries=[
-            _staff(entry, initials.get(user_id, ""), code) for entry, code, user_id in sessions
+            _staff(entry, initials.get(user_id, ""), code) for entry, code, user_id in appointments
         ],
         clinic=services.clinic.clinic.calendar_source(),
         stamp=services.clock.now(),

@@ -106,7 +106,7 @@ async def alert_text(
         max_rounds=care.escalation_max_resends,
         patient=patient,
         phone=escape(phone),
-        session=session_text,
+        appointment=session_text,
         signs=_sign_lines(care, report, language),
         emergency_advised=report.emergency_advice_at is not None,
         answers=escape(answers),

@@ -54,12 +54,12 @@ async def course_screen(flow: Flow, course: Course) -> Screen:
     query = select(Appointment).where(
         Appointment.course_id == course.id, Appointment.state != SessionState.CANCELLED
     )
-    sessions = list(await flow.session.exec(query.order_by(col(Appointment.number))))
+    appointments = list(await flow.session.exec(query.order_by(col(Appointment.number))))
     treatment = flow.services.clinic.treatments.get(course.treatment)
     name = treatment.name.in_language(language) if treatment else course.treatment
     lines = [texts.course_heading(t, treatment=name, area=course.area, state=course.state)]
     rows: list[Row] = []
-    for number, a in enumerate(sessions, start=1):
+    for number, a in enumerate(appointments, start=1):
         lines.append(texts.session_line(t, number, a.local_date, a.local_time, a.state, language))
         if a.state in HOLDING_STATES and a.start_utc > flow.now and a.id is not None:
             rows.append(
@@ -216,7 +216,7 @@ def move_preview(flow: Flow, found: CourseSeries, data: b.MoveTime, plan: Planne
     text = texts.move_preview(
         t,
         number=found.position(data.appointment),
-        sessions=[(s.local_date, s.local_time) for s in plan.sessions],
+        slots=[(s.local_date, s.local_time) for s in plan.sessions],
         zone=flow.services.clinic.clinic.timezone,
         language=flow.language,
         back_to_staff=back,

@@ -198,7 +198,7 @@ def preview_screen(flow: Flow, plan: PlannedSeries, day: date, minute: int) -> S
         t,
         treatment=flow.treatment.name.in_language(flow.language),
         area=answers.get("area"),
-        sessions=[(s.local_date, s.local_time) for s in plan.sessions],
+        slots=[(s.local_date, s.local_time) for s in plan.sessions],
         zone=flow.services.clinic.clinic.timezone,
         name=answers.get("name", ""),
         phone=answers.get("phone", ""),

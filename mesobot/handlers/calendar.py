@@ -45,11 +45,11 @@ async def send_staff_calendar(update: Update, context: MesobotContext) -> None:
     language = pick_language(user.language_code)
     t = translations(language)
     async with services.database.read() as session:
-        sessions = await upcoming_staff_sessions(session=session, services=services)
-    if not sessions:
+        appointments = await upcoming_staff_sessions(session=session, services=services)
+    if not appointments:
         await message.reply_text(texts.staff_no_sessions(t, days=STAFF_DAYS))
         return
-    user_ids = sorted({user_id for _entry, _code, user_id in sessions})
+    user_ids = sorted({user_id for _entry, _code, user_id in appointments})
     async with services.database.read() as session:
         # The name each patient gave the clinic when booking, reduced to initials.
         rows = await session.exec(
@@ -58,8 +58,10 @@ async def send_staff_calendar(update: Update, context: MesobotContext) -> None:
             )
         )
         names = {user_id: initials(name, None) for user_id, name in rows}
-    document = staff_file(services=services, sessions=sessions, initials=names, language=language)
-    caption = texts.staff_file_caption(t, sessions=len(sessions), days=STAFF_DAYS)
+    document = staff_file(
+        services=services, appointments=appointments, initials=names, language=language
+    )
+    caption = texts.staff_file_caption(t, session_count=len(appointments), days=STAFF_DAYS)
     await message.reply_document(_input_file(document), caption=caption)
 
 

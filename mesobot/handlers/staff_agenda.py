@@ -207,7 +207,7 @@ async def on_session_action(update: Update, context: MesobotContext) -> None:
         await query.answer()
         yes = Button(
             desk.confirm_cancel_label(t),
-            services.codec.encode(buttons.SessionAction(data.session, "k")),
+            services.codec.encode(buttons.SessionAction(data.appointment, "k")),
         )
         if query.message is not None:
             await query.get_bot().send_message(
@@ -226,7 +226,7 @@ async def on_session_action(update: Update, context: MesobotContext) -> None:
             result = await record_outcome(
                 session=session,
                 services=services,
-                appointment_id=data.session,
+                appointment_id=data.appointment,
                 outcome=outcome,
                 staff=staff,
                 now=now,
@@ -235,7 +235,7 @@ async def on_session_action(update: Update, context: MesobotContext) -> None:
             result = await cancel_for_patient(
                 session=session,
                 services=services,
-                appointment_id=data.session,
+                appointment_id=data.appointment,
                 staff=staff,
                 now=now,
             )

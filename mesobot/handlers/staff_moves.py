@@ -61,7 +61,7 @@ async def on_move_session(press: Press, data: buttons.MoveSession) -> None:
     """Show the days a session can move to (inside its window, from which the rest fits)."""
     services = press.services
     async with services.database.read() as session:
-        appointment = await session.get(Appointment, data.session)
+        appointment = await session.get(Appointment, data.appointment)
         course = await session.get(Course, appointment.course_id) if appointment else None
         if appointment is None or course is None:
             await press.query.answer()
@@ -90,7 +90,7 @@ def _day_rows(
     day_buttons = [
         Button(
             texts.day_label(press.language, day),
-            codec.encode(buttons.MoveDay(data.session, data.version, day)),
+            codec.encode(buttons.MoveDay(data.appointment, data.version, day)),
         )
         for day in days
     ]
@@ -110,7 +110,7 @@ async def on_move_day(press: Press, data: buttons.MoveDay) -> None:
     """Show the free times of the chosen day."""
     services = press.services
     async with services.database.read() as session:
-        appointment = await session.get(Appointment, data.session)
+        appointment = await session.get(Appointment, data.appointment)
         course = await session.get(Course, appointment.course_id) if appointment else None
         if appointment is None or course is None:
             await press.query.answer()
@@ -123,7 +123,7 @@ async def on_move_day(press: Press, data: buttons.MoveDay) -> None:
     rows = _time_rows(press, data, times[:MAX_TIME_BUTTONS])
     back = Button(
         desk.back_label(press.t),
-        services.codec.encode(buttons.MoveSession(data.session, data.version)),
+        services.codec.encode(buttons.MoveSession(data.appointment, data.version)),
     )
     text = texts.choose_time(press.t, press.language, position=appointment.number, day=data.day)
     await show(press.query, RenderedMessage(text, (*rows, (back,))))
@@ -138,7 +138,7 @@ def _time_rows(
         Button(
             texts.hhmm(at),
             codec.encode(
-                buttons.MoveTo(data.session, data.version, data.day, at.strftime("%H%M"))
+                buttons.MoveTo(data.appointment, data.version, data.day, at.strftime("%H%M"))
             ),
         )
         for at in times
@@ -158,7 +158,7 @@ async def on_move_to(press: Press, data: buttons.MoveTo) -> None:
         result = await move_course_session(
             session=session,
             services=services,
-            appointment_id=data.session,
+            appointment_id=data.appointment,
             seen_version=data.version,
             new_date=data.day,
             new_time=at,

@@ -6,6 +6,7 @@ from gettext import NullTranslations
 from typing import Any
 
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.ext import CommandHandler
 
@@ -49,7 +50,7 @@ async def show_patient(update: Update, context: MesobotContext) -> None:
 
 
 async def _report_lines(
-    session: Any, services: Services, patient_id: int, t: NullTranslations
+    session: AsyncSession, services: Services, patient_id: int, t: NullTranslations
 ) -> list[str]:
     """The patient's reaction reports, newest first, with what staff read them as."""
     query = select(ReactionReport).where(ReactionReport.patient_id == patient_id)
@@ -63,7 +64,7 @@ async def _report_lines(
         lines.append(
             texts.report_line(
                 t,
-                number=report.id,
+                number=report.id or 0,  # stored rows always have an id
                 when=f"{clinic_time(services, report.created_at):%Y-%m-%d %H:%M}",
                 label=labels or "—",
                 state=str(report.state),
@@ -73,7 +74,7 @@ async def _report_lines(
 
 
 async def _patient_lines(
-    session: Any, services: Services, patient: Any, language: str
+    session: AsyncSession, services: Services, patient: Any, language: str
 ) -> list[str]:
     t = translations(language)
     phone = patient.phone

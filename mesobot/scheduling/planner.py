@@ -107,7 +107,7 @@ def _place_one(
 def plan_series(
     *,
     rule: SeriesRule,
-    sessions: int,
+    session_count: int,
     first_date: date,
     first_time: time,
     calendar: Calendar,
@@ -116,11 +116,12 @@ def plan_series(
     resource_id: str | None = None,
 ) -> PlanResult:
     """The whole course starting at the given local slot, in the documented preference order."""
-    if not rule.min_sessions <= sessions <= rule.max_sessions:
+    if not rule.min_sessions <= session_count <= rule.max_sessions:
         return Impossible(
             1,
             Obstacle.SESSION_COUNT,
-            f"{sessions} sessions; the treatment has {rule.min_sessions} to {rule.max_sessions}",
+            f"{session_count} sessions; "
+            f"the treatment has {rule.min_sessions} to {rule.max_sessions}",
         )
     availability = Availability(
         calendar=calendar, bookings=bookings, now=now, duration_minutes=rule.duration_minutes
@@ -137,7 +138,7 @@ def plan_series(
     if isinstance(first, Impossible):
         return first
     preference = Preference(first.minute, _resource_order(calendar, first.resource))
-    rest = search.place_after(first.day, [preference] * (sessions - 1))
+    rest = search.place_after(first.day, [preference] * (session_count - 1))
     if isinstance(rest, Blocked):
         return _blocked(rest, 2)
     return PlannedSeries(tuple(_slot(calendar, rule, p) for p in [first, *rest]))
@@ -182,12 +183,12 @@ def replan_after_move(
     Sessions before it stay as they are; a new date outside the window after the session before
     is refused. The moved session keeps its resource when free, else takes the first free one.
     """
-    sessions = series.sessions
-    if not 1 <= session_number <= len(sessions):
-        raise ValueError(f"session {session_number} is not in a series of {len(sessions)}")
+    slots = series.sessions
+    if not 1 <= session_number <= len(slots):
+        raise ValueError(f"session {session_number} is not in a series of {len(slots)}")
     index = session_number - 1
     if index > 0:
-        previous = sessions[index - 1].local_date
+        previous = slots[index - 1].local_date
         gap = (new_date - previous).days
         if not rule.allows_gap(gap):
             return Impossible(
@@ -199,7 +200,7 @@ def replan_after_move(
     availability = Availability(
         calendar=calendar, bookings=bookings, now=now, duration_minutes=rule.duration_minutes
     )
-    current = _placement(calendar, sessions[index])
+    current = _placement(calendar, slots[index])
     moved = _place_one(
         availability,
         number=session_number,
@@ -212,11 +213,11 @@ def replan_after_move(
         return moved
     search = SeriesSearch(availability, rule)
     tail = _replan_tail(
-        search, anchor=new_date, tail=sessions[index + 1 :], first_number=session_number + 1
+        search, anchor=new_date, tail=slots[index + 1 :], first_number=session_number + 1
     )
     if isinstance(tail, Impossible):
         return tail
-    return PlannedSeries((*sessions[:index], _slot(calendar, rule, moved), *tail))
+    return PlannedSeries((*slots[:index], _slot(calendar, rule, moved), *tail))
 
 
 def cancel_session(
@@ -233,10 +234,10 @@ def cancel_session(
     Refused when fewer sessions than the treatment's minimum would remain (cancel the rest of
     the course instead, which ends it), or when the later sessions cannot be re-planned.
     """
-    sessions = series.sessions
-    if not 1 <= session_number <= len(sessions):
-        raise ValueError(f"session {session_number} is not in a series of {len(sessions)}")
-    if len(sessions) - 1 < rule.min_sessions:
+    slots = series.sessions
+    if not 1 <= session_number <= len(slots):
+        raise ValueError(f"session {session_number} is not in a series of {len(slots)}")
+    if len(slots) - 1 < rule.min_sessions:
         return Impossible(
             session_number,
             Obstacle.SESSION_COUNT,
@@ -244,20 +245,20 @@ def cancel_session(
             "move this one or cancel the rest of the course",
         )
     index = session_number - 1
-    if index in (0, len(sessions) - 1):  # dropping an end leaves every other gap as it was
-        return PlannedSeries(sessions[:index] + sessions[index + 1 :])
+    if index in (0, len(slots) - 1):  # dropping an end leaves every other gap as it was
+        return PlannedSeries(slots[:index] + slots[index + 1 :])
     availability = Availability(
         calendar=calendar, bookings=bookings, now=now, duration_minutes=rule.duration_minutes
     )
     tail = _replan_tail(
         SeriesSearch(availability, rule),
-        anchor=sessions[index - 1].local_date,
-        tail=sessions[index + 1 :],
+        anchor=slots[index - 1].local_date,
+        tail=slots[index + 1 :],
         first_number=session_number + 1,
     )
     if isinstance(tail, Impossible):
         return tail
-    return PlannedSeries((*sessions[:index], *tail))
+    return PlannedSeries((*slots[:index], *tail))
 
 
 def cancel_rest(*, series: PlannedSeries, session_number: int) -> PlannedSeries:
@@ -283,22 +284,22 @@ def add_session(
 
     It prefers the last session's time and resource, in the documented order.
     """
-    sessions = series.sessions
-    if not sessions or len(sessions) >= rule.max_sessions:
+    slots = series.sessions
+    if not slots or len(slots) >= rule.max_sessions:
         return Impossible(
-            len(sessions) + 1,
+            len(slots) + 1,
             Obstacle.SESSION_COUNT,
             f"the treatment has at most {rule.max_sessions} sessions",
         )
     availability = Availability(
         calendar=calendar, bookings=bookings, now=now, duration_minutes=rule.duration_minutes
     )
-    last = sessions[-1]
+    last = slots[-1]
     known = _placement(calendar, last)
     preference = Preference(
         minute_of_day(last.local_time), _resource_order(calendar, known.resource if known else 0)
     )
     placed = SeriesSearch(availability, rule).place_after(last.local_date, [preference])
     if isinstance(placed, Blocked):
-        return _blocked(placed, len(sessions) + 1)
-    return PlannedSeries((*sessions, _slot(calendar, rule, placed[0])))
+        return _blocked(placed, len(slots) + 1)
+    return PlannedSeries((*slots, _slot(calendar, rule, placed[0])))

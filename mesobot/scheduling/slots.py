@@ -24,26 +24,26 @@ class FreeSlotFinder:
         self,
         *,
         rule: SeriesRule,
-        sessions: int,
+        session_count: int,
         calendar: Calendar,
         bookings: BookingIndex,
         now: datetime,
         previous_date: date | None = None,
     ) -> None:
-        """`sessions` counts the session being chosen and all after it.
+        """`session_count` counts the session being chosen and all after it.
 
         For a new course it is the course's count; to move session k of n it is n - k + 1,
         with `previous_date` the date of session k - 1 (the chosen date must then lie in the
         gap window after it).
         """
-        if sessions < 1:
+        if session_count < 1:
             raise ValueError("at least the chosen session must be placed")
         availability = Availability(
             calendar=calendar, bookings=bookings, now=now, duration_minutes=rule.duration_minutes
         )
         self._search = SeriesSearch(availability, rule)
         self._rule = rule
-        self._after = sessions - 1
+        self._after = session_count - 1
         self._previous = previous_date
 
     def _in_window(self, day: date) -> bool:
@@ -77,7 +77,7 @@ class FreeSlotFinder:
 def free_dates(
     *,
     rule: SeriesRule,
-    sessions: int,
+    session_count: int,
     year: int,
     month: int,
     calendar: Calendar,
@@ -88,7 +88,7 @@ def free_dates(
     """The dates of a month from which a whole series can be planned (see `FreeSlotFinder`)."""
     finder = FreeSlotFinder(
         rule=rule,
-        sessions=sessions,
+        session_count=session_count,
         calendar=calendar,
         bookings=bookings,
         now=now,
@@ -100,7 +100,7 @@ def free_dates(
 def free_times(
     *,
     rule: SeriesRule,
-    sessions: int,
+    session_count: int,
     day: date,
     calendar: Calendar,
     bookings: BookingIndex,
@@ -110,7 +110,7 @@ def free_times(
     """The times of `day` from which a whole series can be planned (see `FreeSlotFinder`)."""
     finder = FreeSlotFinder(
         rule=rule,
-        sessions=sessions,
+        session_count=session_count,
         calendar=calendar,
         bookings=bookings,
         now=now,

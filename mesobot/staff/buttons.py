@@ -73,7 +73,7 @@ class SetCount(ButtonData):
 class MoveSession(ButtonData):
     """Start moving one session: show the days it can go to."""
 
-    session: int
+    appointment: int
     version: int
 
 
@@ -82,7 +82,7 @@ class MoveSession(ButtonData):
 class MoveDay(ButtonData):
     """A day chosen for a session: show its free times."""
 
-    session: int
+    appointment: int
     version: int
     day: date
 
@@ -92,7 +92,7 @@ class MoveDay(ButtonData):
 class MoveTo(ButtonData):
     """Move a session to a day and wall time ("HHMM")."""
 
-    session: int
+    appointment: int
     version: int
     day: date
     at: str
@@ -104,7 +104,7 @@ class MoveTo(ButtonData):
 class SessionAction(ButtonData):
     """From /agenda or /session: d done, n no-show, c cancel (asks), k cancel (confirmed)."""
 
-    session: int
+    appointment: int
     action: str
     max_lengths: ClassVar[dict[str, int]] = {"action": 1}
 

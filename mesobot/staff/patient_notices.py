@@ -131,7 +131,7 @@ class PatientNoticeRenderers:
                 t,
                 clinic=self.clinic.clinic.name,
                 treatment=_treatment_name(self.clinic, course, request.language),
-                sessions=lines,
+                appointment_lines=lines,
             )
         )
 

@@ -64,7 +64,7 @@ def move_preview(
     t: NullTranslations,
     *,
     number: int,
-    sessions: list[tuple[date, time]],
+    slots: list[tuple[date, time]],
     zone: str,
     language: str,
     back_to_staff: bool,
@@ -72,7 +72,7 @@ def move_preview(
     """The course after moving a session, before the patient confirms it."""
     _ = t.gettext
     lines = [_("<b>Your course if session {number} moves</b>").format(number=number)]
-    lines += series_lines(t, sessions, language)
+    lines += series_lines(t, slots, language)
     lines.append(_("Times are in the clinic's time zone ({zone}).").format(zone=escape(zone)))
     if back_to_staff:
         lines.append(_("The clinic will confirm the new times."))

@@ -233,16 +233,14 @@ def times_heading(t: NullTranslations, *, day: str) -> str:
     return t.gettext("<b>{day}</b>: choose a time.").format(day=day)
 
 
-def series_lines(
-    t: NullTranslations, sessions: list[tuple[date, time]], language: str
-) -> list[str]:
+def series_lines(t: NullTranslations, slots: list[tuple[date, time]], language: str) -> list[str]:
     """Each session's date, weekday and time, and the gap to the one before."""
     _ = t.gettext
     lines = []
-    for number, (day, wall) in enumerate(sessions, start=1):
+    for number, (day, wall) in enumerate(slots, start=1):
         line = f"{number}. {escape(long_day_label(day, language))}, {clock_label(wall)}"
         if number > 1:
-            gap = (day - sessions[number - 2][0]).days
+            gap = (day - slots[number - 2][0]).days
             line += " " + _("({days} days after the previous one)").format(days=gap)
         lines.append(line)
     return lines
@@ -253,7 +251,7 @@ def preview(
     *,
     treatment: str,
     area: str | None,
-    sessions: list[tuple[date, time]],
+    slots: list[tuple[date, time]],
     zone: str,
     name: str,
     phone: str,
@@ -263,7 +261,7 @@ def preview(
     _ = t.gettext
     title = escape(treatment) + (f" ({escape(_(AREA_LABELS[area]))})" if area else "")
     lines = [_("<b>Your course: {title}</b>").format(title=title)]
-    lines += series_lines(t, sessions, language)
+    lines += series_lines(t, slots, language)
     lines += [
         _("Times are in the clinic's time zone ({zone}).").format(zone=escape(zone)),
         _("Name: {name}. Phone: {phone}.").format(name=escape(name), phone=escape(phone)),

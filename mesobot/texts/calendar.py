@@ -64,14 +64,14 @@ def no_calendar_yet(t: NullTranslations) -> str:
     )
 
 
-def staff_file_caption(t: NullTranslations, *, sessions: int, days: int) -> str:
+def staff_file_caption(t: NullTranslations, *, session_count: int, days: int) -> str:
     """The caption of the staff's calendar file."""
     _ = t.gettext
     text = t.ngettext(
         "📅 {count} session in the next {days} days.",
         "📅 {count} sessions in the next {days} days.",
-        sessions,
-    ).format(count=sessions, days=days)
+        session_count,
+    ).format(count=session_count, days=days)
     return text + " " + _("Patients' initials and session codes only: details are in the bot.")
 
 

@@ -218,7 +218,7 @@ def staff_alert(
     max_rounds: int,
     patient: str,
     phone: str,
-    session: str,
+    appointment: str,
     signs: list[str],
     emergency_advised: bool,
     answers: str,
@@ -240,7 +240,7 @@ def staff_alert(
             )
         )
     lines.append(_("Patient: {patient}, phone {phone}").format(patient=patient, phone=phone))
-    lines.append(_("Session: {session}").format(session=session))
+    lines.append(_("Session: {session}").format(session=appointment))
     lines += [_("Sign: {sign}").format(sign=sign) for sign in signs]
     if emergency_advised:
         lines.append(_("The patient was told to call emergency services first."))

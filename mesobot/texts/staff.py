@@ -266,7 +266,7 @@ def stale_session(t: NullTranslations) -> str:
 
 
 def course_confirmed(
-    t: NullTranslations, *, clinic: str, treatment: str, sessions: list[str]
+    t: NullTranslations, *, clinic: str, treatment: str, appointment_lines: list[str]
 ) -> str:
     """The patient's confirmation, with every session."""
     return "\n".join(
@@ -274,7 +274,7 @@ def course_confirmed(
             t.gettext(
                 "<b>Confirmed!</b> {clinic} has confirmed your {treatment} sessions:"
             ).format(clinic=escape(clinic), treatment=escape(treatment)),
-            *sessions,
+            *appointment_lines,
         ]
     )
 

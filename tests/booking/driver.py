@@ -98,12 +98,12 @@ async def courses_of(
         ).all()
         result = []
         for course in courses:
-            sessions = (
+            appointments = (
                 await session.exec(
                     select(Appointment)
                     .where(Appointment.course_id == course.id)
                     .order_by(col(Appointment.number))
                 )
             ).all()
-            result.append((course, list(sessions)))
+            result.append((course, list(appointments)))
         return result

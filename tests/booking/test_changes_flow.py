@@ -47,9 +47,9 @@ async def test_a_restart_in_the_middle_of_the_flow_loses_nothing(
         await patient.tap("10:00", message=times)
         assert "Your course" in patient.last.text
         await patient.tap("Confirm")
-    [(course, sessions)] = await courses_of(database, ana.id)
+    [(course, appointments)] = await courses_of(database, ana.id)
     assert course.answers["note"] == "I bruise easily"
-    assert sessions[0].local_date == date(2026, 12, 7)
+    assert appointments[0].local_date == date(2026, 12, 7)
 
 
 async def test_an_old_date_button_after_the_last_place_went_explains_and_shows_the_calendar(
@@ -88,13 +88,15 @@ async def fill_but_one_place(database: Database, day: date, now: datetime) -> No
                 session=session,
                 calendar=clinic.calendar(),
                 rule=rule,
-                sessions=1,
+                session_count=1,
                 day=day,
                 now=now,
             )
         if not times:
             break
-        series = shown_series("lower_blepharoplasty", sessions=1, first=day, at=times[0], now=now)
+        series = shown_series(
+            "lower_blepharoplasty", session_count=1, first=day, at=times[0], now=now
+        )
         last = await book(database, next(patients), "lower_blepharoplasty", series, now=now)
     assert last is not None
     async with database.write() as session:
@@ -176,8 +178,10 @@ async def test_cancelling_the_rest_of_a_course_after_a_confirmation(
         notice, _replies = await ana.tap("Cancel session 3")
     assert notice is not None
     assert "can no longer be changed" in notice
-    [(course, sessions)] = await courses_of(database, ana.user.id)
-    assert [s.state for s in sessions] == [SessionState.REQUESTED] + [SessionState.CANCELLED] * 3
+    [(course, appointments)] = await courses_of(database, ana.user.id)
+    assert [s.state for s in appointments] == [SessionState.REQUESTED] + [
+        SessionState.CANCELLED
+    ] * 3
     assert course.session_count == 1
     assert course.state is CourseState.REQUESTED
     async with database.read() as session:
@@ -199,9 +203,9 @@ async def test_cancelling_the_only_session_ends_the_course(
         assert "needs at least 1 session" in ana.last.text
         await ana.tap("Cancel this and all later sessions")
         assert "no upcoming sessions" in ana.last.text
-    [(course, sessions)] = await courses_of(database, ana.user.id)
+    [(course, appointments)] = await courses_of(database, ana.user.id)
     assert course.state is CourseState.CANCELLED
-    assert sessions[0].state is SessionState.CANCELLED
+    assert appointments[0].state is SessionState.CANCELLED
 
 
 async def test_a_day_staff_blocked_is_not_offered_to_patients(

@@ -82,16 +82,18 @@ async def test_a_facial_course_is_requested_with_its_answers(
     assert "(14 days after the previous one)" in preview
     _notice, replies = await patient.tap("Confirm")
     assert "not confirmed yet" in replies[-1].text
-    [(course, sessions)] = await courses_of(database, patient.user.id)
+    [(course, appointments)] = await courses_of(database, patient.user.id)
     assert course.state is CourseState.REQUESTED
     assert course.treatment == "facial_rejuvenation"
-    assert [s.local_date for s in sessions] == [
+    assert [s.local_date for s in appointments] == [
         date(2026, 12, 7),
         date(2026, 12, 21),
         date(2027, 1, 4),
         date(2027, 1, 18),
     ]
-    assert all(s.local_time == time(10) and s.state is SessionState.REQUESTED for s in sessions)
+    assert all(
+        s.local_time == time(10) and s.state is SessionState.REQUESTED for s in appointments
+    )
     assert course.answers["questionnaire"]["allergies"] == "anaesthetic"
     assert course.answers["note"] == "I bruise easily"
     assert course.answers["flags"] == ["allergies", "note"]
@@ -136,7 +138,7 @@ async def book_through_flow(
 
 
 @pytest.mark.parametrize(
-    ("label", "key", "area", "count", "sessions"),
+    ("label", "key", "area", "count", "session_count"),
     [
         ("Facial rejuvenation", "facial_rejuvenation", None, None, 4),
         (
@@ -157,12 +159,12 @@ async def test_each_treatment_can_be_booked(
     key: str,
     area: str | None,
     count: str | None,
-    sessions: int,
+    session_count: int,
 ) -> None:
     """Each treatment of the catalog: its area and count asked where they apply."""
     await book_through_flow(patient, label, area=area, count=count)
     [(course, stored)] = await courses_of(database, patient.user.id)
-    assert (course.treatment, len(stored)) == (key, sessions)
+    assert (course.treatment, len(stored)) == (key, session_count)
     assert course.area == ("love_handles" if area else None)
     rule = patient.app.bot_data.services.clinic.treatments[key].series_rule()
     gaps = [(b.local_date - a.local_date).days for a, b in itertools.pairwise(stored)]
@@ -309,7 +311,7 @@ async def test_a_name_with_markup_is_escaped_everywhere(
     await pick_first_slot(patient, 7, "10:00")
     assert 'Name: <Ana & "Bo">.' in patient.last.text
     await patient.tap("Confirm")
-    [(course, _sessions)] = await courses_of(database, patient.user.id)
+    [(course, _appointments)] = await courses_of(database, patient.user.id)
     assert course.answers["name"] == '<Ana & "Bo">'
 
 

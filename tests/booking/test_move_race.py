@@ -81,7 +81,7 @@ class StaffMove:
 async def request_last_place(database: Database, patient_id: int, contest: Contest) -> str:
     """One patient's booking of a single session in the contested slot (the one booking call)."""
     series = shown_series(
-        "lower_blepharoplasty", sessions=1, first=contest.contested, at=contest.at, now=NOW
+        "lower_blepharoplasty", session_count=1, first=contest.contested, at=contest.at, now=NOW
     )
     async with database.write() as session:
         result = await request_course(
@@ -181,7 +181,11 @@ async def _prepare(database: Database) -> tuple[list[StaffMove], list[tuple[int,
         moves, bookings = [], []
         for contest in CONTESTS:
             series = shown_series(
-                "facial_rejuvenation", sessions=4, first=date(2026, 12, 7), at=contest.at, now=NOW
+                "facial_rejuvenation",
+                session_count=4,
+                first=date(2026, 12, 7),
+                at=contest.at,
+                now=NOW,
             )
             booked = await book(database, patients.pop(), "facial_rejuvenation", series, now=NOW)
             first = booked.appointments[0]

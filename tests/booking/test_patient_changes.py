@@ -59,7 +59,9 @@ def services_for(database: Database, *, at_once: bool = False) -> Services:
 
 async def facial(database: Database, patient: int) -> list[Appointment]:
     """A facial course from Monday 7 December, 10:00: 7 Dec, 21 Dec, 4 Jan, 18 Jan."""
-    series = shown_series("facial_rejuvenation", sessions=4, first=MONDAY, at=time(10), now=NOW)
+    series = shown_series(
+        "facial_rejuvenation", session_count=4, first=MONDAY, at=time(10), now=NOW
+    )
     return (await book(database, patient, "facial_rejuvenation", series, now=NOW)).appointments
 
 
@@ -98,21 +100,21 @@ async def test_moving_session_two_re_plans_the_later_ones_inside_the_window(
 ) -> None:
     """Sessions 3 and 4 follow the moved session 2; events and a staff notice are stored."""
     [patient] = await add_patients(database, 1, now=NOW)
-    sessions = await facial(database, patient)
-    plan = await shown_move(database, patient, sessions[1], date(2026, 12, 28), time(10))
+    appointments = await facial(database, patient)
+    plan = await shown_move(database, patient, appointments[1], date(2026, 12, 28), time(10))
     async with database.write() as session:
         result = await reschedule_session(
             session=session,
             services=services_for(database),
             patient_id=patient,
-            appointment_id=sessions[1].id or 0,
+            appointment_id=appointments[1].id or 0,
             new_date=date(2026, 12, 28),
             new_time=time(10),
             shown_digest=plan_digest(plan),
             now=NOW,
         )
     assert isinstance(result, PatientChangeMade)
-    after = await sessions_of(database, sessions[0].course_id)
+    after = await sessions_of(database, appointments[0].course_id)
     assert [a.local_date for a in after] == [
         date(2026, 12, 7),
         date(2026, 12, 28),
@@ -131,31 +133,31 @@ async def test_a_moved_confirmed_session_goes_back_to_staff_unless_the_clinic_sa
 ) -> None:
     """Confirmed and moved: requested again (recorded), or still confirmed when at_once."""
     [patient] = await add_patients(database, 1, now=NOW)
-    sessions = await facial(database, patient)
+    appointments = await facial(database, patient)
     async with database.write() as session:
-        for appointment in sessions:
+        for appointment in appointments:
             appointment.state = SessionState.CONFIRMED
             session.add(appointment)
-    plan = await shown_move(database, patient, sessions[3], date(2027, 1, 25), time(11))
+    plan = await shown_move(database, patient, appointments[3], date(2027, 1, 25), time(11))
     async with database.write() as session:
         result = await reschedule_session(
             session=session,
             services=services_for(database, at_once=at_once),
             patient_id=patient,
-            appointment_id=sessions[3].id or 0,
+            appointment_id=appointments[3].id or 0,
             new_date=date(2027, 1, 25),
             new_time=time(11),
             shown_digest=plan_digest(plan),
             now=NOW,
         )
     assert isinstance(result, PatientChangeMade)
-    after = await sessions_of(database, sessions[0].course_id)
+    after = await sessions_of(database, appointments[0].course_id)
     expected = SessionState.CONFIRMED if at_once else SessionState.REQUESTED
     assert [a.state for a in after] == [SessionState.CONFIRMED] * 3 + [expected]
     async with database.read() as session:
         events = (
             await session.exec(
-                select(StateEvent).where(col(StateEvent.appointment_id) == sessions[3].id)
+                select(StateEvent).where(col(StateEvent.appointment_id) == appointments[3].id)
             )
         ).all()
     assert len(events) == (0 if at_once else 1)
@@ -164,28 +166,28 @@ async def test_a_moved_confirmed_session_goes_back_to_staff_unless_the_clinic_sa
 async def test_a_plan_that_changed_since_it_was_shown_is_not_applied(database: Database) -> None:
     """Someone took a place of the shown plan: the fresh plan comes back, nothing moves."""
     [patient, other] = await add_patients(database, 2, now=NOW)
-    sessions = await facial(database, patient)
+    appointments = await facial(database, patient)
     async with database.write() as session:
         result = await reschedule_session(
             session=session,
             services=services_for(database),
             patient_id=patient,
-            appointment_id=sessions[1].id or 0,
+            appointment_id=appointments[1].id or 0,
             new_date=date(2026, 12, 28),
             new_time=time(10),
             shown_digest="stale000",
             now=NOW,
         )
     assert isinstance(result, PlanMoved)
-    assert [a.local_date for a in await sessions_of(database, sessions[0].course_id)] == [
-        s.local_date for s in sessions
+    assert [a.local_date for a in await sessions_of(database, appointments[0].course_id)] == [
+        s.local_date for s in appointments
     ]
     async with database.write() as session:
         other_result = await reschedule_session(
             session=session,
             services=services_for(database),
             patient_id=other,
-            appointment_id=sessions[1].id or 0,
+            appointment_id=appointments[1].id or 0,
             new_date=date(2026, 12, 28),
             new_time=time(10),
             shown_digest="stale000",
@@ -197,19 +199,19 @@ async def test_a_plan_that_changed_since_it_was_shown_is_not_applied(database: D
 async def test_cancelling_a_middle_session_keeps_the_rest_valid(database: Database) -> None:
     """Cancel session 2 of 4: 3 and 4 are re-planned so every gap stays in the window."""
     [patient, other] = await add_patients(database, 2, now=NOW)
-    sessions = await facial(database, patient)
+    appointments = await facial(database, patient)
     async with database.write() as session:
         result = await cancel_one_session(
             session=session,
             services=services_for(database),
             patient_id=patient,
-            appointment_id=sessions[1].id or 0,
+            appointment_id=appointments[1].id or 0,
             now=NOW,
         )
     # Four is the minimum of a facial course: cancelling one alone is refused.
     assert isinstance(result, Refused)
     assert result.reason is Refusal.TOO_FEW
-    series = shown_series("cellulite", sessions=4, first=MONDAY, at=time(11), now=NOW)
+    series = shown_series("cellulite", session_count=4, first=MONDAY, at=time(11), now=NOW)
     cellulite = (await book(database, other, "cellulite", series, now=NOW)).appointments
     async with database.write() as session:
         result = await cancel_one_session(
@@ -236,25 +238,25 @@ async def test_cancelling_the_rest_from_the_first_session_cancels_the_course(
 ) -> None:
     """Cancel the rest from session 1: every session and the course are cancelled."""
     [patient] = await add_patients(database, 1, now=NOW)
-    sessions = await facial(database, patient)
+    appointments = await facial(database, patient)
     async with database.write() as session:
         result = await cancel_rest_of_course(
             session=session,
             services=services_for(database),
             patient_id=patient,
-            appointment_id=sessions[0].id or 0,
+            appointment_id=appointments[0].id or 0,
             now=NOW,
         )
     assert isinstance(result, PatientChangeMade)
     assert result.course.state is CourseState.CANCELLED
-    after = await sessions_of(database, sessions[0].course_id)
+    after = await sessions_of(database, appointments[0].course_id)
     assert {a.state for a in after} == {SessionState.CANCELLED}
     async with database.write() as session:
         again = await cancel_rest_of_course(
             session=session,
             services=services_for(database),
             patient_id=patient,
-            appointment_id=sessions[0].id or 0,
+            appointment_id=appointments[0].id or 0,
             now=NOW,
         )
     assert again == Refused(Refusal.GONE)

@@ -234,9 +234,9 @@ def make_machine(world: World) -> type[RuleBasedStateMachine]:
             actual = [
                 [
                     f"{long_day_label(s.local_date, 'en')}, {clock_label(s.local_time)}"
-                    for s in sessions
+                    for s in appointments
                 ]
-                for _course, sessions in stored
+                for _course, appointments in stored
             ]
             assert actual == self.booked
 

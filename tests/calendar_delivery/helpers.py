@@ -25,7 +25,7 @@ async def booked_course(
     *,
     first: date,
     treatment: str = "facial_rejuvenation",
-    sessions: int = 4,
+    session_count: int = 4,
     name: str = "Anna García",
 ) -> int:
     """A requested course at 10:00 for the Telegram user, who gave the clinic `name` as the
@@ -38,7 +38,9 @@ async def booked_course(
         )
         patient.display_name = name
     assert patient.id is not None
-    series = shown_series(treatment, sessions=sessions, first=first, at=time(10, 0), now=now)
+    series = shown_series(
+        treatment, session_count=session_count, first=first, at=time(10, 0), now=now
+    )
     booked = await book(services.database, patient.id, treatment, series, now=now)
     assert booked.course.id is not None
     return booked.course.id
@@ -143,9 +145,9 @@ def by_uid(events: list[ParsedEvent]) -> dict[str, ParsedEvent]:
     return {event.uid: event for event in events}
 
 
-def assert_instants_are_stored(events: list[ParsedEvent], sessions: list[Appointment]) -> None:
+def assert_instants_are_stored(events: list[ParsedEvent], appointments: list[Appointment]) -> None:
     """Every parser's instant is the stored one, and shows the stored wall time in Madrid."""
-    stored = {appointment.calendar_uid: appointment for appointment in sessions}
+    stored = {appointment.calendar_uid: appointment for appointment in appointments}
     for event in events:
         appointment = stored[event.uid.removeprefix("staff-")]
         assert event.start_utc == appointment.start_utc.astimezone(UTC)

@@ -65,12 +65,12 @@ async def test_a_course_confirmed_moved_and_cancelled_reaches_the_patients_calen
 
     await confirm(app, course_id)
     first = await anna.next_bot_message(within=10)
-    sessions = await sessions_of(app, course_id)
+    appointments = await sessions_of(app, course_id)
     events = events_of(first)
-    assert [event.uid for event in events] == sorted(s.calendar_uid for s in sessions)
+    assert [event.uid for event in events] == sorted(s.calendar_uid for s in appointments)
     assert {event.sequence for event in events} == {0}
     assert {event.status for event in events} == {"CONFIRMED"}
-    assert_instants_are_stored(events, sessions)
+    assert_instants_are_stored(events, appointments)
     # Across the clock change, 10:00 in Madrid every time, at two different UTC hours.
     assert {event.start_utc.astimezone(MADRID).time() for event in events} == {time(10, 0)}
     assert len({event.start_utc.time() for event in events}) == 2
@@ -81,12 +81,12 @@ async def test_a_course_confirmed_moved_and_cancelled_reaches_the_patients_calen
 
     await move(app, course_id, {2: (date(2027, 3, 30), time(11, 30))})
     second = await anna.next_bot_message(after=first, within=10)
-    sessions = await sessions_of(app, course_id)
+    appointments = await sessions_of(app, course_id)
     moved = by_uid(events_of(second))
     assert list(moved) == [event.uid for event in events]  # the same UIDs
-    assert [moved[s.calendar_uid].sequence for s in sessions] == [0, 1, 0, 0]
-    assert [s.calendar_sequence for s in sessions] == [0, 1, 0, 0]  # stored
-    assert_instants_are_stored(list(moved.values()), sessions)
+    assert [moved[s.calendar_uid].sequence for s in appointments] == [0, 1, 0, 0]
+    assert [s.calendar_sequence for s in appointments] == [0, 1, 0, 0]  # stored
+    assert_instants_are_stored(list(moved.values()), appointments)
     assert second.caption is not None
     assert (
         "Session 2 moved from Mon, Mar 29, 2027 at 10:00 AM to Tue, Mar 30, 2027 at 11:30 AM"
@@ -95,14 +95,14 @@ async def test_a_course_confirmed_moved_and_cancelled_reaches_the_patients_calen
 
     await cancel(app, course_id, 3)
     third = await anna.next_bot_message(after=second, within=10)
-    sessions = await sessions_of(app, course_id)
+    appointments = await sessions_of(app, course_id)
     cancelled = by_uid(events_of(third))
-    third_uid = sessions[2].calendar_uid
+    third_uid = appointments[2].calendar_uid
     assert cancelled[third_uid].status == "CANCELLED"
     assert cancelled[third_uid].sequence == 1
     assert cancelled[third_uid].alarms == 0
-    assert [cancelled[s.calendar_uid].sequence for s in sessions] == [0, 1, 1, 0]
-    assert_instants_are_stored(list(cancelled.values()), sessions)
+    assert [cancelled[s.calendar_uid].sequence for s in appointments] == [0, 1, 1, 0]
+    assert_instants_are_stored(list(cancelled.values()), appointments)
     assert third.caption is not None
     assert "Session 3 on" in third.caption
     assert "is cancelled" in third.caption
@@ -119,7 +119,7 @@ async def test_a_course_confirmed_moved_and_cancelled_reaches_the_patients_calen
 async def test_staff_calendar_has_initials_and_codes_only(clinic: Clinic) -> None:
     app, anna, staff = clinic.application, clinic.anna, clinic.staff
     course_id = await booked_course(
-        app, anna.id, first=date(2026, 12, 2), treatment="cellulite", sessions=3
+        app, anna.id, first=date(2026, 12, 2), treatment="cellulite", session_count=3
     )
     await confirm(app, course_id)
     await anna.next_bot_message(within=10)
@@ -128,13 +128,13 @@ async def test_staff_calendar_has_initials_and_codes_only(clinic: Clinic) -> Non
 
     staff.send_command("calendar")
     reply = await staff.next_bot_message(within=10)
-    sessions = await sessions_of(app, course_id)
+    appointments = await sessions_of(app, course_id)
     events = events_of(reply)
-    in_30_days = [s for s in sessions if s.local_date < date(2026, 12, 30)]
+    in_30_days = [s for s in appointments if s.local_date < date(2026, 12, 30)]
     assert len(events) == len(in_30_days) >= 2
-    assert_instants_are_stored(events, sessions)
+    assert_instants_are_stored(events, appointments)
     for event in events:
-        appointment = next(s for s in sessions if f"staff-{s.calendar_uid}" == event.uid)
+        appointment = next(s for s in appointments if f"staff-{s.calendar_uid}" == event.uid)
         assert event.summary.removeprefix("Cancelled: ") == f"A.G. · {appointment.code}"
         assert event.status == ("CANCELLED" if appointment.number == 2 else "CONFIRMED")
         assert event.alarms == 0

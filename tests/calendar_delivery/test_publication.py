@@ -20,7 +20,7 @@ async def _confirmed_course(database: Database, clock: ManualClock) -> int:
     now = clock.now()
     [patient_id] = await add_patients(database, 1, now=now)
     series = shown_series(
-        "facial_rejuvenation", sessions=4, first=date(2026, 12, 2), at=time(10, 0), now=now
+        "facial_rejuvenation", session_count=4, first=date(2026, 12, 2), at=time(10, 0), now=now
     )
     booked = await book(database, patient_id, "facial_rejuvenation", series, now=now)
     course_id = booked.course.id

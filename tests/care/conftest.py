@@ -81,13 +81,13 @@ async def booked_and_confirmed(
     patient_id: int,
     *,
     treatment: str = "facial_rejuvenation",
-    sessions: int = 4,
+    session_count: int = 4,
     first: date = date(2026, 12, 3),
     at: time = time(10, 0),
 ) -> list[Appointment]:
     """A course booked through the real code and confirmed by staff, as issue 7 confirms."""
     now = services.clock.now()
-    series = shown_series(treatment, sessions=sessions, first=first, at=at, now=now)
+    series = shown_series(treatment, session_count=session_count, first=first, at=at, now=now)
     booked = await book(services.database, patient_id, treatment, series, now=now)
     async with services.database.write() as session:
         course = await session.get(Course, booked.course.id)

@@ -95,7 +95,7 @@ async def test_done_starts_aftercare_at_once(
         services.database, world.patient.id, language="en", now=clock.now()
     )
     first, *_ = await booked_and_confirmed(
-        services, patient_id, treatment="lower_blepharoplasty", sessions=1
+        services, patient_id, treatment="lower_blepharoplasty", session_count=1
     )
     clock.set(madrid(2026, 12, 2, 18, 0))
     prep = await world.patient.next_bot_message(where=lambda m: "Tomorrow" in (m.text or ""))
@@ -191,7 +191,7 @@ def test_quiet_hours_move_check_ins_to_their_end() -> None:
     assert out_of_quiet_hours(madrid(2026, 12, 4, 20, 59), clinic=clinic) == madrid(
         2026, 12, 4, 20, 59
     )
-    session = Appointment(
+    appointment = Appointment(
         course_id=1,
         number=1,
         clinic_id="main",
@@ -206,8 +206,8 @@ def test_quiet_hours_move_check_ins_to_their_end() -> None:
         code="x",
         calendar_uid="x",
     )
-    assert check_in_due(session, 1, clinic=quiet) == madrid(2026, 12, 4, 12, 0)
-    assert check_in_due(session, 1, clinic=clinic) == madrid(2026, 12, 4, 10, 0)
+    assert check_in_due(appointment, 1, clinic=quiet) == madrid(2026, 12, 4, 12, 0)
+    assert check_in_due(appointment, 1, clinic=clinic) == madrid(2026, 12, 4, 10, 0)
 
 
 async def test_two_unanswered_check_ins_tell_staff_and_an_answer_does_not(

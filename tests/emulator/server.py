@@ -70,7 +70,7 @@ class BotApiEmulator:
         self._runner: web.AppRunner | None = None
         self._port = 0
         self._background: list[asyncio.Task[None]] = []
-        self._session: aiohttp.ClientSession | None = None
+        self._http: aiohttp.ClientSession | None = None
 
     # Lifecycle
 
@@ -85,9 +85,9 @@ class BotApiEmulator:
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self._port = self._runner.addresses[0][1]
-        self._session = aiohttp.ClientSession()
+        self._http = aiohttp.ClientSession()
         self._background.append(
-            asyncio.create_task(self.world.updates.deliver_to_webhook(self._session))
+            asyncio.create_task(self.world.updates.deliver_to_webhook(self._http))
         )
         return self
 
@@ -97,8 +97,8 @@ class BotApiEmulator:
         for task in self._background:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
-        if self._session:
-            await self._session.close()
+        if self._http:
+            await self._http.close()
         if self._runner:
             await self._runner.cleanup()
 

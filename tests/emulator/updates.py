@@ -114,25 +114,25 @@ class UpdateQueue:
         """Answer a waiting getUpdates at once, so the server can shut down."""
         self._wake_poller()
 
-    async def deliver_to_webhook(self, session: aiohttp.ClientSession) -> None:
+    async def deliver_to_webhook(self, http: aiohttp.ClientSession) -> None:
         """Post queued updates to the webhook one by one, retrying until it answers 2xx."""
         while True:
             await self._arrived.wait()
             self._arrived.clear()
             while self.webhook_url and (ready := self._deliverable(1)):
-                if await self._post(session, self.webhook_url, ready[0]):
+                if await self._post(http, self.webhook_url, ready[0]):
                     self.pending.remove(ready[0])
                     self._changes.notify()
                 else:
                     # Telegram backs off too; this keeps a failing webhook from spinning.
                     await asyncio.sleep(0.05)
 
-    async def _post(self, session: aiohttp.ClientSession, url: str, update: ApiObject) -> bool:
+    async def _post(self, http: aiohttp.ClientSession, url: str, update: ApiObject) -> bool:
         headers = {}
         if self.webhook_secret:
             headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook_secret
         try:
-            async with session.post(url, json=update, headers=headers) as response:
+            async with http.post(url, json=update, headers=headers) as response:
                 if response.status < 300:
                     return True
                 self.webhook_errors.append(f"Wrong response from the webhook: {response.status}")

@@ -42,7 +42,7 @@ def rule_of(treatment: str) -> SeriesRule:
 
 def plan(
     treatment: str,
-    sessions: int,
+    session_count: int,
     first: tuple[date, time],
     *,
     calendar: Calendar | None = None,
@@ -50,7 +50,7 @@ def plan(
 ) -> PlanResult:
     return plan_series(
         rule=rule_of(treatment),
-        sessions=sessions,
+        session_count=session_count,
         first_date=first[0],
         first_time=first[1],
         calendar=calendar or sample_calendar(),
@@ -59,8 +59,8 @@ def plan(
     )
 
 
-def planned(treatment: str, sessions: int, first: tuple[date, time]) -> PlannedSeries:
-    result = plan(treatment, sessions, first)
+def planned(treatment: str, session_count: int, first: tuple[date, time]) -> PlannedSeries:
+    result = plan(treatment, session_count, first)
     assert isinstance(result, PlannedSeries), result
     return result
 

@@ -110,14 +110,14 @@ class World:
         return None
 
     def preferred_series(
-        self, sessions: int, first_day: date, first_time: time, resource_id: str | None = None
+        self, session_count: int, first_day: date, first_time: time, resource_id: str | None = None
     ) -> list[Slot] | None:
         """The series the documented order picks, or None when no valid series exists."""
         asked = [resource_id] if resource_id else list(self.calendar.resource_ids)
         first = next((r for r in asked if self.why_not(first_day, first_time, r) is None), None)
         if first is None:
             return None
-        path = self.first_day_path(first_day, sessions - 1)
+        path = self.first_day_path(first_day, session_count - 1)
         if path is None:
             return None
         order = [first, *(r for r in self.calendar.resource_ids if r != first)]
@@ -133,11 +133,11 @@ class World:
             series.append((day, wall, resource))
         return series
 
-    def violations(self, series: PlannedSeries, sessions: int) -> list[str]:
+    def violations(self, series: PlannedSeries, session_count: int) -> list[str]:
         """Every rule the series breaks (an empty list for a valid series)."""
         found: list[str] = []
-        if len(series.sessions) != sessions:
-            found.append(f"{len(series.sessions)} sessions instead of {sessions}")
+        if len(series.sessions) != session_count:
+            found.append(f"{len(series.sessions)} sessions instead of {session_count}")
         if not self.rule.min_sessions <= len(series.sessions) <= self.rule.max_sessions:
             found.append("session count outside the treatment's range")
         found += self.slot_violations(series.sessions)
@@ -147,25 +147,25 @@ class World:
                 found.append(f"gap of {gap} days before {later.local_date}")
         return found
 
-    def slot_violations(self, sessions: Sequence[SessionSlot]) -> list[str]:
+    def slot_violations(self, slots: Sequence[SessionSlot]) -> list[str]:
         found: list[str] = []
-        for number, session in enumerate(sessions, start=1):
-            if (session.clinic_id, session.zone) != (
+        for number, slot in enumerate(slots, start=1):
+            if (slot.clinic_id, slot.zone) != (
                 self.calendar.clinic_id,
                 self.calendar.zone_key,
             ):
                 found.append(f"session {number}: wrong clinic or zone")
-            if session.duration_minutes != self.rule.duration_minutes:
+            if slot.duration_minutes != self.rule.duration_minutes:
                 found.append(f"session {number}: wrong duration")
-            if session.start_utc != self.start_utc(session.local_date, session.local_time):
+            if slot.start_utc != self.start_utc(slot.local_date, slot.local_time):
                 found.append(f"session {number}: UTC not derived from wall time")
-            reason = self.why_not(session.local_date, session.local_time, session.resource_id)
+            reason = self.why_not(slot.local_date, slot.local_time, slot.resource_id)
             if reason is not None:
-                found.append(f"session {number} on {session.local_date}: {reason}")
+                found.append(f"session {number} on {slot.local_date}: {reason}")
         return found
 
     def can_follow(self, previous: date, left: int) -> bool:
-        """Whether `left` sessions can follow a session held on `previous`."""
+        """Whether `left` sessions can follow a slot held on `previous`."""
         return self.first_day_path(previous, left) is not None
 
 

@@ -30,7 +30,7 @@ class Case:
     """A random world plus the request made in it."""
 
     world: World
-    sessions: int
+    session_count: int
     first_day: date
     first_time: time
     resource_id: str | None
@@ -118,7 +118,7 @@ def cases(draw: st.DrawFn, zone_key: str | None = None) -> Case:
     minute = draw(st.integers(0, 95)) * 15
     return Case(
         world=World(rule=rule, calendar=calendar, bookings=bookings, now=now),
-        sessions=draw(st.integers(rule.min_sessions, rule.max_sessions)),
+        session_count=draw(st.integers(rule.min_sessions, rule.max_sessions)),
         first_day=first_day,
         first_time=time(minute // 60, minute % 60),
         resource_id=draw(st.none() | st.sampled_from(resources)),

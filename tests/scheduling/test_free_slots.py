@@ -14,7 +14,7 @@ def test_free_dates_of_march_are_the_weekdays_after_the_notice() -> None:
     """From Sunday 1 March with 24 hours' notice, every weekday of March starts a series."""
     dates = free_dates(
         rule=rule_of("facial_rejuvenation"),
-        sessions=4,
+        session_count=4,
         year=2026,
         month=3,
         calendar=sample_calendar(),
@@ -29,7 +29,7 @@ def test_christmas_closure_removes_its_days_and_those_whose_series_cannot_fit() 
     rule = rule_of("lower_blepharoplasty")
     dates = free_dates(
         rule=rule,
-        sessions=2,
+        session_count=2,
         year=2026,
         month=11,
         calendar=sample_calendar(),
@@ -47,7 +47,7 @@ def test_every_offered_time_leads_to_a_complete_series() -> None:
     """The times of a date are exactly the starts the planner accepts."""
     times = free_times(
         rule=rule_of("fat_reduction"),
-        sessions=3,
+        session_count=3,
         day=date(2026, 3, 6),
         calendar=sample_calendar(),
         bookings=BookingIndex.empty(),

@@ -232,7 +232,7 @@ def test_nonexistent_wall_time_is_skipped_for_the_next_that_exists() -> None:
     now = datetime(2026, 8, 1, tzinfo=UTC)
     result = plan_series(
         rule=rule,
-        sessions=2,
+        session_count=2,
         first_date=date(2026, 8, 30),
         first_time=time(0),
         calendar=calendar,
@@ -242,7 +242,7 @@ def test_nonexistent_wall_time_is_skipped_for_the_next_that_exists() -> None:
     assert summary(result) == [("2026-08-30", "00:00", "r1"), ("2026-09-06", "01:00", "r1")]
     direct = plan_series(
         rule=rule,
-        sessions=1,
+        session_count=1,
         first_date=date(2026, 9, 6),
         first_time=time(0, 30),
         calendar=calendar,

@@ -42,7 +42,7 @@ def _plan(case: Case) -> PlannedSeries | Impossible:
     world = case.world
     return plan_series(
         rule=world.rule,
-        sessions=case.sessions,
+        session_count=case.session_count,
         first_date=case.first_day,
         first_time=case.first_time,
         calendar=world.calendar,
@@ -63,23 +63,23 @@ def test_plan_is_valid_and_is_exactly_the_documented_preference(
     world = case.world
     result = _plan(case)
     expected = world.preferred_series(
-        case.sessions, case.first_day, case.first_time, case.resource_id
+        case.session_count, case.first_day, case.first_time, case.resource_id
     )
     event(f"plan: {result.obstacle if isinstance(result, Impossible) else 'series'}")
     if isinstance(result, Impossible):
         assert expected is None, f"planner said {result} but the oracle found {expected}"
-        assert 1 <= result.session_number <= case.sessions
+        assert 1 <= result.session_number <= case.session_count
         if result.obstacle is Obstacle.NO_SLOT_IN_WINDOW:
             assert result.session_number >= 2
     else:
-        assert world.violations(result, case.sessions) == []
+        assert world.violations(result, case.session_count) == []
         assert as_slots(result) == expected
 
 
-def _finder(world: World, sessions: int, previous: date | None = None) -> FreeSlotFinder:
+def _finder(world: World, session_count: int, previous: date | None = None) -> FreeSlotFinder:
     return FreeSlotFinder(
         rule=world.rule,
-        sessions=sessions,
+        session_count=session_count,
         calendar=world.calendar,
         bookings=BookingIndex.from_bookings(world.bookings),
         now=world.now,
@@ -95,12 +95,12 @@ def test_free_dates_are_exactly_the_dates_that_start_a_whole_series(
 ) -> None:
     """Offered dates all lead to a whole series (no dead ends) and no such date is left out."""
     world = case.world
-    finder = _finder(world, case.sessions)
+    finder = _finder(world, case.session_count)
     offered = set(finder.dates(case.first_day.year, case.first_day.month))
     event(f"free dates: {'some' if offered else 'none'}")
     day = case.first_day.replace(day=1)
     while day.month == case.first_day.month:
-        possible = bool(world.slots_of(day)) and world.can_follow(day, case.sessions - 1)
+        possible = bool(world.slots_of(day)) and world.can_follow(day, case.session_count - 1)
         assert (day in offered) == possible, day
         day = day.fromordinal(day.toordinal() + 1)
     if not offered:
@@ -111,7 +111,7 @@ def test_free_dates_are_exactly_the_dates_that_start_a_whole_series(
     for wall in data.draw(st.lists(st.sampled_from(times), max_size=3), label="times tried"):
         planned = plan_series(
             rule=world.rule,
-            sessions=case.sessions,
+            session_count=case.session_count,
             first_date=chosen,
             first_time=wall,
             calendar=world.calendar,
@@ -193,7 +193,7 @@ def test_cancelling_one_session_keeps_the_series_consistent(
 ) -> None:
     """After a cancellation the series still has a valid count and every gap in its window,
     or the cancellation is refused because no such series exists."""
-    case.sessions = case.world.rule.max_sessions  # leave room to cancel one
+    case.session_count = case.world.rule.max_sessions  # leave room to cancel one
     series = _planned_case(case, data)
     if series is None:
         return

@@ -61,13 +61,13 @@ class Clinic:
         first: date = date(2026, 12, 7),
         at: time = time(10, 0),
         treatment: str = "facial_rejuvenation",
-        sessions: int = 4,
+        session_count: int = 4,
         expires_at: datetime | None = None,
         patient_id: int | None = None,
     ) -> Booked:
         """A course requested as the booking flow stores it, with the staff notices queued."""
         services, now = self.services, self.clock.now()
-        series = shown_series(treatment, sessions=sessions, first=first, at=at, now=now)
+        series = shown_series(treatment, session_count=session_count, first=first, at=at, now=now)
 
         async def notify(session: Any, course: Course, _appointments: list[Appointment]) -> None:
             await enqueue_new_request_notices(
@@ -100,7 +100,7 @@ class Clinic:
         assert course is not None
         return course
 
-    async def sessions(self, course_id: int) -> list[Appointment]:
+    async def appointments(self, course_id: int) -> list[Appointment]:
         from sqlmodel import col, select
 
         async with self.services.database.read() as session:

@@ -34,7 +34,7 @@ async def _confirmed(clinic: Clinic, **options: object) -> list[Appointment]:
             len([m for m in clinic.patient.bot_messages if "Confirmed" in (m.text or "")]) > told
         )
     )
-    return await clinic.sessions(course_id)
+    return await clinic.appointments(course_id)
 
 
 async def _reply(user: TelegramUser, command: str, arguments: str = "") -> Message:
@@ -58,8 +58,8 @@ async def test_done_and_no_show_from_the_agenda_change_the_sessions_state(clinic
     states = {
         a.id: a.state
         for a in [
-            *await clinic.sessions(first[0].course_id),
-            *await clinic.sessions(second[0].course_id),
+            *await clinic.appointments(first[0].course_id),
+            *await clinic.appointments(second[0].course_id),
         ]
     }
     assert states[first[0].id] == SessionState.DONE
@@ -77,12 +77,12 @@ async def test_done_and_no_show_from_the_agenda_change_the_sessions_state(clinic
 
 
 async def test_block_over_a_booked_session_lists_it_and_keeps_it(clinic: Clinic) -> None:
-    sessions = await _confirmed(clinic)
+    appointments = await _confirmed(clinic)
     reply = await _reply(clinic.rita, "block", "2026-12-07 09:00-12:00 Boiler repair")
     assert "Blocked Mon 7 Dec 2026 09:00-12:00" in (reply.text or "")
-    assert sessions[0].code in (reply.text or "")
-    assert f"Move {sessions[0].code}" in reply.button_labels
-    after = await clinic.sessions(sessions[0].course_id)
+    assert appointments[0].code in (reply.text or "")
+    assert f"Move {appointments[0].code}" in reply.button_labels
+    after = await clinic.appointments(appointments[0].course_id)
     assert after[0].state == SessionState.CONFIRMED  # never silently dropped
     async with clinic.services.database.read() as session:
         calendar = await clinic_calendar(session, sample_clinic())
@@ -95,7 +95,7 @@ async def test_block_over_a_booked_session_lists_it_and_keeps_it(clinic: Clinic)
             session=session,
             calendar=calendar,
             rule=sample_clinic().treatments["facial_rejuvenation"].series_rule(),
-            sessions=4,
+            session_count=4,
             day=date(2026, 12, 7),
             now=clinic.clock.now(),
         )
@@ -109,9 +109,9 @@ async def test_block_over_a_booked_session_lists_it_and_keeps_it(clinic: Clinic)
 
 
 async def test_moving_a_confirmed_session_from_its_code_tells_the_patient(clinic: Clinic) -> None:
-    sessions = await _confirmed(clinic)
+    appointments = await _confirmed(clinic)
     before = len(clinic.patient.bot_messages)
-    card = await _reply(clinic.bob, "session", sessions[3].code.lower())
+    card = await _reply(clinic.bob, "session", appointments[3].code.lower())
     clinic.bob.press_button("Move", message=card)
     await clinic.emulator.wait_for(lambda: "Tue 19 Jan 2027" in card.button_labels)
     clinic.bob.press_button("Tue 19 Jan 2027", message=card)
@@ -122,15 +122,15 @@ async def test_moving_a_confirmed_session_from_its_code_tells_the_patient(clinic
         where=lambda m: "moved" in (m.text or ""),
     )
     assert "Tue 19 Jan 2027 12:00" in (told.text or "")
-    moved = (await clinic.sessions(sessions[0].course_id))[3]
+    moved = (await clinic.appointments(appointments[0].course_id))[3]
     assert (moved.local_date, moved.local_time) == (date(2027, 1, 19), time(12, 0))
     assert moved.state == SessionState.CONFIRMED
 
 
 async def test_cancelling_a_session_on_the_patients_behalf_tells_them(clinic: Clinic) -> None:
-    sessions = await _confirmed(clinic)
+    appointments = await _confirmed(clinic)
     before = len(clinic.patient.bot_messages)
-    card = await _reply(clinic.rita, "session", sessions[1].code)
+    card = await _reply(clinic.rita, "session", appointments[1].code)
     clinic.rita.press_button("Cancel", message=card)
     ask = await clinic.rita.next_bot_message(
         after=card, where=lambda m: "Cancel this session?" in (m.text or "")
@@ -141,7 +141,8 @@ async def test_cancelling_a_session_on_the_patients_behalf_tells_them(clinic: Cl
         where=lambda m: "cancelled" in (m.text or ""),
     )
     assert "cancelled your session on Mon 21 Dec 2026 at 10:00" in (told.text or "")
-    assert (await clinic.sessions(sessions[0].course_id))[1].state == SessionState.CANCELLED
+    after = await clinic.appointments(appointments[0].course_id)
+    assert after[1].state == SessionState.CANCELLED
     patient_view = await _reply(clinic.rita, "patient", str(clinic.patient.id))
     assert "Rita: cancelled a session of" in (patient_view.text or "")
 
@@ -149,12 +150,14 @@ async def test_cancelling_a_session_on_the_patients_behalf_tells_them(clinic: Cl
 async def _snapshot(clinic: Clinic) -> tuple[object, ...]:
     async with clinic.services.database.read() as session:
         courses = [(c.id, c.state, c.version) for c in await session.exec(select(Course))]
-        sessions = [(a.id, a.state, a.local_date) for a in await session.exec(select(Appointment))]
+        appointments = [
+            (a.id, a.state, a.local_date) for a in await session.exec(select(Appointment))
+        ]
         events = (await session.exec(select(func.count()).select_from(StateEvent))).one()
         audit = (await session.exec(select(func.count()).select_from(AuditEntry))).one()
         closures = (await session.exec(select(func.count()).select_from(ClinicClosure))).one()
         outbox = (await session.exec(select(func.count()).select_from(OutboxMessage))).one()
-    return courses, sessions, events, audit, closures, outbox
+    return courses, appointments, events, audit, closures, outbox
 
 
 async def test_a_non_staff_user_gets_nothing_from_staff_commands_or_buttons(
@@ -162,7 +165,7 @@ async def test_a_non_staff_user_gets_nothing_from_staff_commands_or_buttons(
 ) -> None:
     """Every staff command and every staff button, even with real data copied from a staff
     message, gives a patient the same refusal; nothing changes and nothing leaks."""
-    sessions = await _confirmed(clinic)
+    appointments = await _confirmed(clinic)
     requested = await clinic.request(first=date(2026, 12, 9))
     notice = await clinic.bob.next_bot_message(
         after=None,
@@ -172,7 +175,7 @@ async def test_a_non_staff_user_gets_nothing_from_staff_commands_or_buttons(
     snapshot = await _snapshot(clinic)
     mallory = started(clinic.emulator, "Mallory")
     for command in STAFF_COMMANDS:
-        for arguments in ("", str(clinic.patient.id), sessions[0].code, "2026-12-07"):
+        for arguments in ("", str(clinic.patient.id), appointments[0].code, "2026-12-07"):
             reply = await _reply(mallory, command, arguments)
             assert reply.text == "This is for clinic staff.", (command, reply.text)
     codec = clinic.services.codec
@@ -183,10 +186,10 @@ async def test_a_non_staff_user_gets_nothing_from_staff_commands_or_buttons(
         buttons.DeclineRequest(course_id, version),
         buttons.DeclineWith(course_id, version, "times"),
         buttons.SetCount(course_id, version, 4),
-        buttons.MoveSession(sessions[0].id or 0, version),
-        buttons.MoveTo(sessions[0].id or 0, version, date(2026, 12, 8), "1000"),
-        buttons.SessionAction(sessions[0].id or 0, "d"),
-        buttons.SessionAction(sessions[0].id or 0, "k"),
+        buttons.MoveSession(appointments[0].id or 0, version),
+        buttons.MoveTo(appointments[0].id or 0, version, date(2026, 12, 8), "1000"),
+        buttons.SessionAction(appointments[0].id or 0, "d"),
+        buttons.SessionAction(appointments[0].id or 0, "k"),
     ]
     target = mallory.bot_messages[-1]
     for data in forged:

@@ -42,7 +42,11 @@ class FakeServices:
 async def _requested(database: Database, clock: ManualClock) -> int:
     [patient_id] = await add_patients(database, 1, now=clock.now())
     series = shown_series(
-        "facial_rejuvenation", sessions=4, first=date(2026, 12, 7), at=time(10), now=clock.now()
+        "facial_rejuvenation",
+        session_count=4,
+        first=date(2026, 12, 7),
+        at=time(10),
+        now=clock.now(),
     )
     booked = await book(database, patient_id, "facial_rejuvenation", series, now=clock.now())
     assert booked.course.id is not None

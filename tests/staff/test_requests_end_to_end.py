@@ -67,7 +67,7 @@ async def test_confirm_all_confirms_every_session_and_tells_the_patient_at_once(
     course = await clinic.course(course_id)
     assert course.state == CourseState.CONFIRMED
     assert course.decided_by == clinic.rita.id
-    assert {a.state for a in await clinic.sessions(course_id)} == {SessionState.CONFIRMED}
+    assert {a.state for a in await clinic.appointments(course_id)} == {SessionState.CONFIRMED}
     await clinic.emulator.wait_for(lambda: "Confirmed by Rita" in (notice.text or ""))
     assert notice.buttons == []
 
@@ -114,11 +114,11 @@ async def test_confirm_with_one_session_moved(clinic: Clinic) -> None:
     await clinic.emulator.wait_for(lambda: "10:00" in notice.button_labels)
     clinic.rita.press_button("10:00", message=notice)
     await clinic.emulator.wait_for(lambda: "✅ Confirm" in notice.button_labels)
-    sessions = await clinic.sessions(course_id)
-    assert sessions[1].local_date == date(2026, 12, 22)
-    gaps = [(b.local_date - a.local_date).days for a, b in itertools.pairwise(sessions)]
+    appointments = await clinic.appointments(course_id)
+    assert appointments[1].local_date == date(2026, 12, 22)
+    gaps = [(b.local_date - a.local_date).days for a, b in itertools.pairwise(appointments)]
     assert all(14 <= gap <= 21 for gap in gaps), gaps
-    assert sessions[0].local_date == date(2026, 12, 7)  # earlier sessions stay
+    assert appointments[0].local_date == date(2026, 12, 7)  # earlier sessions stay
     clinic.rita.press_button("✅ Confirm", message=notice)
     told = await clinic.patient.next_bot_message(
         after=None, where=lambda m: "Confirmed" in (m.text or ""), within=10
@@ -146,7 +146,7 @@ async def test_decline_with_a_reason_typed_through_force_reply(clinic: Clinic) -
     assert "/start" in (told.text or "")  # they can book again
     course = await clinic.course(course_id)
     assert course.state == CourseState.DECLINED
-    assert {a.state for a in await clinic.sessions(course_id)} == {SessionState.CANCELLED}
+    assert {a.state for a in await clinic.appointments(course_id)} == {SessionState.CANCELLED}
     # The places are free again: the same series can be requested at once.
     again = await clinic.request()
     assert again.course.id != course_id
@@ -163,7 +163,7 @@ async def test_an_undecided_request_expires_and_the_patient_is_told(clinic: Clin
     told = await clinic.patient.next_bot_message(after=None, within=10)
     assert "lapsed" in (told.text or "")
     assert (await clinic.course(course_id)).state == CourseState.EXPIRED
-    assert {a.state for a in await clinic.sessions(course_id)} == {SessionState.CANCELLED}
+    assert {a.state for a in await clinic.appointments(course_id)} == {SessionState.CANCELLED}
     # A late press is told the request expired; nothing changes.
     query = clinic.bob.press_button("✅ Confirm all", message=await _notice(clinic.bob, course_id))
     answer = await _answer(clinic, query)
