@@ -5,13 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import CallbackQuery, Update, User
 
 from mesobot.callbacks import VERSION, ButtonData
 from mesobot.handlers.context import MesobotContext
-from mesobot.models import Patient
 
 B = TypeVar("B", bound=ButtonData)
 
@@ -33,11 +30,3 @@ def data_of(kind: type[ButtonData]) -> Callable[[object], bool]:
     """A CallbackQueryHandler pattern: data of this kind (checked for real when decoded)."""
     prefix = f"{VERSION}{kind.kind}."
     return lambda data: isinstance(data, str) and data.startswith(prefix)
-
-
-async def language_of_user(session: AsyncSession, user_id: int) -> str:
-    """The language the bot speaks with a Telegram user: the patient's, else English."""
-    language = (
-        await session.exec(select(Patient.language).where(Patient.telegram_user_id == user_id))
-    ).first()
-    return language or "en"

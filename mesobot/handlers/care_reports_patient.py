@@ -31,12 +31,12 @@ from mesobot.care.reports import (
 )
 from mesobot.care.subjects import load_subject
 from mesobot.care.timing import next_opening
-from mesobot.handlers.care_common import data_of, decoded, language_of_user
+from mesobot.handlers.care_common import data_of, decoded
 from mesobot.handlers.care_reports_staff import on_close_note, services_is_staff_note
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
 from mesobot.i18n import translations
-from mesobot.patients import record_patient
+from mesobot.patients import language_of, record_patient
 from mesobot.scheduling.localtime import zone_named
 from mesobot.services import Services
 from mesobot.texts import care as texts
@@ -122,7 +122,7 @@ async def on_sign(update: Update, context: MesobotContext) -> None:
     if sign.level == Severity.EMERGENCY:
         # Before anything else, even the database: this is what the patient must read first.
         async with services.database.read() as session:
-            language = await language_of_user(session, user.id)
+            language = await language_of(session=session, telegram_user_id=user.id)
         advice = escape(services.clinic.care.texts.emergency.in_language(language)).replace(
             "{emergency_phone}", escape(services.clinic.clinic.emergency_phone)
         )

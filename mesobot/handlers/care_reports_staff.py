@@ -27,11 +27,12 @@ from mesobot.care.reports import (
     open_reports,
 )
 from mesobot.care.subjects import load_subject, patient_contact
-from mesobot.handlers.care_common import data_of, decoded, language_of_user
+from mesobot.handlers.care_common import data_of, decoded
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
 from mesobot.i18n import translations
 from mesobot.models import Patient
+from mesobot.patients import language_of
 from mesobot.services import Services
 from mesobot.texts import care as texts
 from mesobot.texts import escape
@@ -67,7 +68,7 @@ async def reports(update: Update, context: MesobotContext) -> None:
     now = services.clock.now()
     language = "en"
     async with services.database.read() as session:
-        language = await language_of_user(session, user.id)
+        language = await language_of(session=session, telegram_user_id=user.id)
         rows = await open_reports(session=session, care=services.clinic.care, now=now)
         entries = [(r, await alert_text(session, services, r, language)) for r in rows[:20]]
     t = translations(language)
@@ -109,7 +110,7 @@ async def on_acknowledge(update: Update, context: MesobotContext) -> None:
     query, user, data = found
     services = context.bot_data.services
     async with services.database.write() as session:
-        language = await language_of_user(session, user.id)
+        language = await language_of(session=session, telegram_user_id=user.id)
         result = await acknowledge(
             session=session,
             report_id=data.report_id,
@@ -134,7 +135,7 @@ async def on_contact(update: Update, context: MesobotContext) -> None:
     query, user, data = found
     services = context.bot_data.services
     async with services.database.read() as session:
-        language = await language_of_user(session, user.id)
+        language = await language_of(session=session, telegram_user_id=user.id)
         row = await session.get(ReactionReport, data.report_id)
         patient = await session.get(Patient, row.patient_id) if row else None
         subject = await load_subject(session, row.appointment_id if row else None)
@@ -157,7 +158,7 @@ async def on_close(update: Update, context: MesobotContext) -> None:
     query, user, data = found
     services = context.bot_data.services
     async with services.database.read() as session:
-        language = await language_of_user(session, user.id)
+        language = await language_of(session=session, telegram_user_id=user.id)
     await query.answer()
     await context.bot.send_message(
         user.id,
@@ -183,7 +184,7 @@ async def on_close_note(update: Update, context: MesobotContext) -> bool:
     assert match is not None
     report_id = int(match.group(1))
     async with services.database.write() as session:
-        language = await language_of_user(session, user.id)
+        language = await language_of(session=session, telegram_user_id=user.id)
         t = translations(language)
         # Only a reply to our own prompt counts, not to an alert that also shows "#n".
         if message.reply_to_message.text != texts.close_prompt(t, report_id=report_id):
