@@ -138,7 +138,7 @@ async def show_agenda(update: Update, context: MesobotContext) -> None:
             session=session, clinic_id=services.clinic.clinic.id, first=day, last=day
         )
     private = update.effective_chat is not None and update.effective_chat.type == "private"
-    title = desk.agenda_title(t, day=texts.day_label(language, day))
+    title = desk.agenda_title(t, day=texts.short_day_label(day, language))
     await _send_all(
         update, agenda_messages(services, entries, language, private=private, title=title)
     )
@@ -163,7 +163,7 @@ async def show_week(update: Update, context: MesobotContext) -> None:
     for entry in entries:
         if entry.appointment.local_date != shown:
             shown = entry.appointment.local_date
-            lines.append(f"\n<b>{texts.day_label(language, shown)}</b>")
+            lines.append(f"\n<b>{texts.short_day_label(shown, language)}</b>")
         lines.append(entry_line(services, entry, language, private=private))
     if not lines:
         lines = [desk.empty_week(translations(language))]
@@ -184,7 +184,7 @@ async def show_session(update: Update, context: MesobotContext) -> None:
             desk.unknown_code(translations(language), code=escape(code))
         )
         return
-    day = texts.day_label(language, entry.appointment.local_date)
+    day = texts.short_day_label(entry.appointment.local_date, language)
     private = update.effective_chat is not None and update.effective_chat.type == "private"
     text = f"<b>{day}</b>\n{entry_line(services, entry, language, private=private)}"
     row = action_row(services, entry, language) if private else ()

@@ -69,7 +69,7 @@ async def block(update: Update, context: MesobotContext) -> None:
         versions = {
             a.course_id: (await session.get(Course, a.course_id)) for a in blocked.affected
         }
-    when = texts.day_label(language, day) + (
+    when = texts.short_day_label(day, language) + (
         f" {texts.hhmm(span[0])}-{texts.hhmm(span[1])}" if span else ""
     )
     lines = [desk.blocked(t, when=when) + (f" {escape(reason)}" if reason else "")]
@@ -107,7 +107,7 @@ async def unblock(update: Update, context: MesobotContext) -> None:
         removed = await unblock_day(
             session=session, clinic=services.clinic, day=day, staff=staff, now=services.clock.now()
         )
-    label = texts.day_label(language, day)
+    label = texts.short_day_label(day, language)
     text = desk.unblocked(t, day=label, removed=removed)
     await message.reply_text(text)
 

@@ -89,7 +89,7 @@ def _day_rows(
     codec = press.services.codec
     day_buttons = [
         Button(
-            texts.day_label(press.language, day),
+            texts.short_day_label(day, press.language),
             codec.encode(buttons.MoveDay(data.appointment, data.version, day)),
         )
         for day in days

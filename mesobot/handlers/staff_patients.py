@@ -96,7 +96,7 @@ async def _patient_lines(
         query = select(Appointment).where(Appointment.course_id == course.id)
         for a in await session.exec(query.order_by(col(Appointment.number))):
             lines.append(
-                f"  {texts.day_label(language, a.local_date)} {texts.hhmm(a.local_time)}"
+                f"  {texts.short_day_label(a.local_date, language)} {texts.hhmm(a.local_time)}"
                 f" <code>{escape(a.code)}</code> · {texts.state_name(t, a.state)}"
             )
         lines += [f"  {line}" for line in texts.answer_lines(t, course.answers)]

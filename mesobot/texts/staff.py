@@ -62,7 +62,7 @@ ACTION_NAMES = {
 }
 
 
-def day_label(language: str, day: date) -> str:
+def short_day_label(day: date, language: str) -> str:
     """A short local date with its weekday, such as 'Mon 7 Dec 2026'."""
     return format_date(day, "EEE d MMM y", locale=language)
 
@@ -116,7 +116,7 @@ def session_line(
 ) -> str:
     """One planned session: '2/4 · Mon 7 Dec 2026 10:00 · [ABC123]'."""
     return t.gettext("{k}/{n} · {day} {time} · <code>{code}</code>").format(
-        k=position, n=total, day=day_label(language, day), time=hhmm(at), code=escape(code)
+        k=position, n=total, day=short_day_label(day, language), time=hhmm(at), code=escape(code)
     )
 
 
@@ -243,7 +243,7 @@ def choose_day(t: NullTranslations, *, position: int) -> str:
 def choose_time(t: NullTranslations, language: str, *, position: int, day: date) -> str:
     """Above the times of the chosen day."""
     return t.gettext("Session {k} on {day}: choose a time.").format(
-        k=position, day=day_label(language, day)
+        k=position, day=short_day_label(day, language)
     )
 
 
@@ -306,8 +306,8 @@ def move_line(
 ) -> str:
     """One moved session, old time to new time (clinic time)."""
     return t.gettext("{old} → <b>{new}</b>").format(
-        old=f"{day_label(language, before.date())} {hhmm(before)}",
-        new=f"{day_label(language, after_day)} {hhmm(after)}",
+        old=f"{short_day_label(before.date(), language)} {hhmm(before)}",
+        new=f"{short_day_label(after_day, language)} {hhmm(after)}",
     )
 
 
@@ -316,7 +316,7 @@ def session_cancelled(t: NullTranslations, language: str, *, day: date, at: time
     return t.gettext(
         "The clinic has cancelled your session on {day} at {time}. "
         "For a new date, call the clinic or use /start."
-    ).format(day=day_label(language, day), time=hhmm(at))
+    ).format(day=short_day_label(day, language), time=hhmm(at))
 
 
 # -- commands ----------------------------------------------------------------------------
