@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from mesobot.care.buttons import CheckInReply, NotificationsChoice, ReminderAnswer
@@ -15,9 +15,11 @@ from mesobot.handlers.care_common import data_of, decoded
 from mesobot.handlers.care_reports_patient import show_signs
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
+from mesobot.handlers.markup import inline_markup
 from mesobot.i18n import translations
 from mesobot.models import Appointment, Course, Patient, SessionState
 from mesobot.patients import record_patient
+from mesobot.screens import Row, inline_rows
 from mesobot.services import Services
 from mesobot.texts import care as texts
 
@@ -111,10 +113,10 @@ async def _store_check_in_answer(session: AsyncSession, data: CheckInReply, now:
 
 def _notifications_markup(
     context: MesobotContext, language: str, *, paused: bool
-) -> InlineKeyboardMarkup:
+) -> InlineKeyboardMarkup | None:
     label = texts.notifications_button(translations(language), paused=paused)
-    data = context.bot_data.services.codec.encode(NotificationsChoice(pause=not paused))
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
+    rows: list[Row] = [[(label, NotificationsChoice(pause=not paused))]]
+    return inline_markup(inline_rows(context.bot_data.services.codec, rows))
 
 
 async def notifications(update: Update, context: MesobotContext) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 from babel.dates import format_datetime
 from telegram import (
     ForceReply,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     MaybeInaccessibleMessage,
     Message,
     Update,
@@ -35,9 +33,11 @@ from mesobot.handlers.care_common import data_of, decoded
 from mesobot.handlers.care_reports_staff import on_close_note, services_is_staff_note
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
+from mesobot.handlers.markup import inline_markup
 from mesobot.i18n import translations
 from mesobot.patients import language_of, record_patient
 from mesobot.scheduling.localtime import zone_named
+from mesobot.screens import inline_rows
 from mesobot.services import Services
 from mesobot.texts import care as texts
 from mesobot.texts import escape
@@ -50,26 +50,18 @@ async def show_signs(
     appointment_id: int,
 ) -> None:
     """Ask which sign the patient sees, in plain words (never the possible reaction)."""
-    rows = [
+    rows = inline_rows(
+        services.codec,
         [
-            InlineKeyboardButton(
-                sign.label.in_language(language),
-                callback_data=services.codec.encode(ReportSign(appointment_id, key)),
-            )
-        ]
-        for key, sign in services.clinic.care.signs.items()
-    ]
-    await services_bot_reply(message, texts.choose_sign(translations(language)), rows)
-
-
-async def services_bot_reply(
-    message: MaybeInaccessibleMessage | Message,
-    text: str,
-    rows: list[list[InlineKeyboardButton]],
-) -> None:
-    """Reply in the message's chat, whether or not the message is still accessible."""
+            [(sign.label.in_language(language), ReportSign(appointment_id, key))]
+            for key, sign in services.clinic.care.signs.items()
+        ],
+    )
+    # Sent to the chat, not as a reply: the message may no longer be accessible.
     await message.get_bot().send_message(
-        message.chat.id, text, reply_markup=InlineKeyboardMarkup(rows)
+        message.chat.id,
+        texts.choose_sign(translations(language)),
+        reply_markup=inline_markup(rows),
     )
 
 

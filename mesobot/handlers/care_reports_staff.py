@@ -7,8 +7,6 @@ import re
 
 from telegram import (
     ForceReply,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Update,
 )
 from telegram.ext import (
@@ -30,9 +28,11 @@ from mesobot.care.subjects import load_subject, patient_contact
 from mesobot.handlers.care_common import data_of, decoded
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
+from mesobot.handlers.markup import inline_markup
 from mesobot.i18n import translations
 from mesobot.models import Patient
 from mesobot.patients import language_of
+from mesobot.screens import Row, inline_rows
 from mesobot.services import Services
 from mesobot.texts import care as texts
 from mesobot.texts import escape
@@ -80,15 +80,14 @@ async def reports(update: Update, context: MesobotContext) -> None:
         assert row.id is not None
         if escalation_exhausted(row, care=services.clinic.care, now=now):
             text = f"<b>{escape(texts.top_of_reports(t))}</b>\n{text}"
-        codec = services.codec
-        buttons = [
-            InlineKeyboardButton(contact, callback_data=codec.encode(ReportContact(row.id))),
-            InlineKeyboardButton(close, callback_data=codec.encode(ReportClose(row.id))),
+        buttons: Row = [
+            (contact, ReportContact(row.id)),
+            (close, ReportClose(row.id)),
         ]
         if row.state == "open":
-            ack_data = codec.encode(ReportAck(row.id, False))
-            buttons.insert(0, InlineKeyboardButton(ack, callback_data=ack_data))
-        await message.reply_text(text, reply_markup=InlineKeyboardMarkup([buttons]))
+            buttons.insert(0, (ack, ReportAck(row.id, False)))
+        markup = inline_markup(inline_rows(services.codec, [buttons]))
+        await message.reply_text(text, reply_markup=markup)
 
 
 async def _staff_query(update: Update, context: MesobotContext) -> bool:
