@@ -157,3 +157,14 @@ def test_the_session_check_sees_counts_labels_and_missing_annotations() -> None:
         "m.py: Text.label(session: str)",
         "m.py: load(session: nothing)",
     }
+
+
+def test_only_handlers_markup_builds_telegram_keyboards() -> None:
+    """Keyboards are core rows (`mesobot.screens`); one module turns them into Telegram's."""
+    builders = ("InlineKeyboardMarkup(", "InlineKeyboardButton(", "KeyboardButton(")
+    offenders = {
+        path
+        for path, source, _tree in _modules()
+        if path != "mesobot/handlers/markup.py" and any(b in source for b in builders)
+    }
+    assert offenders == set()
