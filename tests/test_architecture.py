@@ -112,7 +112,7 @@ def test_only_db_py_decides_how_transactions_begin() -> None:
 # "session" alone is the database session; a treatment session is an appointment in code (its
 # count `session_count`, a planned one a `slot`). SQLAlchemy's event hooks receive the sync
 # `Session` behind an AsyncSession: the same database session, so it passes.
-DATABASE_SESSION_TYPES = frozenset({"AsyncSession", "Session"})
+DATABASE_SESSION_TYPES = frozenset({"AsyncSession", "Session", "MesobotSession"})
 
 
 def _misnamed_sessions(path: str, tree: ast.Module) -> set[str]:
