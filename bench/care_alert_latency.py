@@ -24,7 +24,7 @@ from mesobot.clock import Clock
 from mesobot.db import Database
 from mesobot.migrate import upgrade_to_head
 from mesobot.models import Patient
-from mesobot.outbox.enqueue import enqueue_message
+from mesobot.outbox.api import enqueue
 from tests.app_harness import running_bot, settings_for
 from tests.emulator.server import BotApiEmulator
 
@@ -38,7 +38,7 @@ async def _queue_text(
     session: AsyncSession, recipient: int, text: str, key: str, due: datetime, now: datetime
 ) -> None:
     """The one call into the outbox's enqueue API, alone so that an API change is one edit."""
-    await enqueue_message(
+    await enqueue(
         session=session,
         recipient=recipient,
         kind="text",

@@ -20,8 +20,8 @@ from bench.options import parse_arguments
 from mesobot.clock import Clock
 from mesobot.db import Database
 from mesobot.migrate import upgrade_to_head
+from mesobot.outbox.api import enqueue
 from mesobot.outbox.dispatcher import Dispatcher
-from mesobot.outbox.enqueue import enqueue_message
 from mesobot.outbox.kinds import default_kinds
 from mesobot.outbox.policies import RenderedMessage
 from mesobot.outbox.sending import FloodWait
@@ -53,7 +53,7 @@ async def _queue_text(
     session: AsyncSession, recipient: int, text: str, key: str, now: datetime
 ) -> None:
     """The one call into the outbox's enqueue API (due at once), alone for an API change."""
-    await enqueue_message(
+    await enqueue(
         session=session,
         recipient=recipient,
         kind="text",

@@ -123,10 +123,6 @@ async def enqueue(
     return queued_message(row)
 
 
-# The name callers outside this package used before `enqueue`; kept while they move over.
-enqueue_message = enqueue
-
-
 async def enqueue_to_staff(
     *,
     session: AsyncSession,

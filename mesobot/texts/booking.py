@@ -46,11 +46,6 @@ AREA_LABELS = {
 }
 
 
-def translated(t: NullTranslations, message: str) -> str:
-    """A text marked with N_ where it is defined, translated where it is shown."""
-    return t.gettext(message)
-
-
 def consent(t: NullTranslations, *, clinic_name: str) -> str:
     """The consent step: what is stored, why, who sees it, how to have it deleted."""
     _ = t.gettext

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from mesobot.clock import Clock
 from mesobot.db import Database
+from mesobot.outbox.api import enqueue
 from mesobot.outbox.dispatcher import Dispatcher
-from mesobot.outbox.enqueue import enqueue_message
 from mesobot.outbox.kinds import TEXT, default_kinds
 from mesobot.outbox.pacing import Pacer
 from mesobot.outbox.policies import KindRegistry, RenderedMessage
@@ -71,7 +71,7 @@ async def queue_text(
     key: str | None = None,
 ) -> int:
     async with database.write() as session:
-        row = await enqueue_message(
+        row = await enqueue(
             session=session,
             recipient=recipient,
             kind=kind,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mesobot.outbox.enqueue import enqueue_message
+from mesobot.outbox.api import enqueue
 from mesobot.outbox.policies import (
     ALWAYS_SEND,
     CAPTION_LIMIT,
@@ -36,7 +36,7 @@ async def test_a_rendered_document_arrives_with_its_bytes_name_and_html_caption(
     anna = running_bot.started_user()
     now = services.clock.now()
     async with services.database.write() as session:
-        await enqueue_message(
+        await enqueue(
             session=session,
             recipient=anna.id,
             kind="test.document",

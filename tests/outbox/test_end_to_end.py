@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 
 from mesobot.clock import ManualClock
-from mesobot.outbox.enqueue import cancel, enqueue_message
+from mesobot.outbox.api import cancel, enqueue
 from mesobot.outbox.models import MessageState, OutboxMessage
 from tests.emulator.clock import ManualClock as EmulatorClock
 from tests.outbox.conftest import RunningBot
@@ -18,7 +18,7 @@ async def _queue(
     services = bot.application.bot_data.services
     now = services.clock.now()
     async with services.database.write() as session:
-        row = await enqueue_message(
+        row = await enqueue(
             session=session,
             recipient=chat_id,
             kind="text",

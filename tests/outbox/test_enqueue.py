@@ -14,7 +14,7 @@ from mesobot.clock import ManualClock
 from mesobot.db import Database
 from mesobot.outbox import claims
 from mesobot.outbox.api import enqueue, enqueue_to_staff, on_outbox_commit, pending_for_cause
-from mesobot.outbox.enqueue import cancel, enqueue_message, reschedule
+from mesobot.outbox.enqueue import cancel, reschedule
 from mesobot.outbox.models import MessageState, OutboxMessage
 from tests.outbox.factories import queue_text
 
@@ -29,7 +29,7 @@ async def test_enqueue_in_a_rolled_back_transaction_leaves_nothing(
 ) -> None:
     async def cause_that_fails() -> None:
         async with database.write() as session:
-            await enqueue_message(
+            await enqueue(
                 session=session,
                 recipient=1,
                 kind="text",

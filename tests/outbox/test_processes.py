@@ -14,8 +14,8 @@ import pytest
 
 from mesobot.config import PROJECT_ROOT
 from mesobot.db import Database
+from mesobot.outbox.api import enqueue
 from mesobot.outbox.claims import BATCH_CAP
-from mesobot.outbox.enqueue import enqueue_message
 from tests.databases import PostgresDatabases
 from tests.emulator.driver import TelegramUser
 from tests.emulator.server import BotApiEmulator
@@ -58,7 +58,7 @@ async def _queue_one_each(database_url: str, users: list[TelegramUser]) -> None:
     try:
         async with database.write() as session:
             for user in users:
-                await enqueue_message(
+                await enqueue(
                     session=session,
                     recipient=user.id,
                     kind="text",
