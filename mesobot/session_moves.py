@@ -145,6 +145,33 @@ def _move_days(
     return reach(rule, new_date, new_date, len(found.sessions) - number)
 
 
+def _plan_after_move(
+    calendar: Calendar,
+    rule: SeriesRule,
+    found: CourseSeries,
+    number: int,
+    new_date: date,
+    new_time: time,
+    now: datetime,
+) -> Callable[[BookingIndex], PlanResult]:
+    """The re-plan after moving session `number`, for showing (`plan_move`) and for applying
+    under the lock (`move_series_session`): one planner call, so the two cannot differ."""
+
+    def fresh_plan(bookings: BookingIndex) -> PlanResult:
+        return planner.replan_after_move(
+            rule=rule,
+            series=found.series(),
+            session_number=number,
+            new_date=new_date,
+            new_time=new_time,
+            calendar=calendar,
+            bookings=bookings,
+            now=now,
+        )
+
+    return fresh_plan
+
+
 async def plan_move(
     *,
     session: AsyncSession,
@@ -164,16 +191,7 @@ async def plan_move(
         course_id=found.course.id,
         days=_move_days(rule, found, number, new_date),
     )
-    return planner.replan_after_move(
-        rule=rule,
-        series=found.series(),
-        session_number=number,
-        new_date=new_date,
-        new_time=new_time,
-        calendar=calendar,
-        bookings=bookings,
-        now=now,
-    )
+    return _plan_after_move(calendar, rule, found, number, new_date, new_time, now)(bookings)
 
 
 async def move_series_session(
@@ -190,26 +208,13 @@ async def move_series_session(
 ) -> Replanned | NotReplanned:
     """Move session `number` (1-based) and re-plan the later ones, under the lock, if the fresh
     plan fits and `accept` takes it."""
-
-    def fresh_plan(bookings: BookingIndex) -> PlanResult:
-        return planner.replan_after_move(
-            rule=rule,
-            series=found.series(),
-            session_number=number,
-            new_date=new_date,
-            new_time=new_time,
-            calendar=calendar,
-            bookings=bookings,
-            now=now,
-        )
-
     return await _replan_locked(
         session,
         calendar,
         found,
         number,
         days=_move_days(rule, found, number, new_date),
-        fresh_plan=fresh_plan,
+        fresh_plan=_plan_after_move(calendar, rule, found, number, new_date, new_time, now),
         applies_to=found.sessions,
         accept=accept,
     )
