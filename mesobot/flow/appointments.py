@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Protocol
 
 from sqlmodel import col, select
 
@@ -33,6 +34,11 @@ from mesobot.texts import appointments as texts
 from mesobot.texts import booking as booking_texts
 from mesobot.texts import escape
 from mesobot.texts.dates import clock_label, long_day_label, month_label
+
+if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from mesobot.services import Services
 
 
 async def course_screens(flow: Flow, lead: str | None = None) -> list[Screen]:
@@ -300,10 +306,27 @@ async def on_ask_cancel(flow: Flow, data: b.AskCancel) -> Outcome:
     return Outcome([Screen(text, flow.keyboard(rows))])
 
 
-async def cancelled_one(flow: Flow, appointment_id: int) -> PatientChangeMade | Refused:
-    """The cancellation itself (patient_changes), in the flow's transaction."""
+class Cancellation(Protocol):
+    """`cancel_one_session` or `cancel_rest_of_course`: the same arguments, the same result."""
+
+    async def __call__(
+        self,
+        *,
+        session: AsyncSession,
+        services: Services,
+        patient_id: int,
+        appointment_id: int,
+        now: datetime,
+    ) -> PatientChangeMade | Refused: ...
+
+
+async def cancelled(
+    flow: Flow, cancel: Cancellation, appointment_id: int
+) -> PatientChangeMade | Refused:
+    """The cancellation itself (`cancel_one_session` or `cancel_rest_of_course`), in the
+    flow's transaction."""
     assert flow.patient.id is not None
-    return await cancel_one_session(
+    return await cancel(
         session=flow.session,
         services=flow.services,
         patient_id=flow.patient.id,
@@ -314,7 +337,7 @@ async def cancelled_one(flow: Flow, appointment_id: int) -> PatientChangeMade | 
 
 async def on_cancel_one(flow: Flow, data: b.CancelOne) -> Outcome:
     """Cancel one session (later ones re-planned if needed), or say why not."""
-    result = await cancelled_one(flow, data.appointment)
+    result = await cancelled(flow, cancel_one_session, data.appointment)
     if isinstance(result, PatientChangeMade):
         return Outcome(await course_screens(flow, texts.cancelled_one(flow.t)))
     if result.reason is Refusal.TOO_FEW:
@@ -337,21 +360,9 @@ async def too_few(flow: Flow, appointment_id: int) -> Outcome:
     return Outcome([Screen(text, flow.keyboard(rows))], notice=text[:190])
 
 
-async def cancelled_rest(flow: Flow, appointment_id: int) -> PatientChangeMade | Refused:
-    """The cancellation itself (patient_changes), in the flow's transaction."""
-    assert flow.patient.id is not None
-    return await cancel_rest_of_course(
-        session=flow.session,
-        services=flow.services,
-        patient_id=flow.patient.id,
-        appointment_id=appointment_id,
-        now=flow.now,
-    )
-
-
 async def on_cancel_rest(flow: Flow, data: b.CancelRest) -> Outcome:
     """Cancel a session and all later ones of its course."""
-    result = await cancelled_rest(flow, data.appointment)
+    result = await cancelled(flow, cancel_rest_of_course, data.appointment)
     if isinstance(result, Refused):
         return await gone(flow)
     return Outcome(await course_screens(flow, texts.cancelled_rest(flow.t)))
