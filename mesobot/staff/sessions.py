@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -31,6 +31,7 @@ from mesobot.staff.closures import clinic_calendar
 from mesobot.staff.decisions import (
     Superseded,
     claim_course,
+    claim_requested_course,
     course_sessions,
     course_snapshot,
     superseded,
@@ -174,16 +175,9 @@ async def move_course_session(
         await patient_notices.enqueue_sessions_moved(
             session=session, course=course, moved=moved, now=now
         )
-    await record_action(
-        session=session,
-        staff=staff,
-        action="move",
-        at=now,
-        patient_id=course.patient_id,
-        course_id=course.id,
-        appointment_id=appointment.id,
-        before=before,
-        after=course_snapshot(course, appointments),
+    after = course_snapshot(course, appointments)
+    await _record_session_action(
+        session, staff, "move", appointment, course, now, before=before, after=after
     )
     return StaffChangeMade(course, appointments, moved)
 
@@ -199,9 +193,11 @@ async def change_session_count(
     now: datetime,
 ) -> StaffChangeMade | Impossible | Superseded:
     """Before confirming: cut the requested series short, or add sessions after the last."""
-    course = await claim_course(session=session, course_id=course_id, seen_version=seen_version)
-    if course is None or course.state != CourseState.REQUESTED:
-        return await superseded(session=session, course_id=course_id)
+    course = await claim_requested_course(
+        session=session, course_id=course_id, seen_version=seen_version
+    )
+    if isinstance(course, Superseded):
+        return course
     rule = rule_of(services, course)
     appointments = await course_sessions(session=session, course_id=course_id)
     before = course_snapshot(course, appointments)
@@ -315,16 +311,9 @@ async def record_outcome(
         session=session, services=services, changes=[SessionChange(appointment, change)], now=now
     )
     course = await session.get(Course, appointment.course_id)
-    await record_action(
-        session=session,
-        staff=staff,
-        action=str(outcome),
-        at=now,
-        patient_id=course.patient_id if course else None,
-        course_id=appointment.course_id,
-        appointment_id=appointment.id,
-        before={"state": str(SessionState.CONFIRMED)},
-        after={"state": str(outcome)},
+    before, after = {"state": str(SessionState.CONFIRMED)}, {"state": str(outcome)}
+    await _record_session_action(
+        session, staff, str(outcome), appointment, course, now, before=before, after=after
     )
     return appointment
 
@@ -366,15 +355,33 @@ async def cancel_for_patient(
         await patient_notices.enqueue_session_cancelled(
             session=session, course=course, appointment=appointment, now=now
         )
+    after = {"state": str(SessionState.CANCELLED)}
+    await _record_session_action(
+        session, staff, "cancel", appointment, course, now, before=before, after=after
+    )
+    return appointment
+
+
+async def _record_session_action(
+    session: AsyncSession,
+    staff: StaffActor,
+    action: str,
+    appointment: Appointment,
+    course: Course | None,
+    now: datetime,
+    *,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> None:
+    """Audit a staff action on one session, filed under the session, its course and patient."""
     await record_action(
         session=session,
         staff=staff,
-        action="cancel",
+        action=action,
         at=now,
-        patient_id=course.patient_id,
-        course_id=course.id,
+        patient_id=course.patient_id if course else None,
+        course_id=appointment.course_id,
         appointment_id=appointment.id,
         before=before,
-        after={"state": str(SessionState.CANCELLED)},
+        after=after,
     )
-    return appointment
