@@ -103,14 +103,22 @@ class CareRenderers:
             "time": subject.appointment.local_time.strftime("%H:%M"),
         }
 
-    async def reminder(self, request: RenderRequest) -> RenderedMessage | None:
-        """A reminder with I'll be there / I need to reschedule."""
+    async def _upcoming(self, request: RenderRequest) -> Subject | None:
+        """The message's session while it is still confirmed and ahead; None once it is not
+        (cancelled, moved back to staff, or begun): reminders and preparation are then moot."""
         subject = await load_subject(
             request.session, request.message.payload.get("appointment_id")
         )
         if subject is None or subject.appointment.state != SessionState.CONFIRMED:
             return None
         if self.services.clock.now() >= subject.appointment.start_utc:
+            return None
+        return subject
+
+    async def reminder(self, request: RenderRequest) -> RenderedMessage | None:
+        """A reminder with I'll be there / I need to reschedule."""
+        subject = await self._upcoming(request)
+        if subject is None:
             return None
         t = translations(request.language)
         there, reschedule = texts.reminder_buttons(t)
@@ -135,12 +143,8 @@ class CareRenderers:
 
     async def preparation(self, request: RenderRequest) -> RenderedMessage | None:
         """What to expect, and the treatment's own preparation (cortisone for blepharoplasty)."""
-        subject = await load_subject(
-            request.session, request.message.payload.get("appointment_id")
-        )
-        if subject is None or subject.appointment.state != SessionState.CONFIRMED:
-            return None
-        if self.services.clock.now() >= subject.appointment.start_utc:
+        subject = await self._upcoming(request)
+        if subject is None:
             return None
         if await tips_paused(request.session, subject.patient.id):
             return None
