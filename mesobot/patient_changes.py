@@ -35,6 +35,7 @@ from mesobot.session_moves import (
     NotReplanned,
     move_series_session,
     replan_without_session,
+    series_rule_of,
 )
 from mesobot.staff.closures import clinic_calendar
 from mesobot.staff_notices import course_cause
@@ -147,10 +148,6 @@ async def move_finder(
     )
 
 
-def _rule(services: Services, found: CourseSeries) -> SeriesRule:
-    return services.clinic.treatments[found.course.treatment].series_rule()
-
-
 async def _changeable(
     session: AsyncSession, patient_id: int, appointment_id: int, now: datetime
 ) -> tuple[CourseSeries, int] | Refused:
@@ -205,7 +202,7 @@ async def reschedule_session(
     result = await move_series_session(
         session=session,
         calendar=await clinic_calendar(session, services.clinic),
-        rule=_rule(services, found),
+        rule=series_rule_of(services.clinic, found.course),
         found=found,
         number=number,
         new_date=new_date,
@@ -239,7 +236,7 @@ async def cancel_one_session(
     result = await replan_without_session(
         session=session,
         calendar=await clinic_calendar(session, services.clinic),
-        rule=_rule(services, found),
+        rule=series_rule_of(services.clinic, found.course),
         found=found,
         number=number,
         now=now,

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,6 +29,9 @@ from mesobot.scheduling.bookings import BookingIndex
 from mesobot.scheduling.calendar import Calendar
 from mesobot.scheduling.series import PlannedSeries, PlanResult, SeriesRule, SessionSlot
 from mesobot.scheduling.slots import FreeSlotFinder
+
+if TYPE_CHECKING:
+    from mesobot.clinic import Clinic
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,11 @@ Acceptance = Callable[[PlannedSeries], bool]
 
 def _any_plan(_plan: PlannedSeries) -> bool:
     return True
+
+
+def series_rule_of(clinic: Clinic, course: Course) -> SeriesRule:
+    """The series rule of a course's treatment: what every move of its sessions is planned by."""
+    return clinic.treatments[course.treatment].series_rule()
 
 
 def slot_of(appointment: Appointment) -> SessionSlot:

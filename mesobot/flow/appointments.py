@@ -28,7 +28,9 @@ from mesobot.patient_changes import (
 )
 from mesobot.scheduling.localtime import minute_of_day
 from mesobot.scheduling.series import PlannedSeries
+from mesobot.scheduling.slots import FreeSlotFinder
 from mesobot.screens import Row, Screen
+from mesobot.session_moves import series_rule_of
 from mesobot.staff.closures import clinic_calendar
 from mesobot.texts import appointments as texts
 from mesobot.texts import booking as booking_texts
@@ -117,15 +119,7 @@ async def move_calendar(
 ) -> list[Screen]:
     """The month's dates a session can move to with the rest of the course still fitting."""
     year, month = flow.clamp_month(year, month)
-    finder = await move_finder(
-        session=flow.session,
-        calendar=await clinic_calendar(flow.session, flow.services.clinic),
-        rule=flow.services.clinic.treatments[found.course.treatment].series_rule(),
-        found=found,
-        appointment_id=appointment_id,
-        now=flow.now,
-        around=date(year, month, 1),
-    )
+    finder = await _move_finder(flow, found, appointment_id, around=date(year, month, 1))
     free = finder.dates(year, month)
     heading = texts.move_calendar_heading(
         flow.t,
@@ -172,19 +166,26 @@ async def on_move_date(flow: Flow, data: b.MoveDate) -> Outcome:
     return Outcome([Screen(booking_texts.times_heading(flow.t, day=day), flow.keyboard(rows))])
 
 
+async def _move_finder(
+    flow: Flow, found: CourseSeries, appointment_id: int, *, around: date
+) -> FreeSlotFinder:
+    """Where a session can move to, for the month calendar and the day's times alike."""
+    return await move_finder(
+        session=flow.session,
+        calendar=await clinic_calendar(flow.session, flow.services.clinic),
+        rule=series_rule_of(flow.services.clinic, found.course),
+        found=found,
+        appointment_id=appointment_id,
+        now=flow.now,
+        around=around,
+    )
+
+
 async def move_times(
     flow: Flow, found: CourseSeries, appointment_id: int, day: date
 ) -> tuple[time, ...]:
     """The times a session can move to on `day`."""
-    finder = await move_finder(
-        session=flow.session,
-        calendar=await clinic_calendar(flow.session, flow.services.clinic),
-        rule=flow.services.clinic.treatments[found.course.treatment].series_rule(),
-        found=found,
-        appointment_id=appointment_id,
-        now=flow.now,
-        around=day,
-    )
+    finder = await _move_finder(flow, found, appointment_id, around=day)
     return finder.times(day)
 
 
@@ -203,7 +204,7 @@ async def on_move_time(flow: Flow, data: b.MoveTime) -> Outcome:
     plan = await plan_move(
         session=flow.session,
         calendar=await clinic_calendar(flow.session, flow.services.clinic),
-        rule=flow.services.clinic.treatments[found.course.treatment].series_rule(),
+        rule=series_rule_of(flow.services.clinic, found.course),
         found=found,
         appointment_id=data.appointment,
         new_date=data.day,
@@ -350,7 +351,7 @@ async def too_few(flow: Flow, appointment_id: int) -> Outcome:
     found = await changeable(flow, appointment_id)
     if found is None:
         return await gone(flow)
-    rule = flow.services.clinic.treatments[found.course.treatment].series_rule()
+    rule = series_rule_of(flow.services.clinic, found.course)
     t = flow.t
     rows: list[Row] = [
         [(booking_texts.label(t, "cancel_rest"), b.CancelRest(appointment_id))],

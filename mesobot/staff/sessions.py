@@ -15,7 +15,7 @@ from mesobot.booking import appointment_from_slot, lock_resource_days
 from mesobot.lifecycle import Change, SessionChange, sessions_changed
 from mesobot.models import Appointment, Course, CourseState, SessionState
 from mesobot.scheduling.planner import add_session
-from mesobot.scheduling.series import Impossible, Obstacle, PlannedSeries, SeriesRule
+from mesobot.scheduling.series import Impossible, Obstacle, PlannedSeries
 from mesobot.scheduling.slots import FreeSlotFinder
 from mesobot.session_moves import (
     CourseSeries,
@@ -23,6 +23,7 @@ from mesobot.session_moves import (
     bookings_around,
     move_finder,
     move_series_session,
+    series_rule_of,
     slot_of,
 )
 from mesobot.staff import patient_notices
@@ -66,11 +67,6 @@ def active_sessions(appointments: list[Appointment]) -> list[Appointment]:
     return [a for a in appointments if a.state != SessionState.CANCELLED]
 
 
-def rule_of(services: Services, course: Course) -> SeriesRule:
-    """The series rule of a course's treatment."""
-    return services.clinic.treatments[course.treatment].series_rule()
-
-
 @dataclass(frozen=True)
 class MoveChoices:
     """Where a session can go: a finder over the right window, and that window's days."""
@@ -89,7 +85,7 @@ async def move_choices(
     appointments = await course_sessions(session=session, course_id=course.id or 0)
     found = CourseSeries(course, active_sessions(appointments))
     number = found.position(appointment.id or 0)
-    rule = rule_of(services, course)
+    rule = series_rule_of(services.clinic, course)
     calendar = await clinic_calendar(session, services.clinic)
     today = now.astimezone(calendar.zone).date()
     previous = found.sessions[number - 2].local_date if number > 1 else None
@@ -158,7 +154,7 @@ async def move_course_session(
     result = await move_series_session(
         session=session,
         calendar=await clinic_calendar(session, services.clinic),
-        rule=rule_of(services, course),
+        rule=series_rule_of(services.clinic, course),
         found=found,
         number=found.position(appointment_id),
         new_date=new_date,
@@ -198,7 +194,7 @@ async def change_session_count(
     )
     if isinstance(course, Superseded):
         return course
-    rule = rule_of(services, course)
+    rule = series_rule_of(services.clinic, course)
     appointments = await course_sessions(session=session, course_id=course_id)
     before = course_snapshot(course, appointments)
     series = active_sessions(appointments)
@@ -249,7 +245,7 @@ async def _add_sessions(
     now: datetime,
 ) -> list[Appointment] | Impossible:
     calendar = await clinic_calendar(session, services.clinic)
-    rule = rule_of(services, course)
+    rule = series_rule_of(services.clinic, course)
     series = active_sessions(appointments)
     planned = PlannedSeries(tuple(slot_of(a) for a in series))
     last = series[-1].local_date
