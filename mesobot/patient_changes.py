@@ -22,7 +22,7 @@ from mesobot.i18n import translations
 from mesobot.lifecycle import Change, SessionChange, sessions_changed
 from mesobot.models import Appointment, Course, CourseState, Patient, SessionState
 from mesobot.models.course import HOLDING_STATES
-from mesobot.outbox.enqueue import enqueue_message
+from mesobot.outbox.api import enqueue_to_staff
 from mesobot.outbox.policies import ALWAYS_SEND, KindRegistry, RenderedMessage, RenderRequest
 from mesobot.scheduling.calendar import Calendar
 from mesobot.scheduling.series import Impossible, PlanResult, SeriesRule
@@ -313,18 +313,16 @@ async def _announce(
     """Tell the parts that hang off sessions, and queue a notice to every staff member."""
     await sessions_changed(session=session, services=services, changes=changes, now=now)
     payload = {"course_id": found.course.id, "change": what, "appointment_id": appointment_id}
-    stamp = now.isoformat()
-    for staff_id in services.settings.mesobot_staff_ids:
-        await enqueue_message(
-            session=session,
-            recipient=staff_id,
-            kind=PATIENT_CHANGE,
-            payload=payload,
-            due_at=now,
-            idempotency_key=f"patient-change:{appointment_id}:{what}:{stamp}:{staff_id}",
-            now=now,
-            cause=course_cause(found.course.id),
-        )
+    await enqueue_to_staff(
+        session=session,
+        staff_ids=services.settings.mesobot_staff_ids,
+        kind=PATIENT_CHANGE,
+        payload=payload,
+        due_at=now,
+        key_prefix=f"patient-change:{appointment_id}:{what}:{now.isoformat()}",
+        now=now,
+        cause=course_cause(found.course.id),
+    )
 
 
 _CHANGE_TITLES = {
