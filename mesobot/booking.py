@@ -286,6 +286,21 @@ async def bookings_between_days(
     )
 
 
+async def _series_bookings(
+    session: AsyncSession,
+    calendar: Calendar,
+    rule: SeriesRule,
+    session_count: int,
+    first_start: date,
+    last_start: date | None = None,
+) -> BookingIndex:
+    """What is booked on every day a series starting between `first_start` and `last_start`
+    (default: the same day) can reach, in one query."""
+    first, _ = snapshot_window(first_start, rule, session_count)
+    _, last = snapshot_window(last_start or first_start, rule, session_count)
+    return await bookings_between_days(session=session, calendar=calendar, first=first, last=last)
+
+
 async def plan_from_database(
     *,
     session: AsyncSession,
@@ -297,10 +312,7 @@ async def plan_from_database(
     now: datetime,
 ) -> PlanResult:
     """The series from a first slot against what is booked now, in one query."""
-    first, last = snapshot_window(first_date, rule, session_count)
-    bookings = await bookings_between_days(
-        session=session, calendar=calendar, first=first, last=last
-    )
+    bookings = await _series_bookings(session, calendar, rule, session_count, first_date)
     return plan_series(
         rule=rule,
         session_count=session_count,
@@ -325,10 +337,8 @@ async def month_free_dates(
     """The dates of a month from which a whole series can be booked, in one query."""
     month_start = date(year, month, 1)
     month_end = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
-    first, _ = snapshot_window(month_start, rule, session_count)
-    _, last = snapshot_window(month_end, rule, session_count)
-    bookings = await bookings_between_days(
-        session=session, calendar=calendar, first=first, last=last
+    bookings = await _series_bookings(
+        session, calendar, rule, session_count, month_start, month_end
     )
     return free_dates(
         rule=rule,
@@ -351,10 +361,7 @@ async def day_free_times(
     now: datetime,
 ) -> tuple[time, ...]:
     """The times of a date from which a whole series can be booked, in one query."""
-    first, last = snapshot_window(day, rule, session_count)
-    bookings = await bookings_between_days(
-        session=session, calendar=calendar, first=first, last=last
-    )
+    bookings = await _series_bookings(session, calendar, rule, session_count, day)
     return free_times(
         rule=rule,
         session_count=session_count,

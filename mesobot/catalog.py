@@ -62,6 +62,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _refuse_reversed(low: int, high: int) -> None:
+    """The one check every min/max pair of the clinic file passes, with the one message."""
+    if low > high:
+        raise ValueError(f"min ({low}) is above max ({high})")
+
+
 class SessionRange(_Strict):
     """How many sessions a course has."""
 
@@ -70,8 +76,7 @@ class SessionRange(_Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
-        if self.min > self.max:
-            raise ValueError(f"min ({self.min}) is above max ({self.max})")
+        _refuse_reversed(self.min, self.max)
         return self
 
 
@@ -89,8 +94,7 @@ class GapDays(_Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
-        if self.min > self.max:
-            raise ValueError(f"min ({self.min}) is above max ({self.max})")
+        _refuse_reversed(self.min, self.max)
         if self.preferred is not None and not self.min <= self.preferred <= self.max:
             raise ValueError(f"preferred ({self.preferred}) is outside {self.min} to {self.max}")
         return self
@@ -110,8 +114,7 @@ class PriceRange(_Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
-        if self.min > self.max:
-            raise ValueError(f"min ({self.min}) is above max ({self.max})")
+        _refuse_reversed(self.min, self.max)
         return self
 
 

@@ -35,6 +35,7 @@ from mesobot.session_moves import (
     NotReplanned,
     move_series_session,
     replan_without_session,
+    series_rule_of,
 )
 from mesobot.staff.closures import clinic_calendar
 from mesobot.staff_notices import course_cause
@@ -147,8 +148,17 @@ async def move_finder(
     )
 
 
-def _rule(services: Services, found: CourseSeries) -> SeriesRule:
-    return services.clinic.treatments[found.course.treatment].series_rule()
+async def _changeable(
+    session: AsyncSession, patient_id: int, appointment_id: int, now: datetime
+) -> tuple[CourseSeries, int] | Refused:
+    """The patient's course that the session belongs to, and the session's 1-based place in
+    it; GONE when it is not theirs or can no longer change. Every change starts here."""
+    found = await patient_session(
+        session=session, patient_id=patient_id, appointment_id=appointment_id, now=now
+    )
+    if found is None:
+        return Refused(Refusal.GONE)
+    return found, found.position(appointment_id)
 
 
 async def _back_to_staff(
@@ -185,17 +195,16 @@ async def reschedule_session(
 
     Runs in the caller's transaction; a refusal leaves nothing written.
     """
-    found = await patient_session(
-        session=session, patient_id=patient_id, appointment_id=appointment_id, now=now
-    )
-    if found is None:
-        return Refused(Refusal.GONE)
+    looked_up = await _changeable(session, patient_id, appointment_id, now)
+    if isinstance(looked_up, Refused):
+        return looked_up
+    found, number = looked_up
     result = await move_series_session(
         session=session,
         calendar=await clinic_calendar(session, services.clinic),
-        rule=_rule(services, found),
+        rule=series_rule_of(services.clinic, found.course),
         found=found,
-        number=found.position(appointment_id),
+        number=number,
         new_date=new_date,
         new_time=new_time,
         now=now,
@@ -220,16 +229,14 @@ async def cancel_one_session(
 
     Runs in the caller's transaction; a refusal leaves nothing written.
     """
-    found = await patient_session(
-        session=session, patient_id=patient_id, appointment_id=appointment_id, now=now
-    )
-    if found is None:
-        return Refused(Refusal.GONE)
-    number = found.position(appointment_id)
+    looked_up = await _changeable(session, patient_id, appointment_id, now)
+    if isinstance(looked_up, Refused):
+        return looked_up
+    found, number = looked_up
     result = await replan_without_session(
         session=session,
         calendar=await clinic_calendar(session, services.clinic),
-        rule=_rule(services, found),
+        rule=series_rule_of(services.clinic, found.course),
         found=found,
         number=number,
         now=now,
@@ -262,12 +269,10 @@ async def cancel_rest_of_course(
 
     Runs in the caller's transaction; a refusal leaves nothing written.
     """
-    found = await patient_session(
-        session=session, patient_id=patient_id, appointment_id=appointment_id, now=now
-    )
-    if found is None:
-        return Refused(Refusal.GONE)
-    number = found.position(appointment_id)
+    looked_up = await _changeable(session, patient_id, appointment_id, now)
+    if isinstance(looked_up, Refused):
+        return looked_up
+    found, number = looked_up
     staying, ending = found.sessions[: number - 1], found.sessions[number - 1 :]
     changes = []
     for appointment in ending:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,6 +29,9 @@ from mesobot.scheduling.bookings import BookingIndex
 from mesobot.scheduling.calendar import Calendar
 from mesobot.scheduling.series import PlannedSeries, PlanResult, SeriesRule, SessionSlot
 from mesobot.scheduling.slots import FreeSlotFinder
+
+if TYPE_CHECKING:
+    from mesobot.clinic import Clinic
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,11 @@ Acceptance = Callable[[PlannedSeries], bool]
 
 def _any_plan(_plan: PlannedSeries) -> bool:
     return True
+
+
+def series_rule_of(clinic: Clinic, course: Course) -> SeriesRule:
+    """The series rule of a course's treatment: what every move of its sessions is planned by."""
+    return clinic.treatments[course.treatment].series_rule()
 
 
 def slot_of(appointment: Appointment) -> SessionSlot:
@@ -145,6 +154,33 @@ def _move_days(
     return reach(rule, new_date, new_date, len(found.sessions) - number)
 
 
+def _plan_after_move(
+    calendar: Calendar,
+    rule: SeriesRule,
+    found: CourseSeries,
+    number: int,
+    new_date: date,
+    new_time: time,
+    now: datetime,
+) -> Callable[[BookingIndex], PlanResult]:
+    """The re-plan after moving session `number`, for showing (`plan_move`) and for applying
+    under the lock (`move_series_session`): one planner call, so the two cannot differ."""
+
+    def fresh_plan(bookings: BookingIndex) -> PlanResult:
+        return planner.replan_after_move(
+            rule=rule,
+            series=found.series(),
+            session_number=number,
+            new_date=new_date,
+            new_time=new_time,
+            calendar=calendar,
+            bookings=bookings,
+            now=now,
+        )
+
+    return fresh_plan
+
+
 async def plan_move(
     *,
     session: AsyncSession,
@@ -164,16 +200,7 @@ async def plan_move(
         course_id=found.course.id,
         days=_move_days(rule, found, number, new_date),
     )
-    return planner.replan_after_move(
-        rule=rule,
-        series=found.series(),
-        session_number=number,
-        new_date=new_date,
-        new_time=new_time,
-        calendar=calendar,
-        bookings=bookings,
-        now=now,
-    )
+    return _plan_after_move(calendar, rule, found, number, new_date, new_time, now)(bookings)
 
 
 async def move_series_session(
@@ -190,26 +217,13 @@ async def move_series_session(
 ) -> Replanned | NotReplanned:
     """Move session `number` (1-based) and re-plan the later ones, under the lock, if the fresh
     plan fits and `accept` takes it."""
-
-    def fresh_plan(bookings: BookingIndex) -> PlanResult:
-        return planner.replan_after_move(
-            rule=rule,
-            series=found.series(),
-            session_number=number,
-            new_date=new_date,
-            new_time=new_time,
-            calendar=calendar,
-            bookings=bookings,
-            now=now,
-        )
-
     return await _replan_locked(
         session,
         calendar,
         found,
         number,
         days=_move_days(rule, found, number, new_date),
-        fresh_plan=fresh_plan,
+        fresh_plan=_plan_after_move(calendar, rule, found, number, new_date, new_time, now),
         applies_to=found.sessions,
         accept=accept,
     )

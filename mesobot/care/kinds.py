@@ -103,14 +103,22 @@ class CareRenderers:
             "time": subject.appointment.local_time.strftime("%H:%M"),
         }
 
-    async def reminder(self, request: RenderRequest) -> RenderedMessage | None:
-        """A reminder with I'll be there / I need to reschedule."""
+    async def _upcoming(self, request: RenderRequest) -> Subject | None:
+        """The message's session while it is still confirmed and ahead; None once it is not
+        (cancelled, moved back to staff, or begun): reminders and preparation are then moot."""
         subject = await load_subject(
             request.session, request.message.payload.get("appointment_id")
         )
         if subject is None or subject.appointment.state != SessionState.CONFIRMED:
             return None
         if self.services.clock.now() >= subject.appointment.start_utc:
+            return None
+        return subject
+
+    async def reminder(self, request: RenderRequest) -> RenderedMessage | None:
+        """A reminder with I'll be there / I need to reschedule."""
+        subject = await self._upcoming(request)
+        if subject is None:
             return None
         t = translations(request.language)
         there, reschedule = texts.reminder_buttons(t)
@@ -135,12 +143,8 @@ class CareRenderers:
 
     async def preparation(self, request: RenderRequest) -> RenderedMessage | None:
         """What to expect, and the treatment's own preparation (cortisone for blepharoplasty)."""
-        subject = await load_subject(
-            request.session, request.message.payload.get("appointment_id")
-        )
-        if subject is None or subject.appointment.state != SessionState.CONFIRMED:
-            return None
-        if self.services.clock.now() >= subject.appointment.start_utc:
+        subject = await self._upcoming(request)
+        if subject is None:
             return None
         if await tips_paused(request.session, subject.patient.id):
             return None
@@ -153,8 +157,9 @@ class CareRenderers:
             text += "\n\n" + escape(treatment.preparation.in_language(language))
         return RenderedMessage(_late(request, text))
 
-    async def aftercare(self, request: RenderRequest) -> RenderedMessage | None:
-        """What is normal after the session, what helps, and when to contact the clinic."""
+    async def _followed_up(self, request: RenderRequest) -> Subject | None:
+        """The message's session once it is done (or still confirmed, at its end), for a
+        patient who takes tips; None otherwise: aftercare and check-ins are then not sent."""
         subject = await load_subject(
             request.session, request.message.payload.get("appointment_id")
         )
@@ -164,6 +169,13 @@ class CareRenderers:
         ):
             return None
         if await tips_paused(request.session, subject.patient.id):
+            return None
+        return subject
+
+    async def aftercare(self, request: RenderRequest) -> RenderedMessage | None:
+        """What is normal after the session, what helps, and when to contact the clinic."""
+        subject = await self._followed_up(request)
+        if subject is None:
             return None
         language = request.language
         text = _fill(self.clinic.care.texts.aftercare, language, **self._values(subject, language))
@@ -175,13 +187,8 @@ class CareRenderers:
     async def check_in(self, request: RenderRequest) -> RenderedMessage | None:
         """How is the treated area? All fine / Mild, expected effects / Something unusual."""
         payload = request.message.payload
-        subject = await load_subject(request.session, payload.get("appointment_id"))
-        if subject is None or subject.appointment.state not in (
-            SessionState.DONE,
-            SessionState.CONFIRMED,
-        ):
-            return None
-        if await tips_paused(request.session, subject.patient.id):
+        subject = await self._followed_up(request)
+        if subject is None:
             return None
         language = request.language
         day = int(payload["day"])

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Protocol
 
 from sqlmodel import col, select
 
@@ -27,12 +28,19 @@ from mesobot.patient_changes import (
 )
 from mesobot.scheduling.localtime import minute_of_day
 from mesobot.scheduling.series import PlannedSeries
+from mesobot.scheduling.slots import FreeSlotFinder
 from mesobot.screens import Row, Screen
+from mesobot.session_moves import series_rule_of
 from mesobot.staff.closures import clinic_calendar
 from mesobot.texts import appointments as texts
 from mesobot.texts import booking as booking_texts
 from mesobot.texts import escape
 from mesobot.texts.dates import clock_label, long_day_label, month_label
+
+if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from mesobot.services import Services
 
 
 async def course_screens(flow: Flow, lead: str | None = None) -> list[Screen]:
@@ -111,15 +119,7 @@ async def move_calendar(
 ) -> list[Screen]:
     """The month's dates a session can move to with the rest of the course still fitting."""
     year, month = flow.clamp_month(year, month)
-    finder = await move_finder(
-        session=flow.session,
-        calendar=await clinic_calendar(flow.session, flow.services.clinic),
-        rule=flow.services.clinic.treatments[found.course.treatment].series_rule(),
-        found=found,
-        appointment_id=appointment_id,
-        now=flow.now,
-        around=date(year, month, 1),
-    )
+    finder = await _move_finder(flow, found, appointment_id, around=date(year, month, 1))
     free = finder.dates(year, month)
     heading = texts.move_calendar_heading(
         flow.t,
@@ -166,19 +166,26 @@ async def on_move_date(flow: Flow, data: b.MoveDate) -> Outcome:
     return Outcome([Screen(booking_texts.times_heading(flow.t, day=day), flow.keyboard(rows))])
 
 
+async def _move_finder(
+    flow: Flow, found: CourseSeries, appointment_id: int, *, around: date
+) -> FreeSlotFinder:
+    """Where a session can move to, for the month calendar and the day's times alike."""
+    return await move_finder(
+        session=flow.session,
+        calendar=await clinic_calendar(flow.session, flow.services.clinic),
+        rule=series_rule_of(flow.services.clinic, found.course),
+        found=found,
+        appointment_id=appointment_id,
+        now=flow.now,
+        around=around,
+    )
+
+
 async def move_times(
     flow: Flow, found: CourseSeries, appointment_id: int, day: date
 ) -> tuple[time, ...]:
     """The times a session can move to on `day`."""
-    finder = await move_finder(
-        session=flow.session,
-        calendar=await clinic_calendar(flow.session, flow.services.clinic),
-        rule=flow.services.clinic.treatments[found.course.treatment].series_rule(),
-        found=found,
-        appointment_id=appointment_id,
-        now=flow.now,
-        around=day,
-    )
+    finder = await _move_finder(flow, found, appointment_id, around=day)
     return finder.times(day)
 
 
@@ -197,7 +204,7 @@ async def on_move_time(flow: Flow, data: b.MoveTime) -> Outcome:
     plan = await plan_move(
         session=flow.session,
         calendar=await clinic_calendar(flow.session, flow.services.clinic),
-        rule=flow.services.clinic.treatments[found.course.treatment].series_rule(),
+        rule=series_rule_of(flow.services.clinic, found.course),
         found=found,
         appointment_id=data.appointment,
         new_date=data.day,
@@ -300,10 +307,27 @@ async def on_ask_cancel(flow: Flow, data: b.AskCancel) -> Outcome:
     return Outcome([Screen(text, flow.keyboard(rows))])
 
 
-async def cancelled_one(flow: Flow, appointment_id: int) -> PatientChangeMade | Refused:
-    """The cancellation itself (patient_changes), in the flow's transaction."""
+class Cancellation(Protocol):
+    """`cancel_one_session` or `cancel_rest_of_course`: the same arguments, the same result."""
+
+    async def __call__(
+        self,
+        *,
+        session: AsyncSession,
+        services: Services,
+        patient_id: int,
+        appointment_id: int,
+        now: datetime,
+    ) -> PatientChangeMade | Refused: ...
+
+
+async def cancelled(
+    flow: Flow, cancel: Cancellation, appointment_id: int
+) -> PatientChangeMade | Refused:
+    """The cancellation itself (`cancel_one_session` or `cancel_rest_of_course`), in the
+    flow's transaction."""
     assert flow.patient.id is not None
-    return await cancel_one_session(
+    return await cancel(
         session=flow.session,
         services=flow.services,
         patient_id=flow.patient.id,
@@ -314,7 +338,7 @@ async def cancelled_one(flow: Flow, appointment_id: int) -> PatientChangeMade | 
 
 async def on_cancel_one(flow: Flow, data: b.CancelOne) -> Outcome:
     """Cancel one session (later ones re-planned if needed), or say why not."""
-    result = await cancelled_one(flow, data.appointment)
+    result = await cancelled(flow, cancel_one_session, data.appointment)
     if isinstance(result, PatientChangeMade):
         return Outcome(await course_screens(flow, texts.cancelled_one(flow.t)))
     if result.reason is Refusal.TOO_FEW:
@@ -327,7 +351,7 @@ async def too_few(flow: Flow, appointment_id: int) -> Outcome:
     found = await changeable(flow, appointment_id)
     if found is None:
         return await gone(flow)
-    rule = flow.services.clinic.treatments[found.course.treatment].series_rule()
+    rule = series_rule_of(flow.services.clinic, found.course)
     t = flow.t
     rows: list[Row] = [
         [(booking_texts.label(t, "cancel_rest"), b.CancelRest(appointment_id))],
@@ -337,21 +361,9 @@ async def too_few(flow: Flow, appointment_id: int) -> Outcome:
     return Outcome([Screen(text, flow.keyboard(rows))], notice=text[:190])
 
 
-async def cancelled_rest(flow: Flow, appointment_id: int) -> PatientChangeMade | Refused:
-    """The cancellation itself (patient_changes), in the flow's transaction."""
-    assert flow.patient.id is not None
-    return await cancel_rest_of_course(
-        session=flow.session,
-        services=flow.services,
-        patient_id=flow.patient.id,
-        appointment_id=appointment_id,
-        now=flow.now,
-    )
-
-
 async def on_cancel_rest(flow: Flow, data: b.CancelRest) -> Outcome:
     """Cancel a session and all later ones of its course."""
-    result = await cancelled_rest(flow, data.appointment)
+    result = await cancelled(flow, cancel_rest_of_course, data.appointment)
     if isinstance(result, Refused):
         return await gone(flow)
     return Outcome(await course_screens(flow, texts.cancelled_rest(flow.t)))

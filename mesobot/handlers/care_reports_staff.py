@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 
 from telegram import (
+    CallbackQuery,
     ForceReply,
     Update,
+    User,
 )
 from telegram.ext import (
     CallbackQueryHandler,
@@ -25,7 +27,7 @@ from mesobot.care.reports import (
     open_reports,
 )
 from mesobot.care.subjects import load_subject, patient_contact
-from mesobot.handlers.care_common import data_of, decoded
+from mesobot.handlers.care_common import B, data_of, decoded
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
 from mesobot.handlers.markup import inline_markup
@@ -90,20 +92,21 @@ async def reports(update: Update, context: MesobotContext) -> None:
         await message.reply_text(text, reply_markup=markup)
 
 
-async def _staff_query(update: Update, context: MesobotContext) -> bool:
+async def _staff_decoded(
+    update: Update, context: MesobotContext, kind: type[B]
+) -> tuple[CallbackQuery, User, B] | None:
+    """A staff member's press of a report button of `kind`; anyone else is answered quietly."""
     user = update.effective_user
-    if user is not None and context.bot_data.services.is_staff(user.id):
-        return True
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-    return False
+    if user is None or not context.bot_data.services.is_staff(user.id):
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        return None
+    return await decoded(update, context, kind)
 
 
 async def on_acknowledge(update: Update, context: MesobotContext) -> None:
     """Acknowledge (or take the call for) a report: re-sends stop, the patient is told."""
-    if not await _staff_query(update, context):
-        return
-    found = await decoded(update, context, ReportAck)
+    found = await _staff_decoded(update, context, ReportAck)
     if found is None:
         return
     query, user, data = found
@@ -126,9 +129,7 @@ async def on_acknowledge(update: Update, context: MesobotContext) -> None:
 
 async def on_contact(update: Update, context: MesobotContext) -> None:
     """Show staff how to reach a report's patient."""
-    if not await _staff_query(update, context):
-        return
-    found = await decoded(update, context, ReportContact)
+    found = await _staff_decoded(update, context, ReportContact)
     if found is None:
         return
     query, user, data = found
@@ -149,9 +150,7 @@ async def on_contact(update: Update, context: MesobotContext) -> None:
 
 async def on_close(update: Update, context: MesobotContext) -> None:
     """Ask for the closing note, as a reply (ForceReply also works in groups)."""
-    if not await _staff_query(update, context):
-        return
-    found = await decoded(update, context, ReportClose)
+    found = await _staff_decoded(update, context, ReportClose)
     if found is None:
         return
     query, user, data = found

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import time
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import CommandHandler
 
 from mesobot.handlers.context import MesobotContext
@@ -18,6 +18,7 @@ from mesobot.models import Course
 from mesobot.outbox.policies import Button, RenderedMessage
 from mesobot.services import Services
 from mesobot.staff import buttons
+from mesobot.staff.audit import StaffActor
 from mesobot.staff.closures import block_time, unblock_day
 from mesobot.texts import escape
 from mesobot.texts import staff as texts
@@ -39,15 +40,25 @@ def parse_range(text: str) -> tuple[time, time] | None:
     return (start, end) if start < end else None
 
 
-async def block(update: Update, context: MesobotContext) -> None:
-    """/block <date> [HH:MM-HH:MM] [reason]: close a day or part of it to new bookings."""
+async def _closure_command(
+    update: Update, context: MesobotContext
+) -> tuple[StaffActor, Message, str, list[str]] | None:
+    """Who sent /block or /unblock, the message to answer, its language and the arguments;
+    None (anyone else refused) when it is not a staff member's message."""
     staff = await staff_command(update, context)
     message = update.effective_message
     if staff is None or message is None:
+        return None
+    return staff, message, language_of(update), list(context.args or [])
+
+
+async def block(update: Update, context: MesobotContext) -> None:
+    """/block <date> [HH:MM-HH:MM] [reason]: close a day or part of it to new bookings."""
+    command = await _closure_command(update, context)
+    if command is None:
         return
-    services, language = context.bot_data.services, language_of(update)
-    t = translations(language)
-    args = list(context.args or [])
+    staff, message, language, args = command
+    services, t = context.bot_data.services, translations(language)
     day = parse_day(args[0], services) if args else None
     span = parse_range(args[1]) if len(args) > 1 else None
     reason = " ".join(args[2:] if span else args[1:])[:200]
@@ -92,13 +103,11 @@ async def block(update: Update, context: MesobotContext) -> None:
 
 async def unblock(update: Update, context: MesobotContext) -> None:
     """/unblock <date>: remove the closures staff set on that day."""
-    staff = await staff_command(update, context)
-    message = update.effective_message
-    if staff is None or message is None:
+    command = await _closure_command(update, context)
+    if command is None:
         return
-    services, language = context.bot_data.services, language_of(update)
-    t = translations(language)
-    args = list(context.args or [])
+    staff, message, language, args = command
+    services, t = context.bot_data.services, translations(language)
     day = parse_day(args[0], services) if args and args[0][:1].isdigit() else None
     if day is None:
         await message.reply_text(desk.unblock_usage(t))

@@ -7,6 +7,8 @@ import html
 from collections.abc import Sequence
 from datetime import date, time
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from mesobot.callbacks import ButtonData
 from mesobot.handlers.staff_access import show
 from mesobot.handlers.staff_press import (
@@ -48,24 +50,32 @@ async def on_count(press: Press, data: buttons.SetCount) -> None:
             staff=press.staff,
             now=services.clock.now(),
         )
+    if not await _answered_refusal(press, result):
+        await press.query.answer()
+        await show_edit_view(press, data.course)
+
+
+async def _answered_refusal(press: Press, result: object) -> bool:
+    """Answer a change someone else got to first, or one the planner refused; False if the
+    change was made."""
     if isinstance(result, Superseded):
         await show_superseded(press, result)
     elif isinstance(result, Impossible):
         await press.query.answer(html.unescape(texts.move_refused(press.t, result.detail))[:200])
     else:
-        await press.query.answer()
-        await show_edit_view(press, data.course)
+        return False
+    return True
 
 
 async def on_move_session(press: Press, data: buttons.MoveSession) -> None:
     """Show the days a session can move to (inside its window, from which the rest fits)."""
     services = press.services
     async with services.database.read() as session:
-        appointment = await session.get(Appointment, data.appointment)
-        course = await session.get(Course, appointment.course_id) if appointment else None
-        if appointment is None or course is None:
+        found = await _session_and_course(session, data.appointment)
+        if found is None:
             await press.query.answer()
             return
+        appointment, course = found
         if course.version != data.version:
             await show_outdated(press, course, course.id or 0)
             return
@@ -82,6 +92,15 @@ async def on_move_session(press: Press, data: buttons.MoveSession) -> None:
     await show(press.query, RenderedMessage(text, (*rows, (back,))))
 
 
+async def _session_and_course(
+    session: AsyncSession, appointment_id: int
+) -> tuple[Appointment, Course] | None:
+    """The session the button names and its course; None when either is gone."""
+    appointment = await session.get(Appointment, appointment_id)
+    course = await session.get(Course, appointment.course_id) if appointment else None
+    return None if appointment is None or course is None else (appointment, course)
+
+
 def _day_rows(
     press: Press, data: buttons.MoveSession, days: Sequence[date]
 ) -> list[tuple[Button, ...]]:
@@ -94,7 +113,7 @@ def _day_rows(
         )
         for day in days
     ]
-    return [tuple(day_buttons[i : i + 3]) for i in range(0, len(day_buttons), 3)]
+    return _rows_of(day_buttons, 3)
 
 
 def _back_button(press: Press, course: Course) -> Button:
@@ -110,11 +129,11 @@ async def on_move_day(press: Press, data: buttons.MoveDay) -> None:
     """Show the free times of the chosen day."""
     services = press.services
     async with services.database.read() as session:
-        appointment = await session.get(Appointment, data.appointment)
-        course = await session.get(Course, appointment.course_id) if appointment else None
-        if appointment is None or course is None:
+        found = await _session_and_course(session, data.appointment)
+        if found is None:
             await press.query.answer()
             return
+        appointment, _course = found
         choices = await move_choices(
             session=session, services=services, appointment=appointment, now=services.clock.now()
         )
@@ -143,7 +162,12 @@ def _time_rows(
         )
         for at in times
     ]
-    return [tuple(time_buttons[i : i + 5]) for i in range(0, len(time_buttons), 5)]
+    return _rows_of(time_buttons, 5)
+
+
+def _rows_of(row_buttons: list[Button], per_row: int) -> list[tuple[Button, ...]]:
+    """The buttons in order, `per_row` a row (the last row may be shorter)."""
+    return [tuple(row_buttons[i : i + per_row]) for i in range(0, len(row_buttons), per_row)]
 
 
 async def on_move_to(press: Press, data: buttons.MoveTo) -> None:
@@ -165,11 +189,9 @@ async def on_move_to(press: Press, data: buttons.MoveTo) -> None:
             staff=press.staff,
             now=services.clock.now(),
         )
-    if isinstance(result, Superseded):
-        await show_superseded(press, result)
-    elif isinstance(result, Impossible):
-        await press.query.answer(html.unescape(texts.move_refused(press.t, result.detail))[:200])
-    elif isinstance(result, Stale):
+    if await _answered_refusal(press, result):
+        return
+    if isinstance(result, Stale):
         await press.query.answer(texts.stale_session(press.t))
     else:
         assert isinstance(result, StaffChangeMade)

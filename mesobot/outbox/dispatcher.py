@@ -317,10 +317,10 @@ class Dispatcher:
                 newly = await claims.mark_unreachable(
                     session=session, chat_id=message.recipient, reason=reason, now=now
                 )
-                kind = self.kinds.get(message.kind)
-                if newly and not (kind and kind.for_staff):
+                if newly:
                     await self._notify_staff(
                         session,
+                        message,
                         kind=RECIPIENT_UNREACHABLE,
                         payload={
                             "chat_id": message.recipient,
@@ -357,10 +357,10 @@ class Dispatcher:
                     error=reason,
                     count_attempt=True,
                 )
-                kind = self.kinds.get(message.kind)
-                if finished and not (kind and kind.for_staff):
+                if finished:
                     await self._notify_staff(
                         session,
+                        message,
                         kind=MESSAGE_FAILED,
                         payload={
                             "message_id": message.id,
@@ -374,8 +374,18 @@ class Dispatcher:
             logger.exception("Could not record outbox message %d as failed", message.id)
 
     async def _notify_staff(
-        self, session: AsyncSession, *, kind: str, payload: dict[str, object], key: str
+        self,
+        session: AsyncSession,
+        about: OutboxMessage,
+        *,
+        kind: str,
+        payload: dict[str, object],
+        key: str,
     ) -> None:
+        """Tell staff what became of a message, unless it was for staff (notices never loop)."""
+        sent = self.kinds.get(about.kind)
+        if sent and sent.for_staff:
+            return
         now = self.clock.now()
         await enqueue_to_staff(
             session=session,

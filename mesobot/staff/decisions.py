@@ -85,6 +85,16 @@ def course_snapshot(course: Course, appointments: list[Appointment]) -> dict[str
     }
 
 
+async def claim_requested_course(
+    *, session: AsyncSession, course_id: int, seen_version: int
+) -> Course | Superseded:
+    """Claim a course that staff decide on, at the version seen, if it is still requested."""
+    course = await claim_course(session=session, course_id=course_id, seen_version=seen_version)
+    if course is None or course.state != CourseState.REQUESTED:
+        return await superseded(session=session, course_id=course_id)
+    return course
+
+
 async def confirm_course(
     *,
     session: AsyncSession,
@@ -95,9 +105,11 @@ async def confirm_course(
     now: datetime,
 ) -> Decided | Superseded:
     """Confirm a requested course and its sessions; the patient is told at once."""
-    course = await claim_course(session=session, course_id=course_id, seen_version=seen_version)
-    if course is None or course.state != CourseState.REQUESTED:
-        return await superseded(session=session, course_id=course_id)
+    course = await claim_requested_course(
+        session=session, course_id=course_id, seen_version=seen_version
+    )
+    if isinstance(course, Superseded):
+        return course
     appointments = await course_sessions(session=session, course_id=course_id)
     before = course_snapshot(course, appointments)
     changes = []
@@ -174,9 +186,11 @@ async def decline_course(
     now: datetime,
 ) -> Decided | Superseded:
     """Decline a requested course with a reason the patient receives; they can book again."""
-    course = await claim_course(session=session, course_id=course_id, seen_version=seen_version)
-    if course is None or course.state != CourseState.REQUESTED:
-        return await superseded(session=session, course_id=course_id)
+    course = await claim_requested_course(
+        session=session, course_id=course_id, seen_version=seen_version
+    )
+    if isinstance(course, Superseded):
+        return course
     before = course_snapshot(course, await course_sessions(session=session, course_id=course_id))
     course.decline_reason = reason[:500]
     course.decided_by = staff.telegram_id

@@ -4,7 +4,7 @@ transaction, rendered in the patient's language when sent."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -35,26 +35,35 @@ def course_cause(course_id: int | None) -> str:
     return f"course:{course_id}"
 
 
-async def _recipient(session: AsyncSession, course: Course) -> int:
+async def _tell_patient(
+    session: AsyncSession,
+    course: Course,
+    kind: str,
+    payload: dict[str, Any],
+    idempotency_key: str,
+    now: datetime,
+) -> None:
+    """Queue a notice to the course's patient: sent at once, cancelled with the course."""
     patient = await session.get(Patient, course.patient_id)
     assert patient is not None
-    return patient.telegram_user_id
+    await enqueue(
+        session=session,
+        recipient=patient.telegram_user_id,
+        kind=kind,
+        payload=payload,
+        due_at=now,
+        idempotency_key=idempotency_key,
+        now=now,
+        cause=course_cause(course.id),
+    )
 
 
 async def enqueue_course_notice(
     *, session: AsyncSession, course: Course, kind: str, now: datetime
 ) -> None:
     """Tell the patient the course was confirmed, declined or expired (sent at once)."""
-    await enqueue(
-        session=session,
-        recipient=await _recipient(session, course),
-        kind=kind,
-        payload={"course_id": course.id},
-        due_at=now,
-        idempotency_key=f"{kind}:{course.id}:v{course.version}",
-        now=now,
-        cause=course_cause(course.id),
-    )
+    key = f"{kind}:{course.id}:v{course.version}"
+    await _tell_patient(session, course, kind, {"course_id": course.id}, key, now)
 
 
 async def enqueue_sessions_moved(
@@ -65,32 +74,18 @@ async def enqueue_sessions_moved(
     now: datetime,
 ) -> None:
     """Tell the patient which sessions the clinic moved, from when to when."""
-    await enqueue(
-        session=session,
-        recipient=await _recipient(session, course),
-        kind=SESSIONS_MOVED,
-        payload={"moves": [[a.id, previous.isoformat()] for a, previous in moved]},
-        due_at=now,
-        idempotency_key=f"{SESSIONS_MOVED}:{course.id}:v{course.version}",
-        now=now,
-        cause=course_cause(course.id),
-    )
+    payload = {"moves": [[a.id, previous.isoformat()] for a, previous in moved]}
+    key = f"{SESSIONS_MOVED}:{course.id}:v{course.version}"
+    await _tell_patient(session, course, SESSIONS_MOVED, payload, key, now)
 
 
 async def enqueue_session_cancelled(
     *, session: AsyncSession, course: Course, appointment: Appointment, now: datetime
 ) -> None:
     """Tell the patient the clinic cancelled one session."""
-    await enqueue(
-        session=session,
-        recipient=await _recipient(session, course),
-        kind=SESSION_CANCELLED,
-        payload={"appointment_id": appointment.id},
-        due_at=now,
-        idempotency_key=f"{SESSION_CANCELLED}:{appointment.id}",
-        now=now,
-        cause=course_cause(course.id),
-    )
+    payload = {"appointment_id": appointment.id}
+    key = f"{SESSION_CANCELLED}:{appointment.id}"
+    await _tell_patient(session, course, SESSION_CANCELLED, payload, key, now)
 
 
 def _treatment_name(clinic: Clinic, course: Course, language: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,7 +15,7 @@ from mesobot.booking import appointment_from_slot, lock_resource_days
 from mesobot.lifecycle import Change, SessionChange, sessions_changed
 from mesobot.models import Appointment, Course, CourseState, SessionState
 from mesobot.scheduling.planner import add_session
-from mesobot.scheduling.series import Impossible, Obstacle, PlannedSeries, SeriesRule
+from mesobot.scheduling.series import Impossible, Obstacle, PlannedSeries
 from mesobot.scheduling.slots import FreeSlotFinder
 from mesobot.session_moves import (
     CourseSeries,
@@ -23,6 +23,7 @@ from mesobot.session_moves import (
     bookings_around,
     move_finder,
     move_series_session,
+    series_rule_of,
     slot_of,
 )
 from mesobot.staff import patient_notices
@@ -31,6 +32,7 @@ from mesobot.staff.closures import clinic_calendar
 from mesobot.staff.decisions import (
     Superseded,
     claim_course,
+    claim_requested_course,
     course_sessions,
     course_snapshot,
     superseded,
@@ -65,11 +67,6 @@ def active_sessions(appointments: list[Appointment]) -> list[Appointment]:
     return [a for a in appointments if a.state != SessionState.CANCELLED]
 
 
-def rule_of(services: Services, course: Course) -> SeriesRule:
-    """The series rule of a course's treatment."""
-    return services.clinic.treatments[course.treatment].series_rule()
-
-
 @dataclass(frozen=True)
 class MoveChoices:
     """Where a session can go: a finder over the right window, and that window's days."""
@@ -88,7 +85,7 @@ async def move_choices(
     appointments = await course_sessions(session=session, course_id=course.id or 0)
     found = CourseSeries(course, active_sessions(appointments))
     number = found.position(appointment.id or 0)
-    rule = rule_of(services, course)
+    rule = series_rule_of(services.clinic, course)
     calendar = await clinic_calendar(session, services.clinic)
     today = now.astimezone(calendar.zone).date()
     previous = found.sessions[number - 2].local_date if number > 1 else None
@@ -157,7 +154,7 @@ async def move_course_session(
     result = await move_series_session(
         session=session,
         calendar=await clinic_calendar(session, services.clinic),
-        rule=rule_of(services, course),
+        rule=series_rule_of(services.clinic, course),
         found=found,
         number=found.position(appointment_id),
         new_date=new_date,
@@ -174,16 +171,9 @@ async def move_course_session(
         await patient_notices.enqueue_sessions_moved(
             session=session, course=course, moved=moved, now=now
         )
-    await record_action(
-        session=session,
-        staff=staff,
-        action="move",
-        at=now,
-        patient_id=course.patient_id,
-        course_id=course.id,
-        appointment_id=appointment.id,
-        before=before,
-        after=course_snapshot(course, appointments),
+    after = course_snapshot(course, appointments)
+    await _record_session_action(
+        session, staff, "move", appointment, course, now, before=before, after=after
     )
     return StaffChangeMade(course, appointments, moved)
 
@@ -199,10 +189,12 @@ async def change_session_count(
     now: datetime,
 ) -> StaffChangeMade | Impossible | Superseded:
     """Before confirming: cut the requested series short, or add sessions after the last."""
-    course = await claim_course(session=session, course_id=course_id, seen_version=seen_version)
-    if course is None or course.state != CourseState.REQUESTED:
-        return await superseded(session=session, course_id=course_id)
-    rule = rule_of(services, course)
+    course = await claim_requested_course(
+        session=session, course_id=course_id, seen_version=seen_version
+    )
+    if isinstance(course, Superseded):
+        return course
+    rule = series_rule_of(services.clinic, course)
     appointments = await course_sessions(session=session, course_id=course_id)
     before = course_snapshot(course, appointments)
     series = active_sessions(appointments)
@@ -253,7 +245,7 @@ async def _add_sessions(
     now: datetime,
 ) -> list[Appointment] | Impossible:
     calendar = await clinic_calendar(session, services.clinic)
-    rule = rule_of(services, course)
+    rule = series_rule_of(services.clinic, course)
     series = active_sessions(appointments)
     planned = PlannedSeries(tuple(slot_of(a) for a in series))
     last = series[-1].local_date
@@ -315,16 +307,9 @@ async def record_outcome(
         session=session, services=services, changes=[SessionChange(appointment, change)], now=now
     )
     course = await session.get(Course, appointment.course_id)
-    await record_action(
-        session=session,
-        staff=staff,
-        action=str(outcome),
-        at=now,
-        patient_id=course.patient_id if course else None,
-        course_id=appointment.course_id,
-        appointment_id=appointment.id,
-        before={"state": str(SessionState.CONFIRMED)},
-        after={"state": str(outcome)},
+    before, after = {"state": str(SessionState.CONFIRMED)}, {"state": str(outcome)}
+    await _record_session_action(
+        session, staff, str(outcome), appointment, course, now, before=before, after=after
     )
     return appointment
 
@@ -366,15 +351,33 @@ async def cancel_for_patient(
         await patient_notices.enqueue_session_cancelled(
             session=session, course=course, appointment=appointment, now=now
         )
+    after = {"state": str(SessionState.CANCELLED)}
+    await _record_session_action(
+        session, staff, "cancel", appointment, course, now, before=before, after=after
+    )
+    return appointment
+
+
+async def _record_session_action(
+    session: AsyncSession,
+    staff: StaffActor,
+    action: str,
+    appointment: Appointment,
+    course: Course | None,
+    now: datetime,
+    *,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> None:
+    """Audit a staff action on one session, filed under the session, its course and patient."""
     await record_action(
         session=session,
         staff=staff,
-        action="cancel",
+        action=action,
         at=now,
-        patient_id=course.patient_id,
-        course_id=course.id,
+        patient_id=course.patient_id if course else None,
+        course_id=appointment.course_id,
         appointment_id=appointment.id,
         before=before,
-        after={"state": str(SessionState.CANCELLED)},
+        after=after,
     )
-    return appointment
