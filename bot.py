@@ -2,46 +2,84 @@
 
 from __future__ import annotations
 
-import logging
+import asyncio
 import sys
 
 from mesobot.clinic import ClinicFileError, load_clinic
-from mesobot.config import ConfigurationError, load_settings
+from mesobot.config import ConfigurationError, Settings, load_settings
+from mesobot.logs import configure_logging
 from mesobot.migrate import upgrade_to_head
 
 
 def main() -> int:
     """Start the bot; a configuration problem ends it with one line and exit code 2."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # httpx logs every request URL, and those URLs contain the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         settings = load_settings()
         clinic = load_clinic(settings.mesobot_clinic_file)
     except ConfigurationError as error:
-        print(f"mesobot: {error}", file=sys.stderr)  # noqa: T201
-        return 2
+        return _refuse(str(error))
     except ClinicFileError as error:
-        print(f"mesobot: MESOBOT_CLINIC_FILE: {error}", file=sys.stderr)  # noqa: T201
-        return 2
+        return _refuse(f"MESOBOT_CLINIC_FILE: {error}")
+    configure_logging(secrets=[settings.telegram_bot_token.get_secret_value()])
+    # Asked before anything is touched, so that a wrong token or URL is one line, not the
+    # tracebacks of PTB's start-up retries.
+    refusal = asyncio.run(_bot_api_refusal(settings))
+    if refusal is not None:
+        return _refuse(refusal)
     # Alembic's async env calls asyncio.run(), which cannot run inside PTB's loop: migrate first.
     upgrade_to_head(settings.database_url)
 
-    from mesobot.app import build_application
+    from mesobot.app import build_application, run_dispatcher_only
 
     application = build_application(settings, clinic=clinic)
     if "--dispatcher-only" in sys.argv[1:]:
         # Sends the outbox without polling: Telegram lets one process poll a token.
-        import asyncio
-
-        from mesobot.app import run_dispatcher_only
-
         asyncio.run(run_dispatcher_only(application))
         return 0
     application.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
     return 0
+
+
+async def _bot_api_refusal(settings: Settings) -> str | None:
+    """Why the Bot API will not serve this token at this URL; None when it does."""
+    from telegram import Bot
+    from telegram.error import InvalidToken, NetworkError
+
+    bot = Bot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.telegram_api_base_url,
+        base_file_url=settings.telegram_api_base_file_url or "",
+    )
+    try:
+        await bot.get_me()
+    except InvalidToken as error:
+        return _rejected(settings, str(error))
+    except NetworkError as error:
+        return f"TELEGRAM_API_BASE_URL: cannot reach the Bot API ({_reason(error)})"
+    finally:
+        await bot.shutdown()
+    return None
+
+
+def _rejected(settings: Settings, answer: str) -> str:
+    if "unauthorized" in answer.lower():
+        return "TELEGRAM_BOT_TOKEN was rejected by Telegram: copy it again from @BotFather"
+    host = settings.telegram_api_base_url.split("/")[2]
+    return (
+        f"TELEGRAM_API_BASE_URL: {host} does not answer as a Bot API server "
+        f"({answer or 'not found'}); or TELEGRAM_BOT_TOKEN is wrong"
+    )
+
+
+def _reason(error: Exception) -> str:
+    # Only the exception's kind: its text may hold the request URL, and so the token.
+    cause = error.__cause__
+    return type(cause).__name__ if cause is not None else type(error).__name__
+
+
+def _refuse(line: str) -> int:
+    print(f"mesobot: {line}", file=sys.stderr)  # noqa: T201
+    return 2
 
 
 if __name__ == "__main__":

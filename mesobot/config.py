@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import re
+from ipaddress import ip_address
 from pathlib import Path
 from typing import Annotated, TypeVar
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -52,6 +61,8 @@ class Settings(DatabaseSettings):
     """Everything the bot needs to know about its surroundings."""
 
     telegram_bot_token: SecretStr
+    # Declared before the URLs, so that their validator can read it.
+    mesobot_allow_plain_http_api: bool = False
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_api_base_file_url: str | None = None
     mesobot_staff_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
@@ -68,10 +79,21 @@ class Settings(DatabaseSettings):
 
     @field_validator("telegram_api_base_url", "telegram_api_base_file_url")
     @classmethod
-    def _is_http_url(cls, url: str | None) -> str | None:
-        if url is not None and not re.match(r"^https?://[^/\s]+(/\S*)?$", url):
+    def _is_http_url(cls, url: str | None, info: ValidationInfo) -> str | None:
+        if url is None:
+            return url
+        if not re.match(r"^https?://[^/\s]+(/\S*)?$", url):
             raise ValueError("must be an http:// or https:// URL")
-        return url.rstrip("/") if url else url
+        plain_allowed = info.data.get("mesobot_allow_plain_http_api", False)
+        if url.startswith("http://") and not plain_allowed and not _is_loopback(url):
+            # Every request carries the token in its URL: over plain HTTP, anyone on the way
+            # can read it. A self-hosted Bot API server on a private network may opt in.
+            raise ValueError(
+                "is plain http:// to another host, which would send the token unencrypted: "
+                "use https://, or set MESOBOT_ALLOW_PLAIN_HTTP_API=true for a Bot API "
+                "server on your private network"
+            )
+        return url.rstrip("/")
 
     @field_validator("mesobot_staff_ids", mode="before")
     @classmethod
@@ -91,6 +113,16 @@ class Settings(DatabaseSettings):
             head, _, tail = base.rpartition("/")
             self.telegram_api_base_file_url = f"{head}/file/{tail}"
         return self
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def load_settings() -> Settings:

@@ -64,7 +64,8 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(async_url(url), **options)
+    # Statement parameters are patients' data: never part of an error message (nor a log line).
+    engine = create_async_engine(async_url(url), hide_parameters=True, **options)
     if engine.dialect.name == "sqlite":
         _take_over_sqlite_transactions(engine)
     return engine

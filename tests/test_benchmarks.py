@@ -19,6 +19,7 @@ FIGURES = {
     "emulator_throughput": r"50 updates, 5 users, .*: [\d,]+ updates/s",
     "outbox_pending": r"start to first update handled: [\d.]+ s.*\nresident memory: peak [\d.]+",
     "outbox_rate": r"5 messages to 5 chat\(s\): [\d.]+ s, [\d.]+ msg/s",
+    "user_fairness": r"B behind A's 100 queued updates, 1 round\(s\): B's reply p50 \d+ ms",
     "planner": r"plan_series, 4 sessions, 2k bookings +n=20 +median +[\d.]+ ms",
 }
 # Only the pending-outbox benchmark asks for a PostgreSQL server whether or not one is named;

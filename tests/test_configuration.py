@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
 from mesobot.config import PROJECT_ROOT, Settings
 
@@ -42,6 +44,11 @@ BAD_SETTINGS = [
         {"TELEGRAM_BOT_TOKEN": VALID_TOKEN, "TELEGRAM_API_BASE_URL": "api.telegram.org/bot"},
         "TELEGRAM_API_BASE_URL",
         id="bad-api-url",
+    ),
+    pytest.param(
+        {"TELEGRAM_BOT_TOKEN": VALID_TOKEN, "TELEGRAM_API_BASE_URL": "http://10.0.0.5/bot"},
+        "TELEGRAM_API_BASE_URL is plain http://",
+        id="plain-http-api-url",
     ),
     pytest.param(
         {"TELEGRAM_BOT_TOKEN": VALID_TOKEN, "TELEGRAM_API_BASE_FILE_URL": "ftp://files"},
@@ -106,6 +113,69 @@ def test_malformed_clinic_file_is_named(tmp_path: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert str(broken) in result.stderr
     assert not (tmp_path / "never.sqlite3").exists(), "nothing is touched before the checks"
+
+
+async def _bot_against(
+    tmp_path: Path, status: int | None, description: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """`bot.py` against a local server answering every request with `status`, or (None)
+    against a port where nothing listens."""
+
+    async def answer(_request: web.Request) -> web.Response:
+        body = {"ok": False, "error_code": status, "description": description}
+        return web.json_response(body, status=status or 500)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    if status is None:
+        await runner.cleanup()
+    try:
+        url = f"http://127.0.0.1:{port}/bot"
+        return await asyncio.to_thread(
+            run_bot, tmp_path, TELEGRAM_BOT_TOKEN=VALID_TOKEN, TELEGRAM_API_BASE_URL=url
+        )
+    finally:
+        await runner.cleanup()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("status", "description", "named"),
+    [
+        (401, "Unauthorized", "TELEGRAM_BOT_TOKEN was rejected"),
+        (404, "Not Found", "TELEGRAM_API_BASE_URL"),
+        (None, "", "TELEGRAM_API_BASE_URL: cannot reach"),
+    ],
+    ids=["token-rejected", "not-a-bot-api", "nothing-listening"],
+)
+async def test_a_rejected_token_or_wrong_api_url_gives_one_line_without_the_token(
+    tmp_path: Path, status: int | None, description: str, named: str
+) -> None:
+    """Telegram answering 401, a server that is no Bot API, or none at all: exit 2 and one
+    line naming the setting; the token is on neither stdout nor stderr."""
+    result = await _bot_against(tmp_path, status, description)
+    assert result.returncode == 2, result.stderr[-2000:]
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr[-2000:]
+    assert named in lines[0]
+    assert VALID_TOKEN not in result.stderr + result.stdout
+    assert VALID_TOKEN.split(":")[1] not in result.stderr + result.stdout
+
+
+def test_plain_http_is_allowed_to_loopback_or_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests' emulator and a self-hosted server on a private network still work."""
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", VALID_TOKEN)
+    for url in ("http://localhost:8081/bot", "http://[::1]:8081/bot"):
+        monkeypatch.setenv("TELEGRAM_API_BASE_URL", url)
+        assert Settings().telegram_api_base_url == url
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://10.0.0.5:8081/bot")
+    monkeypatch.setenv("MESOBOT_ALLOW_PLAIN_HTTP_API", "true")
+    assert Settings().telegram_api_base_url == "http://10.0.0.5:8081/bot"
 
 
 def test_settings_read_comma_separated_staff_and_derive_the_file_url(

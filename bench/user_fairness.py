@@ -1,0 +1,127 @@
+"""Benchmark: how long one patient waits while another has a thousand updates queued.
+
+The real `bot.py` (a process of its own, SQLite in a temporary folder) polls the Bot API
+emulator, which runs in this process. Patient A queues 1,000 updates at once (texts, photos,
+one button pressed again and again, /help typed again and again), then patient B sends /help.
+It prints B's delay, from B's update being queued to the bot's reply arriving, over several
+rounds, and how long A's backlog took to drain. The issue's target for B is under 100 ms. B's
+update comes after A's in Telegram's queue, so B's delay includes fetching A's thousand.
+
+Run from the repository root: `.venv/bin/python -m bench.user_fairness` (`--quick`: 100 queued
+updates, one round).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.options import parse_arguments
+from mesobot.config import PROJECT_ROOT
+from tests.emulator.driver import TelegramUser
+from tests.emulator.server import BotApiEmulator
+
+TARGET_MS = 100
+
+
+def _queue_backlog(patient: TelegramUser, updates: int) -> None:
+    consent = patient.bot_messages[-1]
+    data = consent.buttons[0]["callback_data"]
+    for number in range(updates):
+        kind = number % 10
+        if kind < 5:
+            patient.press_button(message=consent, data=data)
+        elif kind < 8:
+            patient.send_command("help")
+        elif kind == 8:
+            patient.send_text(f"message {number}")
+        else:
+            patient.send_photo()
+
+
+async def _started(emulator: BotApiEmulator, name: str) -> TelegramUser:
+    user = emulator.create_user(name)
+    await user.next_bot_message(user.send_command("start"))
+    return user
+
+
+async def _quiet(emulator: BotApiEmulator) -> None:
+    """Wait until the bot has made no call for a while: it is done with what it was sent."""
+    await emulator.wait_until_delivered(within=600)
+    calls = -1
+    while calls != len(emulator.calls):
+        calls = len(emulator.calls)
+        await asyncio.sleep(0.5)
+
+
+async def _round(emulator: BotApiEmulator, updates: int) -> tuple[float, float]:
+    """One round: B's delay and A's drain time, in seconds."""
+    patient_a, patient_b = await _started(emulator, "Ana"), await _started(emulator, "Bruno")
+    await _quiet(emulator)  # /start sends more than one message: let it finish
+    started = time.perf_counter()
+    _queue_backlog(patient_a, updates)
+    sent = patient_b.send_command("help")
+    queued = time.perf_counter()
+    await patient_b.next_bot_message(sent, within=60)
+    delay = time.perf_counter() - queued
+    await _quiet(emulator)
+    return delay, time.perf_counter() - started - 0.5
+
+
+async def measure(database_url: str, updates: int, rounds: int) -> list[tuple[float, float]]:
+    """Run the rounds against one running bot."""
+    async with BotApiEmulator() as emulator:
+        environment = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": emulator.token,
+            "TELEGRAM_API_BASE_URL": emulator.base_url,
+            "DATABASE_URL": database_url,
+            "MESOBOT_STAFF_IDS": "",
+        }
+        bot = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "bot.py",
+            cwd=PROJECT_ROOT,
+            env=environment,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        try:
+            await emulator.wait_for(lambda: emulator.call_counts["getUpdates"], within=60)
+            results = [await _round(emulator, updates) for _ in range(rounds)]
+        finally:
+            bot.terminate()
+            await bot.wait()
+        if emulator.violations:
+            raise SystemExit(f"violations: {emulator.violations[:3]}")
+    return results
+
+
+def main() -> None:
+    """Parse options, measure, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--updates", type=int, default=1000, help="A's queued updates")
+    parser.add_argument("--rounds", type=int, default=5)
+    options = parse_arguments(parser, updates=100, rounds=1)
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
+        results = asyncio.run(measure(url, options.updates, options.rounds))
+    delays = [delay * 1000 for delay, _ in results]
+    drains = [drain for _, drain in results]
+    verdict = "PASS" if max(delays) < TARGET_MS else "FAIL"
+    print(
+        f"B behind A's {options.updates} queued updates, {options.rounds} round(s): "
+        f"B's reply p50 {statistics.median(delays):.0f} ms, max {max(delays):.0f} ms "
+        f"(target < {TARGET_MS} ms: {verdict}); A's backlog drained in "
+        f"{statistics.median(drains):.1f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()
