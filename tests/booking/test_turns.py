@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from mesobot.clock import ManualClock
 from mesobot.db import Database
-from mesobot.models import Patient
+from mesobot.models import FlowDraft, Patient
 from tests.app_harness import running_bot, settings_for
 from tests.booking.conftest import ScreenLog
 from tests.booking.driver import PatientAtKeyboard
@@ -117,3 +117,28 @@ async def test_taps_that_change_nothing_open_no_write_transaction(
         await ana.tap("Book this treatment")
         assert "Health question 1 of 5" in ana.last.text
         assert len(turn_writes) == 1
+
+
+async def test_a_draft_left_for_a_day_is_forgotten_and_the_flow_starts_afresh(
+    emulator: BotApiEmulator, database_url: str, database: Database, clock: ManualClock
+) -> None:
+    """An answer button tapped 25 hours later: the conversation has ended, the treatments
+    come again, and booking goes on in the draft's old row (replaced, not duplicated)."""
+    settings = settings_for(emulator, database_url=database_url)
+    async with running_bot(settings, clock=clock) as app:
+        ana = PatientAtKeyboard(emulator, app, emulator.create_user("Ana"))
+        await through_consent(ana)
+        await ana.tap("Facial rejuvenation")
+        await ana.tap("Book this treatment")
+        question = ana.last
+        clock.advance(timedelta(hours=25))
+        notice, replies = await ana.tap("No known allergies", message=question)
+        assert notice == "That conversation has ended. Let us start again."
+        assert "Our treatments" in replies[-1].text
+        await ana.tap("Facial rejuvenation")
+        await ana.tap("Book this treatment")
+        assert "Health question 1 of 5" in ana.last.text
+    async with database.read() as session:
+        [draft] = (await session.exec(select(FlowDraft))).all()
+    assert draft.step == "q:allergies"
+    assert draft.expires_at > clock.now()
