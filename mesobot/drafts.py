@@ -1,40 +1,64 @@
-"""The database draft of a patient's flow: its step, the answers so far, and its expiry."""
+"""The database draft of a patient's flow: its step, the answers so far, and its expiry.
+
+A turn of the flow (`mesobot.flow.turn`) reads the patient and the draft in one query, changes
+the draft in memory, and stores it afterwards in a short write transaction.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import and_
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from mesobot.models import FlowDraft
+from mesobot.models import FlowDraft, Patient
 
 BOOKING = "book"
 # A draft left alone this long is forgotten: the dates it offered are stale by then anyway.
 DRAFT_LIFETIME = timedelta(hours=24)
 
 
-async def load_draft(
-    *, session: AsyncSession, patient_id: int, flow: str = BOOKING, now: datetime
-) -> FlowDraft | None:
-    """The patient's live draft of `flow`, or None when there is none or it has expired."""
-    draft = await session.get(FlowDraft, (patient_id, flow))
-    if draft is None or draft.expires_at <= now:
+async def patient_and_draft(
+    *, session: AsyncSession, telegram_user_id: int, flow: str = BOOKING
+) -> tuple[Patient, FlowDraft | None] | None:
+    """A Telegram user's patient record and stored draft of `flow`, in one query.
+
+    The draft comes back even when it has expired (see `live`): its row is the one a new
+    draft replaces. None when the user is not a patient yet.
+    """
+    query = (
+        select(Patient, FlowDraft)
+        .outerjoin(
+            FlowDraft,
+            and_(col(FlowDraft.patient_id) == col(Patient.id), col(FlowDraft.flow) == flow),
+        )
+        .where(Patient.telegram_user_id == telegram_user_id)
+    )
+    found = (await session.exec(query)).first()
+    if found is None:
         return None
-    return draft
+    patient, draft = found
+    return patient, draft
 
 
-async def save_draft(
+def live(draft: FlowDraft | None, now: datetime) -> FlowDraft | None:
+    """The draft if it has not expired."""
+    return draft if draft is not None and draft.expires_at > now else None
+
+
+def rewrite_draft(
+    draft: FlowDraft | None,
     *,
-    session: AsyncSession,
     patient_id: int,
     step: str,
     answers: dict[str, Any],
     now: datetime,
     flow: str = BOOKING,
 ) -> FlowDraft:
-    """Store the patient's step and answers, creating the draft or replacing its content."""
-    draft = await session.get(FlowDraft, (patient_id, flow))
+    """`draft` (the stored row, or a new one) with the step and answers given, to be stored
+    by the caller; its expiry starts again."""
     if draft is None:
         draft = FlowDraft(
             patient_id=patient_id,
@@ -47,16 +71,4 @@ async def save_draft(
     draft.answers = dict(answers)  # a new dict, so that the JSON column sees the change
     draft.updated_at = now
     draft.expires_at = now + DRAFT_LIFETIME
-    session.add(draft)
-    await session.flush()
     return draft
-
-
-async def clear_draft(*, session: AsyncSession, patient_id: int, flow: str = BOOKING) -> bool:
-    """Forget the patient's draft of `flow`; whether there was one."""
-    draft = await session.get(FlowDraft, (patient_id, flow))
-    if draft is None:
-        return False
-    await session.delete(draft)
-    await session.flush()
-    return True

@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.i18n import DEFAULT_LANGUAGE, pick_language
 from mesobot.models import Patient
+
+# `last_seen_at` says roughly when a patient was last here, not which tap was the last: writing
+# it on every update cost a write on taps that change nothing else.
+LAST_SEEN_RESOLUTION = timedelta(hours=1)
+
+
+def note_seen(patient: Patient, now: datetime) -> bool:
+    """Move `last_seen_at` to `now` if it is over an hour old; whether it moved."""
+    if now - patient.last_seen_at < LAST_SEEN_RESOLUTION:
+        return False
+    patient.last_seen_at = now
+    return True
+
+
+def new_patient(*, telegram_user_id: int, language_code: str | None, now: datetime) -> Patient:
+    """A first contact's patient record, in the language of their Telegram app."""
+    return Patient(
+        telegram_user_id=telegram_user_id,
+        language=pick_language(language_code),
+        created_at=now,
+        last_seen_at=now,
+    )
 
 
 async def record_patient(
@@ -19,15 +41,12 @@ async def record_patient(
         await session.exec(select(Patient).where(Patient.telegram_user_id == telegram_user_id))
     ).first()
     if patient is None:
-        patient = Patient(
-            telegram_user_id=telegram_user_id,
-            language=pick_language(language_code),
-            created_at=now,
-            last_seen_at=now,
+        patient = new_patient(
+            telegram_user_id=telegram_user_id, language_code=language_code, now=now
         )
         session.add(patient)
     else:
-        patient.last_seen_at = now
+        note_seen(patient, now)
     await session.flush()
     return patient
 

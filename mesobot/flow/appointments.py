@@ -1,4 +1,10 @@
-"""A patient's courses and sessions, and moving or cancelling a session, without Telegram."""
+"""A patient's courses and sessions, and moving or cancelling a session, without Telegram.
+
+Like the booking flow, a step reads and renders in the turn's read transaction
+(`mesobot.flow.turn`); only the move or cancellation itself runs in a write, through
+`Flow.write`, and the list shown after it is read afresh. A month's move calendar and a day's
+move times come from one finder per month, computed once per turn.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +37,6 @@ from mesobot.scheduling.series import PlannedSeries
 from mesobot.scheduling.slots import FreeSlotFinder
 from mesobot.screens import Row, Screen
 from mesobot.session_moves import series_rule_of
-from mesobot.staff.closures import clinic_calendar
 from mesobot.texts import appointments as texts
 from mesobot.texts import booking as booking_texts
 from mesobot.texts import escape
@@ -45,24 +50,28 @@ if TYPE_CHECKING:
 
 async def course_screens(flow: Flow, lead: str | None = None) -> list[Screen]:
     """One message per open course: its sessions, and buttons for the upcoming ones."""
-    assert flow.patient.id is not None
     open_states = (CourseState.REQUESTED, CourseState.CONFIRMED)
     query = select(Course).where(
         Course.patient_id == flow.patient.id, col(Course.state).in_(open_states)
     )
     courses = list(await flow.session.exec(query.order_by(col(Course.id))))
-    screens = [await course_screen(flow, course) for course in courses]
+    sessions: dict[int | None, list[Appointment]] = {course.id: [] for course in courses}
+    if courses:
+        # Every course's sessions in one query, not one query per course.
+        shown = select(Appointment).where(
+            col(Appointment.course_id).in_(list(sessions)),
+            Appointment.state != SessionState.CANCELLED,
+        )
+        for appointment in await flow.session.exec(shown.order_by(col(Appointment.number))):
+            sessions[appointment.course_id].append(appointment)
+    screens = [course_screen(flow, course, sessions[course.id]) for course in courses]
     screens = screens or [Screen(texts.no_appointments(flow.t))]
     return [screens[0].led_by(lead), *screens[1:]]
 
 
-async def course_screen(flow: Flow, course: Course) -> Screen:
+def course_screen(flow: Flow, course: Course, appointments: list[Appointment]) -> Screen:
     """A course's sessions with their states; Move and Cancel for upcoming ones."""
     t, language = flow.t, flow.language
-    query = select(Appointment).where(
-        Appointment.course_id == course.id, Appointment.state != SessionState.CANCELLED
-    )
-    appointments = list(await flow.session.exec(query.order_by(col(Appointment.number))))
     treatment = flow.services.clinic.treatments.get(course.treatment)
     name = treatment.name.in_language(language) if treatment else course.treatment
     lines = [texts.course_heading(t, treatment=name, area=course.area, state=course.state)]
@@ -119,7 +128,7 @@ async def move_calendar(
 ) -> list[Screen]:
     """The month's dates a session can move to with the rest of the course still fitting."""
     year, month = flow.clamp_month(year, month)
-    finder = await _move_finder(flow, found, appointment_id, around=date(year, month, 1))
+    finder = await _move_finder(flow, found, appointment_id, year, month)
     free = finder.dates(year, month)
     heading = texts.move_calendar_heading(
         flow.t,
@@ -167,17 +176,22 @@ async def on_move_date(flow: Flow, data: b.MoveDate) -> Outcome:
 
 
 async def _move_finder(
-    flow: Flow, found: CourseSeries, appointment_id: int, *, around: date
+    flow: Flow, found: CourseSeries, appointment_id: int, year: int, month: int
 ) -> FreeSlotFinder:
-    """Where a session can move to, for the month calendar and the day's times alike."""
-    return await move_finder(
-        session=flow.session,
-        calendar=await clinic_calendar(flow.session, flow.services.clinic),
-        rule=series_rule_of(flow.services.clinic, found.course),
-        found=found,
-        appointment_id=appointment_id,
-        now=flow.now,
-        around=around,
+    """Where a session can move to in a month: its calendar and its days' times alike, so
+    that a date's times and the calendar shown after them read the bookings once."""
+    calendar = await flow.calendar()
+    return await flow.computed(
+        ("move", appointment_id, year, month),
+        lambda: move_finder(
+            session=flow.session,
+            calendar=calendar,
+            rule=series_rule_of(flow.services.clinic, found.course),
+            found=found,
+            appointment_id=appointment_id,
+            now=flow.now,
+            around=date(year, month, 1),
+        ),
     )
 
 
@@ -185,7 +199,7 @@ async def move_times(
     flow: Flow, found: CourseSeries, appointment_id: int, day: date
 ) -> tuple[time, ...]:
     """The times a session can move to on `day`."""
-    finder = await _move_finder(flow, found, appointment_id, around=day)
+    finder = await _move_finder(flow, found, appointment_id, day.year, day.month)
     return finder.times(day)
 
 
@@ -203,7 +217,7 @@ async def on_move_time(flow: Flow, data: b.MoveTime) -> Outcome:
         return await gone(flow)
     plan = await plan_move(
         session=flow.session,
-        calendar=await clinic_calendar(flow.session, flow.services.clinic),
+        calendar=await flow.calendar(),
         rule=series_rule_of(flow.services.clinic, found.course),
         found=found,
         appointment_id=data.appointment,
@@ -245,17 +259,20 @@ def move_preview(flow: Flow, found: CourseSeries, data: b.MoveTime, plan: Planne
 
 
 async def rescheduled(flow: Flow, data: b.ConfirmMove) -> PatientChangeMade | Refused | PlanMoved:
-    """The move itself (patient_changes), in the flow's transaction."""
+    """The move itself (patient_changes), in a write transaction of the turn."""
     assert flow.patient.id is not None
-    return await reschedule_session(
-        session=flow.session,
-        services=flow.services,
-        patient_id=flow.patient.id,
-        appointment_id=data.appointment,
-        new_date=data.day,
-        new_time=time(data.minute // 60, data.minute % 60),
-        shown_digest=data.plan,
-        now=flow.now,
+    patient_id = flow.patient.id
+    return await flow.write(
+        lambda session: reschedule_session(
+            session=session,
+            services=flow.services,
+            patient_id=patient_id,
+            appointment_id=data.appointment,
+            new_date=data.day,
+            new_time=time(data.minute // 60, data.minute % 60),
+            shown_digest=data.plan,
+            now=flow.now,
+        )
     )
 
 
@@ -324,15 +341,18 @@ class Cancellation(Protocol):
 async def cancelled(
     flow: Flow, cancel: Cancellation, appointment_id: int
 ) -> PatientChangeMade | Refused:
-    """The cancellation itself (`cancel_one_session` or `cancel_rest_of_course`), in the
-    flow's transaction."""
+    """The cancellation itself (`cancel_one_session` or `cancel_rest_of_course`), in a write
+    transaction of the turn."""
     assert flow.patient.id is not None
-    return await cancel(
-        session=flow.session,
-        services=flow.services,
-        patient_id=flow.patient.id,
-        appointment_id=appointment_id,
-        now=flow.now,
+    patient_id = flow.patient.id
+    return await flow.write(
+        lambda session: cancel(
+            session=session,
+            services=flow.services,
+            patient_id=patient_id,
+            appointment_id=appointment_id,
+            now=flow.now,
+        )
     )
 
 

@@ -1,10 +1,17 @@
-"""What each tap and typed answer does in the booking flow: a Flow and plain values in."""
+"""What each tap and typed answer does in the booking flow: a Flow and plain values in.
+
+Steps change the patient and the draft in memory and return the screens of where they lead;
+the turn stores the change afterwards (`mesobot.flow.turn`). Only requesting the course
+writes during a step, through `Flow.write`.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from mesobot.booking import Booked
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from mesobot.booking import Booked, Taken
 from mesobot.flow import buttons as b
 from mesobot.flow import steps
 from mesobot.flow.machine import Flow, Outcome, may_book
@@ -24,7 +31,6 @@ async def on_consent(flow: Flow, data: b.ConsentAnswer) -> Outcome:
         return Outcome(await flow.go(steps.BROWSE))
     flow.patient.consent_version = steps.CONSENT_VERSION
     flow.patient.consent_at = flow.now
-    flow.session.add(flow.patient)
     step = steps.ADULT if flow.patient.adult_confirmed_at is None else steps.TREATMENT
     return Outcome(await flow.go(step))
 
@@ -36,7 +42,6 @@ async def on_adult(flow: Flow, data: b.AdultAnswer) -> Outcome:
     if not data.adult:
         return Outcome(await flow.go(steps.BROWSE, texts.under_age(flow.t)))
     flow.patient.adult_confirmed_at = flow.now
-    flow.session.add(flow.patient)
     return Outcome(await flow.go(steps.TREATMENT))
 
 
@@ -178,17 +183,22 @@ async def on_confirm(flow: Flow, data: b.ConfirmBooking) -> Outcome:
     plan = await flow.plan(data.day, data.minute)
     if not isinstance(plan, PlannedSeries) or steps.plan_digest(plan) != data.plan:
         return await flow.stale(texts.plan_changed(flow.t))
-    booked = await book_course(
-        session=flow.session,
-        services=flow.services,
-        patient=flow.patient,
-        answers=answers,
-        plan=plan,
-        now=flow.now,
-    )
-    if not isinstance(booked, Booked):
+
+    async def request(session: AsyncSession) -> Booked | Taken:
+        booked = await book_course(
+            session=session,
+            services=flow.services,
+            patient=flow.patient,
+            answers=answers,
+            plan=plan,
+            now=flow.now,
+        )
+        if isinstance(booked, Booked):
+            flow.end()  # the draft goes in the course's transaction
+        return booked
+
+    if not isinstance(await flow.write(request), Booked):
         return await flow.stale(texts.plan_changed(flow.t))
-    await flow.end()
     return Outcome([Screen(texts.requested(flow.t))])
 
 
@@ -199,21 +209,26 @@ async def on_cancel_button(flow: Flow, _data: b.CancelFlow) -> Outcome:
     """Leave the flow from its Cancel button."""
     if flow.draft is None:
         return Outcome([Screen(texts.nothing_to_cancel(flow.t))])
-    await flow.end()
+    flow.end()
     return Outcome([Screen(texts.cancelled_flow(flow.t), RemoveKeyboard())])
 
 
 async def cancel_command(flow: Flow) -> list[Screen]:
     """/cancel: leave the flow at any step (or say there was nothing to leave)."""
     had_draft = flow.draft is not None
-    await flow.end()
+    flow.end()
     text = texts.cancelled_flow(flow.t) if had_draft else texts.nothing_to_cancel(flow.t)
     return [Screen(text, RemoveKeyboard())]
 
 
-def unknown_command(flow: Flow) -> list[Screen]:
+async def unknown_command(flow: Flow) -> list[Screen]:
     """A command no feature claims: say what the bot understands."""
     return [Screen(texts.no_flow(flow.t))]
+
+
+async def help_command(flow: Flow) -> list[Screen]:
+    """/help: what the bot can do; the flow stays where it is."""
+    return [Screen(texts.help_text(flow.t))]
 
 
 async def on_unavailable(flow: Flow, _data: b.Unavailable) -> Outcome:
@@ -253,7 +268,6 @@ async def typed_phone(flow: Flow, raw: str) -> list[Screen]:
         return await flow.show(texts.phone_invalid(flow.t))
     flow.patient.phone = phone
     flow.patient.display_name = flow.answers.get("name")
-    flow.session.add(flow.patient)
     month = await first_free_month(flow)
     screens = await flow.go(steps.DATE, phone=phone, month=month)
     return [Screen(texts.phone_saved(flow.t), RemoveKeyboard()), *screens]

@@ -1,36 +1,36 @@
 """The booking flow's state machine: one patient's draft in, the screens of its current step out.
 
-A `Flow` is one patient's turn, inside the caller's database transaction: steps change the
-draft with `go()` and get back the screens of the step they moved to. Nothing is kept in memory
-between updates, so a restart loses nothing. Nothing here knows Telegram: screens carry the
-core's keyboards (`mesobot.screens`), which the handlers turn into markup.
+A `Flow` is one patient's turn (`mesobot.flow.turn`: read and render, then store the change):
+steps change the draft with `go()` and get back the screens of the step they moved to. The
+draft lives in the database, so a restart loses nothing. Nothing here knows Telegram: screens
+carry the core's keyboards (`mesobot.screens`), which the handlers turn into markup.
+
+The calendar, free times and plans are computed once per turn (`Turn.computed`): a step that
+checks a date's times and then shows them reads the bookings once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, time
 from gettext import NullTranslations
-from typing import TYPE_CHECKING, Any
-
-from sqlmodel.ext.asyncio.session import AsyncSession
+from typing import Any
 
 from mesobot.booking import day_free_times, month_free_dates, plan_from_database
 from mesobot.catalog import Treatment
-from mesobot.drafts import clear_draft, load_draft, save_draft
+from mesobot.drafts import BOOKING
 from mesobot.flow import steps
 from mesobot.flow.screens import step_screens
+from mesobot.flow.turn import Turn
 from mesobot.i18n import translations
-from mesobot.models import FlowDraft, Patient
+from mesobot.models import Patient
+from mesobot.scheduling.calendar import Calendar
 from mesobot.scheduling.localtime import zone_named
 from mesobot.scheduling.series import PlanResult, SeriesRule
 from mesobot.screens import InlineRows, Row, Screen, inline_rows
 from mesobot.staff.closures import clinic_calendar
 from mesobot.texts import booking as texts
-
-if TYPE_CHECKING:
-    from mesobot.services import Services
 
 MONTHS_AHEAD = 12  # how far the calendar lets a patient look
 
@@ -57,42 +57,8 @@ def may_book(patient: Patient) -> bool:
     return entry_step(patient) == steps.TREATMENT
 
 
-class Flow:
-    """One patient's turn in the booking flow, inside one transaction."""
-
-    def __init__(
-        self,
-        *,
-        session: AsyncSession,
-        services: Services,
-        patient: Patient,
-        draft: FlowDraft | None,
-        now: datetime,
-        first_name: str,
-    ) -> None:
-        self.session = session
-        self.services = services
-        self.patient = patient
-        self.draft = draft
-        self.now = now
-        self.first_name = first_name
-
-    @classmethod
-    async def open(
-        cls, *, session: AsyncSession, services: Services, patient: Patient, first_name: str
-    ) -> Flow:
-        """The flow of `patient` as the database has it now."""
-        now = services.clock.now()
-        assert patient.id is not None
-        draft = await load_draft(session=session, patient_id=patient.id, now=now)
-        return cls(
-            session=session,
-            services=services,
-            patient=patient,
-            draft=draft,
-            now=now,
-            first_name=first_name,
-        )
+class Flow(Turn):
+    """One patient's turn in the booking flow."""
 
     @property
     def language(self) -> str:
@@ -125,26 +91,13 @@ class Flow:
 
     async def go(self, step: str, lead: str | None = None, **changes: Any) -> list[Screen]:
         """Move to `step` with `changes` to the answers, and show it."""
-        assert self.patient.id is not None
-        self.draft = await save_draft(
-            session=self.session,
-            patient_id=self.patient.id,
-            step=step,
-            answers=self.answers | changes,
-            now=self.now,
-        )
+        self.set_draft(step, self.answers | changes, BOOKING)
         return await self.show(lead)
 
     async def restart(self, lead: str | None = None) -> list[Screen]:
         """Begin the flow afresh at the patient's entry step."""
-        await self.end()
+        self.end()
         return await self.go(entry_step(self.patient), lead)
-
-    async def end(self) -> None:
-        """Forget the draft: the flow is over."""
-        assert self.patient.id is not None
-        await clear_draft(session=self.session, patient_id=self.patient.id)
-        self.draft = None
 
     async def show(self, lead: str | None = None) -> list[Screen]:
         """The screens of the current step, `lead` (an explanation) above the first."""
@@ -178,40 +131,58 @@ class Flow:
         total = today.year * 12 + today.month - 1 + index
         return total // 12, total % 12 + 1
 
+    async def calendar(self) -> Calendar:
+        """The clinic's calendar with the closures staff set, read once per turn."""
+        return await self.computed(
+            "calendar", lambda: clinic_calendar(self.session, self.services.clinic)
+        )
+
     async def free_dates(self, year: int, month: int) -> tuple[date, ...]:
         """The month's dates from which the whole course fits."""
         rule, count = self.rule_and_count()
-        return await month_free_dates(
-            session=self.session,
-            calendar=await clinic_calendar(self.session, self.services.clinic),
-            rule=rule,
-            session_count=count,
-            year=year,
-            month=month,
-            now=self.now,
+        calendar = await self.calendar()
+        return await self.computed(
+            ("dates", rule, count, year, month),
+            lambda: month_free_dates(
+                session=self.session,
+                calendar=calendar,
+                rule=rule,
+                session_count=count,
+                year=year,
+                month=month,
+                now=self.now,
+            ),
         )
 
     async def free_times(self, day: date) -> tuple[time, ...]:
         """The date's times from which the whole course fits."""
         rule, count = self.rule_and_count()
-        return await day_free_times(
-            session=self.session,
-            calendar=await clinic_calendar(self.session, self.services.clinic),
-            rule=rule,
-            session_count=count,
-            day=day,
-            now=self.now,
+        calendar = await self.calendar()
+        return await self.computed(
+            ("times", rule, count, day),
+            lambda: day_free_times(
+                session=self.session,
+                calendar=calendar,
+                rule=rule,
+                session_count=count,
+                day=day,
+                now=self.now,
+            ),
         )
 
     async def plan(self, day: date, minute: int) -> PlanResult:
         """The whole series from a first slot, against what is booked now."""
         rule, count = self.rule_and_count()
-        return await plan_from_database(
-            session=self.session,
-            calendar=await clinic_calendar(self.session, self.services.clinic),
-            rule=rule,
-            session_count=count,
-            first_date=day,
-            first_time=time(minute // 60, minute % 60),
-            now=self.now,
+        calendar = await self.calendar()
+        return await self.computed(
+            ("plan", rule, count, day, minute),
+            lambda: plan_from_database(
+                session=self.session,
+                calendar=calendar,
+                rule=rule,
+                session_count=count,
+                first_date=day,
+                first_time=time(minute // 60, minute % 60),
+                now=self.now,
+            ),
         )

@@ -1,13 +1,15 @@
 """The patient's booking flow in Telegram: routing of the buttons, typed answers and /cancel.
 
-Every update opens the patient's draft from the database, lets the core (`mesobot.flow`)
-change it in one transaction, and only then sends the screens of the new step (no message goes
-out while the database is held).
+Every update is one turn of the core (`mesobot.flow.turn`): the step runs and renders its
+screens in a read transaction, what it changed is stored in a short write, and only then are
+the screens sent (no message goes out while the database is held).
 """
 
 from __future__ import annotations
 
-from sqlmodel.ext.asyncio.session import AsyncSession
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from telegram import Update, User
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -15,10 +17,10 @@ from mesobot.flow import booking_steps
 from mesobot.flow import buttons as b
 from mesobot.flow.machine import Flow
 from mesobot.flow.routes import button_step
+from mesobot.flow.turn import Visitor
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
 from mesobot.handlers.markup import reply_markup
-from mesobot.patients import record_patient
 from mesobot.screens import Screen
 from mesobot.services import Services
 
@@ -31,18 +33,17 @@ async def send_screens(context: MesobotContext, chat_id: int, screens: list[Scre
         )
 
 
-async def open_flow(context: MesobotContext, session: AsyncSession, user: User) -> Flow:
-    """The user's patient record and booking draft, inside `session`'s transaction."""
-    services = context.bot_data.services
-    patient = await record_patient(
-        session=session,
-        telegram_user_id=user.id,
-        language_code=user.language_code,
-        now=services.clock.now(),
+T = TypeVar("T")
+
+
+async def take_turn(
+    context: MesobotContext, user: User, step: Callable[[Flow], Awaitable[T]]
+) -> T:
+    """Run `step` on the user's flow: read and render, then store what changed."""
+    visitor = Visitor(
+        telegram_user_id=user.id, language_code=user.language_code, first_name=user.first_name
     )
-    return await Flow.open(
-        session=session, services=services, patient=patient, first_name=user.first_name
-    )
+    return await Flow.take(context.bot_data.services, visitor, step)
 
 
 async def on_booking_button(update: Update, context: MesobotContext) -> None:
@@ -55,8 +56,7 @@ async def on_booking_button(update: Update, context: MesobotContext) -> None:
     if step is None:
         await query.answer()
         return
-    async with context.bot_data.services.database.write() as session:
-        outcome = await step(await open_flow(context, session, user), data)
+    outcome = await take_turn(context, user, lambda flow: step(flow, data))
     await send_screens(context, user.id, outcome.screens)
     # Answered last, so that a patient's next tap finds the screens already there.
     await query.answer(outcome.notice)
@@ -67,8 +67,7 @@ async def cancel(update: Update, context: MesobotContext) -> None:
     user = update.effective_user
     if user is None:
         return
-    async with context.bot_data.services.database.write() as session:
-        screens = await booking_steps.cancel_command(await open_flow(context, session, user))
+    screens = await take_turn(context, user, booking_steps.cancel_command)
     await send_screens(context, user.id, screens)
 
 
@@ -78,11 +77,13 @@ async def on_text(update: Update, context: MesobotContext) -> None:
     if user is None or message is None:
         return
     shared_phone = message.contact.phone_number if message.contact else None
-    async with context.bot_data.services.database.write() as session:
-        flow = await open_flow(context, session, user)
-        screens = await booking_steps.typed_answer(
+    screens = await take_turn(
+        context,
+        user,
+        lambda flow: booking_steps.typed_answer(
             flow, text=message.text or "", shared_phone=shared_phone
-        )
+        ),
+    )
     await send_screens(context, user.id, screens)
 
 

@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from mesobot.flow import booking_steps
-from mesobot.handlers.booking import open_flow, send_screens
+from mesobot.handlers.booking import send_screens, take_turn
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
 from mesobot.services import Services
@@ -23,8 +23,7 @@ async def on_unknown_command(update: Update, context: MesobotContext) -> None:
     user = update.effective_user
     if user is None:
         return
-    async with context.bot_data.services.database.write() as session:
-        screens = booking_steps.unknown_command(await open_flow(context, session, user))
+    screens = await take_turn(context, user, booking_steps.unknown_command)
     await send_screens(context, user.id, screens)
 
 

@@ -1,4 +1,8 @@
-"""/appointments: a patient's courses and upcoming sessions (their buttons: handlers.booking)."""
+"""/appointments: a patient's courses and upcoming sessions (their buttons: handlers.booking).
+
+Listing them is a turn of the flow that reads only: no write transaction unless the patient's
+`last_seen_at` is due.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from telegram import Update
 from telegram.ext import CommandHandler, filters
 
 from mesobot.flow.appointments import course_screens
-from mesobot.handlers.booking import open_flow, send_screens
+from mesobot.handlers.booking import send_screens, take_turn
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
 from mesobot.services import Services
@@ -17,8 +21,7 @@ async def appointments(update: Update, context: MesobotContext) -> None:
     user = update.effective_user
     if user is None:
         return
-    async with context.bot_data.services.database.write() as session:
-        screens = await course_screens(await open_flow(context, session, user))
+    screens = await take_turn(context, user, course_screens)
     await send_screens(context, user.id, screens)
 
 

@@ -6,14 +6,15 @@ from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.ext import CommandHandler, filters
 
 from mesobot import texts
-from mesobot.handlers.booking import open_flow, send_screens
+from mesobot.flow import booking_steps
+from mesobot.flow.machine import Flow
+from mesobot.handlers.booking import send_screens, take_turn
 from mesobot.handlers.context import MesobotApplication, MesobotContext
 from mesobot.handlers.feature import Feature
 from mesobot.i18n import DEFAULT_LANGUAGE, available_languages, translations
 from mesobot.outbox.claims import resume_recipient
 from mesobot.screens import RemoveKeyboard, Screen
 from mesobot.services import Services
-from mesobot.texts import booking as booking_texts
 
 
 async def start(update: Update, context: MesobotContext) -> None:
@@ -22,13 +23,14 @@ async def start(update: Update, context: MesobotContext) -> None:
     if user is None or message is None:
         return
     services = context.bot_data.services
-    async with services.database.write() as session:
-        flow = await open_flow(context, session, user)
-        screens = await flow.restart()
-    welcome = texts.welcome(
-        flow.t, first_name=user.first_name, clinic_name=services.clinic.clinic.name
-    )
-    await send_screens(context, user.id, [Screen(welcome, RemoveKeyboard()), *screens])
+
+    async def welcomed(flow: Flow) -> list[Screen]:
+        welcome = texts.welcome(
+            flow.t, first_name=user.first_name, clinic_name=services.clinic.clinic.name
+        )
+        return [Screen(welcome, RemoveKeyboard()), *await flow.restart()]
+
+    await send_screens(context, user.id, await take_turn(context, user, welcomed))
     # Telegram sends no my_chat_member update when a user starts the bot for the first time:
     # messages paused because they had never started it resume here, after the welcome.
     async with services.database.write() as session:
@@ -40,9 +42,8 @@ async def show_help(update: Update, context: MesobotContext) -> None:
     user = update.effective_user
     if user is None:
         return
-    async with context.bot_data.services.database.write() as session:
-        flow = await open_flow(context, session, user)
-    await send_screens(context, user.id, [Screen(booking_texts.help_text(flow.t))])
+    screens = await take_turn(context, user, booking_steps.help_command)
+    await send_screens(context, user.id, screens)
 
 
 async def publish_command_menus(application: MesobotApplication) -> None:
