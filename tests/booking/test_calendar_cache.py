@@ -15,13 +15,15 @@ from datetime import UTC, date, datetime, time
 import pytest
 from sqlalchemy import event
 
-from mesobot.booking import day_free_times, month_free_dates
+from mesobot.booking import Taken, day_free_times, month_free_dates, request_course
 from mesobot.config import PROJECT_ROOT
 from mesobot.db import Database
 from mesobot.scheduling.cache import SCREENS
+from mesobot.scheduling.calendar import Calendar
+from mesobot.session_moves import CourseSeries, NotReplanned, move_series_session
 from mesobot.staff.audit import StaffActor
 from mesobot.staff.closures import block_time, clinic_calendar, unblock_day
-from tests.factories import add_patients, book, sample_clinic, shown_series
+from tests.factories import add_patients, book, course_request, sample_clinic, shown_series
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 TREATMENT = "lower_blepharoplasty"
@@ -162,3 +164,46 @@ async def test_an_unchanged_calendar_costs_one_read(database: Database) -> None:
     assert again is first
     assert [s for s in statements if not s.startswith("BEGIN")] == [statements[-1]]
     assert "closure_version" in statements[-1]
+
+
+async def _block_friday_elsewhere_after_reading(database: Database) -> Calendar:
+    """The calendar as read before Friday was blocked (by another process, committed)."""
+    async with database.read() as session:
+        calendar = await clinic_calendar(session, sample_clinic())
+    assert await commit_elsewhere(database, "block", FRIDAY) == "blocked"
+    return calendar
+
+
+async def test_booking_under_the_lock_sees_a_block_its_calendar_missed(database: Database) -> None:
+    """request_course re-reads the closures under the lock: a stale calendar cannot book."""
+    [patient] = await add_patients(database, 1, now=NOW)
+    stale = await _block_friday_elsewhere_after_reading(database)
+    series = shown_series(TREATMENT, session_count=1, first=FRIDAY, at=time(10), now=NOW)
+    async with database.write() as session:
+        result = await request_course(
+            session=session,
+            calendar=stale,
+            request=course_request(patient, TREATMENT, series),
+            now=NOW,
+        )
+    assert isinstance(result, Taken)
+
+
+async def test_a_move_under_the_lock_sees_a_block_its_calendar_missed(database: Database) -> None:
+    """The session mover re-reads the closures under the lock: no move into the new block."""
+    [patient] = await add_patients(database, 1, now=NOW)
+    monday = shown_series(TREATMENT, session_count=1, first=MONDAY, at=time(10), now=NOW)
+    booked = await book(database, patient, TREATMENT, monday, now=NOW)
+    stale = await _block_friday_elsewhere_after_reading(database)
+    async with database.write() as session:
+        result = await move_series_session(
+            session=session,
+            calendar=stale,
+            rule=sample_clinic().treatments[TREATMENT].series_rule(),
+            found=CourseSeries(booked.course, booked.appointments),
+            number=1,
+            new_date=FRIDAY,
+            new_time=time(10),
+            now=NOW,
+        )
+    assert isinstance(result, NotReplanned)
