@@ -6,8 +6,8 @@ per call, on SQLite and, when MESOBOT_BENCH_POSTGRES_URL (or MESOBOT_TEST_POSTGR
 server, on PostgreSQL in a database of its own that is dropped afterwards.
 
 The screens are cached (mesobot.scheduling.cache): the plain figures empty the cache before each
-call; "cache warm" asks a month already asked about (the query still runs, the planning not). Last, the
-memory an entry of the cache costs, measured with tracemalloc.
+call; "cache warm" asks a month already asked about (the query still runs, the planning not).
+Last, the memory an entry of the cache keeps alive, measured with tracemalloc.
 
 Run from the repository root: `.venv/bin/python -m bench.booking_database` (`--quick`: 1,000
 sessions over two months and 10 calls each).

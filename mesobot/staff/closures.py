@@ -30,7 +30,14 @@ if TYPE_CHECKING:
 
     from mesobot.clinic import Clinic
 
-__all__ = ["Blocked", "block_time", "clinic_calendar", "closure_span", "unblock_day"]
+__all__ = [
+    "Blocked",
+    "block_time",
+    "clinic_calendar",
+    "closure_span",
+    "sessions_during",
+    "unblock_day",
+]
 
 
 def closure_span(row: ClinicClosure, zone: ZoneInfo) -> Closure:
