@@ -31,10 +31,11 @@ from mesobot.scheduling.series import PlanResult, SeriesRule
 from mesobot.scheduling.slots import free_dates, free_times
 
 # An entry (key and answer; the calendar and rule in a key are the caller's, shared) keeps about
-# 1.6 KB alive for a month's dates and 1.3 KB for a four-session plan (tracemalloc, measured by
-# bench/booking_database.py), a day's times about as much: 1,024 entries stay under 2 MB, while
-# 20 patients on different screens need a few dozen. A key also keeps its calendar alive: after
-# a /block the calendar before it (about 1 KB and 0.3 KB per closure) stays until evicted.
+# 1.6 KB alive for a month's dates, 1.5 KB for a day's times and 1.2-1.8 KB for a four-session
+# plan (tracemalloc, bench/booking_database.py; up to 3 KB where it also counts the driver's
+# caches growing): 1,024 entries stay within 2-3 MB, while 20 patients on different screens
+# need a few dozen. A key also keeps its calendar alive: after a /block the calendar before it
+# (about 1 KB and 0.3 KB per closure) stays until evicted.
 SCREEN_ENTRIES = 1024
 # Every UTC offset in use is a whole number of quarter hours (Nepal's +05:45 included).
 _OFFSET_GRAIN_MINUTES = 15
