@@ -5,6 +5,10 @@ its snapshot with one query and plans. It prints median and p95 latency and the 
 per call, on SQLite and, when MESOBOT_BENCH_POSTGRES_URL (or MESOBOT_TEST_POSTGRES_URL) names a
 server, on PostgreSQL in a database of its own that is dropped afterwards.
 
+The screens are cached (mesobot.scheduling.cache): the plain figures empty the cache before each
+call; "cache warm" asks a month already asked about (the query still runs, the planning not).
+Last, the memory an entry of the cache keeps alive, measured with tracemalloc.
+
 Run from the repository root: `.venv/bin/python -m bench.booking_database` (`--quick`: 1,000
 sessions over two months and 10 calls each).
 """
@@ -19,6 +23,7 @@ import random
 import statistics
 import tempfile
 import time as stopwatch
+import tracemalloc
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import time, timedelta
@@ -35,6 +40,7 @@ from mesobot.booking import month_free_dates, plan_from_database
 from mesobot.db import Database
 from mesobot.migrate import upgrade_to_head
 from mesobot.models import Appointment, Course, CourseState, Patient, SessionState
+from mesobot.scheduling.cache import SCREENS
 from mesobot.scheduling.calendar import Calendar
 
 CALLS = 200
@@ -159,6 +165,7 @@ async def _run(url: str, label: str, arguments: argparse.Namespace) -> None:
         ]
 
         async def plan(n: int) -> object:
+            SCREENS.answers.clear()
             async with database.read() as session:
                 return await plan_from_database(
                     session=session,
@@ -170,7 +177,9 @@ async def _run(url: str, label: str, arguments: argparse.Namespace) -> None:
                     now=NOW,
                 )
 
-        async def month(n: int) -> object:
+        async def month(n: int, *, cold: bool = True) -> object:
+            if cold:
+                SCREENS.answers.clear()
             day = first_days[n]
             async with database.read() as session:
                 return await month_free_dates(
@@ -185,8 +194,62 @@ async def _run(url: str, label: str, arguments: argparse.Namespace) -> None:
 
         await _measure("plan a 4-session series", database, plan, arguments.calls)
         await _measure("free dates of a month", database, month, arguments.calls)
+        for n in range(arguments.calls):  # every month asked once: the cache is warm
+            await month(n, cold=False)
+
+        async def warm_month(n: int) -> object:
+            return await month(n, cold=False)
+
+        await _measure("free dates of a month, cache warm", database, warm_month, arguments.calls)
+
+        async def new_month(n: int) -> object:  # a month not asked before, each time
+            index = NOW.year * 12 + NOW.month - 1 + n
+            async with database.read() as session:
+                return await month_free_dates(
+                    session=session,
+                    calendar=calendar,
+                    rule=rule,
+                    session_count=4,
+                    year=index // 12,
+                    month=index % 12 + 1,
+                    now=NOW,
+                )
+
+        async def new_plan(n: int) -> object:
+            async with database.read() as session:
+                return await plan_from_database(
+                    session=session,
+                    calendar=calendar,
+                    rule=rule,
+                    session_count=4,
+                    first_date=first_days[n],
+                    first_time=time(10),
+                    now=NOW,
+                )
+
+        await _entry_size("free dates of a month", new_month, arguments.calls)
+        await _entry_size("a 4-session plan", new_plan, arguments.calls)
     finally:
         await database.dispose()
+
+
+async def _entry_size(name: str, ask: Callable[[int], Awaitable[object]], calls: int) -> None:
+    """Bytes one cache entry keeps alive (key and answer), from the memory the process still
+    holds after asking `calls` new questions (the calendar and rule are shared, not counted)."""
+    SCREENS.answers.clear()
+    await ask(0)  # first-use allocations (statement cache, interned names) out of the count
+    SCREENS.answers.clear()
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    for n in range(calls):
+        await ask(n)
+    gc.collect()
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    held = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+    entries = len(SCREENS.answers)
+    print(f"  cache entry, {name:<24} about {held / max(entries, 1):6,.0f} bytes ({entries} kept)")
 
 
 def _rule() -> Any:

@@ -4,6 +4,10 @@ Sessions of different lengths overlap in ways no unique constraint can catch, so
 place of a slot is settled by locks: on PostgreSQL the `resource_day` rows of every day the
 series touches, taken with SELECT ... FOR UPDATE in sorted order (so two bookings never wait on
 each other in a circle); on SQLite the database's write lock, taken up front by BEGIN IMMEDIATE.
+
+Planning for showing (`month_free_dates`, `day_free_times`, `plan_from_database`) reads the
+snapshot fresh, one query, and looks the answer up by its digest (mesobot.scheduling.cache);
+`request_course` reads closures and bookings again under the lock and plans: never cached.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from mesobot.calendar_cache import calendar_under_lock
 from mesobot.models import (
     Appointment,
     Course,
@@ -30,10 +35,10 @@ from mesobot.models import (
 )
 from mesobot.models.course import HOLDING_STATES
 from mesobot.scheduling.bookings import BookingIndex
+from mesobot.scheduling.cache import SCREENS, BookingSnapshot
 from mesobot.scheduling.calendar import Calendar
 from mesobot.scheduling.planner import plan_series
 from mesobot.scheduling.series import PlannedSeries, PlanResult, SeriesRule, SessionSlot
-from mesobot.scheduling.slots import free_dates, free_times
 
 _CODE_ALPHABET = "".join(c for c in string.ascii_uppercase + string.digits if c not in "O0I1")
 
@@ -84,14 +89,14 @@ def snapshot_window(first_date: date, rule: SeriesRule, session_count: int) -> t
     return first_date - timedelta(days=1), first_date + timedelta(days=span + 1)
 
 
-async def load_bookings(
+async def load_snapshot(
     *,
     session: AsyncSession,
     clinic_id: str,
     start: datetime,
     end: datetime,
     exclude_course_id: int | None = None,
-) -> BookingIndex:
+) -> BookingSnapshot:
     """Every session holding a resource between `start` and `end`, in one query.
 
     The database hands back POSIX seconds, which is all the planner needs: parsing thousands
@@ -115,7 +120,26 @@ async def load_bookings(
         query = query.where(Appointment.course_id != exclude_course_id)
     connection = await session.connection()
     rows = (await connection.execute(query)).all()
-    return BookingIndex.from_spans((r, s, e) for r, s, e in rows)
+    return BookingSnapshot(rows)
+
+
+async def load_bookings(
+    *,
+    session: AsyncSession,
+    clinic_id: str,
+    start: datetime,
+    end: datetime,
+    exclude_course_id: int | None = None,
+) -> BookingIndex:
+    """`load_snapshot`, indexed for planning (no digest, no cache)."""
+    snapshot = await load_snapshot(
+        session=session,
+        clinic_id=clinic_id,
+        start=start,
+        end=end,
+        exclude_course_id=exclude_course_id,
+    )
+    return snapshot.index()
 
 
 async def lock_resource_days(
@@ -202,6 +226,7 @@ async def request_course(
         clinic_id=calendar.clinic_id,
         days=[(resource, day) for resource in calendar.resource_ids for day in days],
     )
+    calendar = await calendar_under_lock(session, calendar)
     start, end = _locked_window(shown)
     bookings = await load_bookings(
         session=session, clinic_id=calendar.clinic_id, start=start, end=end
@@ -286,19 +311,20 @@ async def bookings_between_days(
     )
 
 
-async def _series_bookings(
+async def _series_snapshot(
     session: AsyncSession,
     calendar: Calendar,
     rule: SeriesRule,
     session_count: int,
     first_start: date,
     last_start: date | None = None,
-) -> BookingIndex:
+) -> BookingSnapshot:
     """What is booked on every day a series starting between `first_start` and `last_start`
     (default: the same day) can reach, in one query."""
     first, _ = snapshot_window(first_start, rule, session_count)
     _, last = snapshot_window(last_start or first_start, rule, session_count)
-    return await bookings_between_days(session=session, calendar=calendar, first=first, last=last)
+    start, end = _local_day_bounds(first, last, calendar)
+    return await load_snapshot(session=session, clinic_id=calendar.clinic_id, start=start, end=end)
 
 
 async def plan_from_database(
@@ -311,15 +337,15 @@ async def plan_from_database(
     first_time: time,
     now: datetime,
 ) -> PlanResult:
-    """The series from a first slot against what is booked now, in one query."""
-    bookings = await _series_bookings(session, calendar, rule, session_count, first_date)
-    return plan_series(
+    """The series from a first slot against what is booked now, in one query (for showing:
+    `request_course` plans again under the lock)."""
+    return SCREENS.plan(
         rule=rule,
         session_count=session_count,
         first_date=first_date,
         first_time=first_time,
         calendar=calendar,
-        bookings=bookings,
+        snapshot=await _series_snapshot(session, calendar, rule, session_count, first_date),
         now=now,
     )
 
@@ -337,16 +363,15 @@ async def month_free_dates(
     """The dates of a month from which a whole series can be booked, in one query."""
     month_start = date(year, month, 1)
     month_end = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
-    bookings = await _series_bookings(
-        session, calendar, rule, session_count, month_start, month_end
-    )
-    return free_dates(
+    return SCREENS.free_dates(
         rule=rule,
         session_count=session_count,
         year=year,
         month=month,
         calendar=calendar,
-        bookings=bookings,
+        snapshot=await _series_snapshot(
+            session, calendar, rule, session_count, month_start, month_end
+        ),
         now=now,
     )
 
@@ -361,12 +386,11 @@ async def day_free_times(
     now: datetime,
 ) -> tuple[time, ...]:
     """The times of a date from which a whole series can be booked, in one query."""
-    bookings = await _series_bookings(session, calendar, rule, session_count, day)
-    return free_times(
+    return SCREENS.free_times(
         rule=rule,
         session_count=session_count,
         day=day,
         calendar=calendar,
-        bookings=bookings,
+        snapshot=await _series_snapshot(session, calendar, rule, session_count, day),
         now=now,
     )

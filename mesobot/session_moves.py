@@ -9,6 +9,7 @@ other in a circle), every resource on every local day the old series holds from 
 session on and every day the new series can reach: the changed session's day, and the
 treatment's longest gap for each later session after it. The re-plan then reads the bookings of
 exactly those days under the lock, so what it applies can never land on a day it did not lock.
+Under the lock both the bookings and the closures are read again, never from a cache.
 On SQLite the caller's transaction already holds the write lock (BEGIN IMMEDIATE).
 """
 
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.booking import bookings_between_days, lock_resource_days
+from mesobot.calendar_cache import calendar_under_lock
 from mesobot.lifecycle import Change, SessionChange
 from mesobot.models import Appointment, Course
 from mesobot.scheduling import planner
@@ -154,19 +156,21 @@ def _move_days(
     return reach(rule, new_date, new_date, len(found.sessions) - number)
 
 
+FreshPlan = Callable[[Calendar, BookingIndex], PlanResult]
+
+
 def _plan_after_move(
-    calendar: Calendar,
     rule: SeriesRule,
     found: CourseSeries,
     number: int,
     new_date: date,
     new_time: time,
     now: datetime,
-) -> Callable[[BookingIndex], PlanResult]:
+) -> FreshPlan:
     """The re-plan after moving session `number`, for showing (`plan_move`) and for applying
     under the lock (`move_series_session`): one planner call, so the two cannot differ."""
 
-    def fresh_plan(bookings: BookingIndex) -> PlanResult:
+    def fresh_plan(calendar: Calendar, bookings: BookingIndex) -> PlanResult:
         return planner.replan_after_move(
             rule=rule,
             series=found.series(),
@@ -200,7 +204,7 @@ async def plan_move(
         course_id=found.course.id,
         days=_move_days(rule, found, number, new_date),
     )
-    return _plan_after_move(calendar, rule, found, number, new_date, new_time, now)(bookings)
+    return _plan_after_move(rule, found, number, new_date, new_time, now)(calendar, bookings)
 
 
 async def move_series_session(
@@ -223,7 +227,7 @@ async def move_series_session(
         found,
         number,
         days=_move_days(rule, found, number, new_date),
-        fresh_plan=_plan_after_move(calendar, rule, found, number, new_date, new_time, now),
+        fresh_plan=_plan_after_move(rule, found, number, new_date, new_time, now),
         applies_to=found.sessions,
         accept=accept,
     )
@@ -242,7 +246,7 @@ async def replan_without_session(
     move when the gap would break the window. The caller cancels the session itself."""
     anchor = found.sessions[max(number - 2, 0)].local_date
 
-    def fresh_plan(bookings: BookingIndex) -> PlanResult:
+    def fresh_plan(calendar: Calendar, bookings: BookingIndex) -> PlanResult:
         return planner.cancel_session(
             rule=rule,
             series=found.series(),
@@ -272,11 +276,12 @@ async def _replan_locked(
     number: int,
     *,
     days: tuple[date, date],
-    fresh_plan: Callable[[BookingIndex], PlanResult],
+    fresh_plan: FreshPlan,
     applies_to: list[Appointment],
     accept: Acceptance,
 ) -> Replanned | NotReplanned:
-    """Lock, plan against the bookings of the locked days, then apply or leave nothing behind."""
+    """Lock, plan against the closures and the bookings of the locked days read again under
+    the lock, then apply or leave nothing behind."""
     first, last = days
     touched = {a.local_date for a in found.sessions[number - 1 :]}
     touched |= {first + timedelta(days=n) for n in range((last - first).days + 1)}
@@ -287,10 +292,11 @@ async def _replan_locked(
         clinic_id=calendar.clinic_id,
         days=[(resource, day) for resource in calendar.resource_ids for day in touched],
     )
+    calendar = await calendar_under_lock(session, calendar)
     bookings = await bookings_around(
         session=session, calendar=calendar, course_id=found.course.id, days=days
     )
-    fresh = fresh_plan(bookings)
+    fresh = fresh_plan(calendar, bookings)
     if not isinstance(fresh, PlannedSeries) or not accept(fresh):
         await savepoint.rollback()
         return NotReplanned(fresh)

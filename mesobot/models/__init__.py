@@ -7,6 +7,7 @@ import mesobot.care.models  # registers the reports, check-in answers and care p
 import mesobot.outbox.models
 import mesobot.staff.models  # noqa: F401  (registers the staff tables: audit, closures, prompts)
 from mesobot.models.base import metadata
+from mesobot.models.closure_version import ClosureVersion
 from mesobot.models.course import (
     Appointment,
     Course,
@@ -20,6 +21,7 @@ from mesobot.models.patient import Patient
 
 __all__ = [
     "Appointment",
+    "ClosureVersion",
     "Course",
     "CourseState",
     "FlowDraft",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
@@ -62,6 +62,9 @@ class Calendar:
     buffer_minutes: int = 0
     minimum_notice: timedelta = timedelta(0)
     closures: tuple[Closure, ...] = ()
+    # How many of `closures`, the last ones, staff set in Telegram (the others are the clinic
+    # file's): what booking's locked re-check replaces by a fresh read of the database.
+    staff_closures: int = 0
     zone: ZoneInfo = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -79,6 +82,13 @@ class Calendar:
             raise ValueError("slot_minutes must be between 1 and 1440")
         if self.buffer_minutes < 0 or self.minimum_notice < timedelta(0):
             raise ValueError("buffer and minimum notice cannot be negative")
+        if not 0 <= self.staff_closures <= len(self.closures):
+            raise ValueError("staff_closures counts some of the closures")
         for closure in self.closures:
             if closure.resource_id is not None and closure.resource_id not in self.resource_ids:
                 raise ValueError(f"closure names unknown resource {closure.resource_id!r}")
+
+    def with_staff_closures(self, closures: tuple[Closure, ...]) -> Calendar:
+        """This calendar with the closures staff set replaced by `closures` (the file's stay)."""
+        kept = self.closures[: len(self.closures) - self.staff_closures]
+        return replace(self, closures=kept + closures, staff_closures=len(closures))

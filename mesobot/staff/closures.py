@@ -2,23 +2,26 @@
 
 The clinic file's closures are fixed at start; these live in the database so that every
 process sees them at once. Booking code must plan against `clinic_calendar()`, not
-`Clinic.calendar()`, so that a blocked day is never offered.
+`Clinic.calendar()`, so that a blocked day is never offered. Every change here replaces the
+clinic's closures token in the same transaction, which is what tells every process's calendar
+cache (mesobot.calendar_cache) to read the closures again.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from mesobot.booking import lock_resource_days
+from mesobot.calendar_cache import bump_closure_version, clinic_calendar, span_of
 from mesobot.models import Appointment
 from mesobot.models.course import HOLDING_STATES
-from mesobot.scheduling.calendar import Calendar, Closure
+from mesobot.scheduling.calendar import Closure
 from mesobot.staff.audit import StaffActor, record_action
 from mesobot.staff.models import ClinicClosure
 
@@ -27,30 +30,19 @@ if TYPE_CHECKING:
 
     from mesobot.clinic import Clinic
 
+__all__ = [
+    "Blocked",
+    "block_time",
+    "clinic_calendar",
+    "closure_span",
+    "sessions_during",
+    "unblock_day",
+]
+
 
 def closure_span(row: ClinicClosure, zone: ZoneInfo) -> Closure:
     """The instants a stored closure covers in the clinic's zone."""
-    if row.start_time is None or row.end_time is None:
-        start = datetime.combine(row.local_date, time(0), tzinfo=zone)
-        end = datetime.combine(row.local_date + timedelta(days=1), time(0), tzinfo=zone)
-    else:
-        start = datetime.combine(row.local_date, row.start_time, tzinfo=zone)
-        end = datetime.combine(row.local_date, row.end_time, tzinfo=zone)
-    return Closure(start=start, end=end)
-
-
-async def stored_closures(*, session: AsyncSession, clinic_id: str) -> list[ClinicClosure]:
-    """Every closure staff set for the clinic, by date."""
-    query = select(ClinicClosure).where(ClinicClosure.clinic_id == clinic_id)
-    return list(await session.exec(query.order_by(col(ClinicClosure.local_date))))
-
-
-async def clinic_calendar(session: AsyncSession, clinic: Clinic) -> Calendar:
-    """The clinic's calendar with the closures staff set in Telegram added to the file's."""
-    calendar = clinic.calendar()
-    rows = await stored_closures(session=session, clinic_id=calendar.clinic_id)
-    extra = tuple(closure_span(row, calendar.zone) for row in rows)
-    return dataclasses.replace(calendar, closures=calendar.closures + extra)
+    return span_of(row.local_date, row.start_time, row.end_time, zone)
 
 
 async def sessions_during(
@@ -85,7 +77,17 @@ async def block_time(
     staff: StaffActor,
     now: datetime,
 ) -> Blocked:
-    """Close a day (or part of it) to new bookings; booked sessions stay and are listed."""
+    """Close a day (or part of it) to new bookings; booked sessions stay and are listed.
+
+    The day is locked like a booking's (PostgreSQL; SQLite is locked whole), so a booking of
+    that day either commits first and is listed here, or waits and then sees the closure.
+    """
+    calendar = clinic.calendar()
+    await lock_resource_days(
+        session=session,
+        clinic_id=calendar.clinic_id,
+        days=[(resource, day) for resource in calendar.resource_ids],
+    )
     row = ClinicClosure(
         clinic_id=clinic.clinic.id,
         local_date=day,
@@ -97,7 +99,8 @@ async def block_time(
     )
     session.add(row)
     await session.flush()
-    span = closure_span(row, clinic.calendar().zone)
+    await bump_closure_version(session, row.clinic_id)
+    span = closure_span(row, calendar.zone)
     affected = await sessions_during(
         session=session, clinic_id=row.clinic_id, start=span.start, end=span.end
     )
@@ -123,6 +126,7 @@ async def unblock_day(
     )
     removed = int(result.rowcount)
     if removed:
+        await bump_closure_version(session, clinic.clinic.id)
         await record_action(
             session=session,
             staff=staff,

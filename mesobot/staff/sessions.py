@@ -12,6 +12,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.booking import appointment_from_slot, lock_resource_days
+from mesobot.calendar_cache import calendar_under_lock
 from mesobot.lifecycle import Change, SessionChange, sessions_changed
 from mesobot.models import Appointment, Course, CourseState, SessionState
 from mesobot.scheduling.planner import add_session
@@ -259,6 +260,7 @@ async def _add_sessions(
             for d in range((span - last).days + 1)
         ],
     )
+    calendar = await calendar_under_lock(session, calendar)  # closures read again, locked
     bookings = await bookings_around(
         session=session, calendar=calendar, course_id=course.id, days=(last, span)
     )
