@@ -20,6 +20,11 @@ FIGURES = {
     "outbox_pending": r"start to first update handled: [\d.]+ s.*\nresident memory: peak [\d.]+",
     "outbox_rate": r"5 messages to 5 chat\(s\): [\d.]+ s, [\d.]+ msg/s",
     "planner": r"plan_series, 4 sessions, 2k bookings +n=20 +median +[\d.]+ ms",
+    "tap_latency": (
+        r"CPU per 1,000 updates: [\d.]+ CPU-s.*\n.*bot/echo [\d.]+x(.*\n)+"
+        r"step latency.*: p50 \d+ ms, p95 \d+ ms, p99 \d+ ms, max \d+ ms(.*\n)+"
+        r"failed bookings: 0 of 3 (.*\n)+idle CPU: [\d.]+ CPU-s per minute"
+    ),
 }
 # Only the pending-outbox benchmark asks for a PostgreSQL server whether or not one is named;
 # the others use one when MESOBOT_TEST_POSTGRES_URL names it, as the suite does.
