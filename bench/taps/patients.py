@@ -8,8 +8,9 @@ reply that carries the next step's keyboard. Every update they queue is timed by
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bench.taps.stopwatch import Stopwatch
 from tests.emulator.driver import TelegramUser
@@ -25,7 +26,7 @@ TREATMENTS, AREA, COUNT = "Our treatments", "Which area", "How many sessions"
 QUESTION, NOTE, REQUESTED = "Health question", "Anything else", "Your request is sent"
 PHONE = "Which phone number"  # its keyboard is a reply keyboard, which the emulator drops
 _TIME = re.compile(r"^\d\d:\d\d$")
-SLOT_ATTEMPTS = 12  # taps on dates, times and Confirm before a patient gives up
+SLOT_ATTEMPTS = 20  # taps on dates, times and Confirm before a patient gives up
 
 
 class Stuck(Exception):
@@ -94,7 +95,7 @@ class Person:
 
 
 class Patient(Person):
-    """A patient of the booking flow; typed answers are complete with the next keyboard."""
+    """A patient of the booking flow: a typed answer is complete with the next step's screen."""
 
     async def typed(self, send: Callable[[], Message], screen: str | None = None) -> None:
         """Send, and wait for the next step's screen: a reply with buttons, or with `screen`."""
@@ -119,7 +120,7 @@ class Patient(Person):
 
 @dataclass(frozen=True)
 class Plan:
-    """What patient number `n` chooses: spread over treatments, answers and first slots.
+    """The first slot patient number `n` wants (the steps below spread its other choices).
 
     Three dates and two times are popular, so patients who reach the calendar together
     contend for the same slots, and some must choose again.
@@ -141,8 +142,19 @@ class Booking:
     """How a patient's booking went."""
 
     booked: bool = False
-    slots_lost: int = 0  # taps on a date, time or Confirm answered "taken" or "changed"
+    # What the bot answered taps on a date, time or Confirm that lost the slot ("taken",
+    # "changed"), in order.
+    answered: list[str] = field(default_factory=list)
     failure: str | None = None
+
+    @property
+    def slots_lost(self) -> int:
+        return len(self.answered)
+
+    def losses(self) -> str:
+        """What the bot answered the lost taps, counted."""
+        counted = Counter(self.answered).most_common()
+        return ", ".join(f"{count} x {notice[:50]!r}" for notice, count in counted)
 
 
 async def book_a_course(patient: Patient, plan: Plan) -> Booking:
@@ -155,10 +167,10 @@ async def book_a_course(patient: Patient, plan: Plan) -> Booking:
         await through_contact(patient, plan)
         await look_around_the_calendar(patient, plan)
         booking.booked = await pick_a_slot(patient, plan, booking)
-        if not booking.booked:
-            booking.failure = f"no slot after {SLOT_ATTEMPTS} taps"
-        else:
+        if booking.booked:
             await patient.typed(lambda: patient.user.send_command("appointments"))
+        else:
+            booking.failure = f"no slot after {SLOT_ATTEMPTS} taps ({booking.losses()})"
     except Stuck as error:
         booking.failure = f"stuck: {error}"[:200]
     except TimeoutError:
@@ -243,7 +255,8 @@ async def pick_a_slot(patient: Patient, plan: Plan, booking: Booking) -> bool:
             notice = await patient.tap(NEXT_MONTH)  # nothing free this month
         else:
             raise Stuck(f"no date, time or Confirm on {screen.text!r}")
-        booking.slots_lost += notice is not None
+        if notice is not None:
+            booking.answered.append(notice)
     return REQUESTED in (patient.screen.text or "")
 
 
