@@ -75,6 +75,7 @@ async def book_at_once(
         for n in range(options.patients)
     ]
     notices = len(staff.bot_messages)
+    run.load_average = os.getloadavg()[0]
     cpu_before, harness_before = bot.cpu_seconds(), time.process_time()
     started = time.perf_counter()
     bookings = [book_a_course(patient, Plan(n)) for n, patient in enumerate(patients)]

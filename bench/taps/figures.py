@@ -43,6 +43,7 @@ class Run:
     notes: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)  # Bot API violations, unanswered taps
     harness_cpu_seconds: float = 0.0  # the emulator's and the patients' during the load
+    load_average: float = 0.0  # the machine's, as the load began: others' work adds noise
 
     @property
     def idle_per_minute(self) -> float:
@@ -69,7 +70,10 @@ def print_run(run: Run) -> None:
         f"\n=== {run.database}: bot.py, {len(run.bookings)} patients booking at once, "
         f"{bot.updates} updates in {bot.wall_seconds:.1f} s{profiled}"
     )
-    print(f"  (emulator and patients: {run.harness_cpu_seconds:.2f} CPU-s in the load)")
+    print(
+        f"  (emulator and patients: {run.harness_cpu_seconds:.2f} CPU-s in the load; "
+        f"machine load average {run.load_average:.2f} as it began)"
+    )
     per_thousand = bot.cpu_per_thousand
     print(
         f"CPU per 1,000 updates: {per_thousand:.2f} CPU-s ({bot.cpu_seconds:.2f} CPU-s in all; "
