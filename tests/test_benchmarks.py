@@ -21,6 +21,11 @@ FIGURES = {
     "outbox_rate": r"5 messages to 5 chat\(s\): [\d.]+ s, [\d.]+ msg/s",
     "user_fairness": r"B behind A's 100 queued updates, 1 round\(s\): B's reply p50 \d+ ms",
     "planner": r"plan_series, 4 sessions, 2k bookings +n=20 +median +[\d.]+ ms",
+    "tap_latency": (
+        r"CPU per 1,000 updates: [\d.]+ CPU-s.*\n.*bot/echo [\d.]+x(.*\n)+"
+        r"step latency.*: p50 \d+ ms, p95 \d+ ms, p99 \d+ ms, max \d+ ms(.*\n)+"
+        r"failed bookings: 0 of 3 (.*\n)+idle CPU: [\d.]+ CPU-s per minute"
+    ),
 }
 # Only the pending-outbox benchmark asks for a PostgreSQL server whether or not one is named;
 # the others use one when MESOBOT_TEST_POSTGRES_URL names it, as the suite does.

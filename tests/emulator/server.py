@@ -6,7 +6,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Self, TypeVar
 
 import aiohttp
@@ -32,6 +32,8 @@ class ApiCall:
 
     method: str
     params: dict[str, Any]
+    # When the emulator accepted it (time.perf_counter), for benchmarks' latencies.
+    accepted_at: float = field(default_factory=time.perf_counter)
 
 
 @dataclass
