@@ -17,6 +17,10 @@ def main() -> int:
     )
     # httpx logs every request URL, and those URLs contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # APScheduler logs two lines for every run of every job: the outbox's safety job alone
+    # runs every 2 s. Its warnings (a missed or failed run) still show.
+    for name in ("apscheduler.executors.default", "apscheduler.scheduler"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     try:
         settings = load_settings()
         clinic = load_clinic(settings.mesobot_clinic_file)
