@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import re
 from datetime import date
-from typing import Any, ClassVar, TypeVar, get_type_hints
+from typing import Any, ClassVar, NamedTuple, TypeVar, get_type_hints
 
 VERSION = "1"
 MAX_BYTES = 64  # Telegram's limit for callback_data, in bytes
@@ -22,6 +22,8 @@ _SIGNATURE_CHARS = 8  # 6 bytes of HMAC in base64url
 _SEPARATOR = "."
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]*$")
 _MAX_INT = 36**13 - 1  # every non-negative 64-bit id fits in 13 base-36 digits
+_INT = re.compile(r"-?[0-9a-z]{1,13}")
+_DATE = re.compile(r"\d{8}")
 
 _KINDS: dict[str, type[ButtonData]] = {}
 _B = TypeVar("_B", bound="ButtonData")
@@ -48,8 +50,8 @@ def button(kind: str) -> Any:
             raise TypeError(f"{cls.__name__} must be a frozen dataclass")
         cls.kind = kind
         worst = len(VERSION) + len(kind) + len(_SEPARATOR) + _SIGNATURE_CHARS
-        for field in dataclasses.fields(cls):
-            worst += _max_field_length(cls, field.name) + len(_SEPARATOR)
+        for field in _layout(cls):
+            worst += _max_field_length(cls, field) + len(_SEPARATOR)
         if worst > MAX_BYTES:
             raise ValueError(f"button kind {kind!r} can reach {worst} bytes, over {MAX_BYTES}")
         _KINDS[kind] = cls
@@ -63,23 +65,41 @@ def registered_kinds() -> dict[str, type[ButtonData]]:
     return dict(_KINDS)
 
 
-def _field_types(cls: type[ButtonData]) -> dict[str, Any]:
-    return get_type_hints(cls)
+class _Field(NamedTuple):
+    name: str
+    kind: Any  # the annotation: bool, int, date or str
+    max_length: int | None  # for a str field, from the class's max_lengths
 
 
-def _max_field_length(cls: type[ButtonData], name: str) -> int:
-    kind = _field_types(cls)[name]
-    if kind is bool:
+_LAYOUTS: dict[type[ButtonData], tuple[_Field, ...]] = {}
+
+
+def _layout(cls: type[ButtonData]) -> tuple[_Field, ...]:
+    """A kind's fields in order, with their types: computed once per class, because
+    `get_type_hints` evaluates every annotation anew each time and every screen signs its
+    buttons."""
+    layout = _LAYOUTS.get(cls)
+    if layout is None:
+        types = get_type_hints(cls)
+        layout = _LAYOUTS[cls] = tuple(
+            _Field(field.name, types[field.name], cls.max_lengths.get(field.name))
+            for field in dataclasses.fields(cls)  # type: ignore[arg-type]
+        )
+    return layout
+
+
+def _max_field_length(cls: type[ButtonData], field: _Field) -> int:
+    if field.kind is bool:
         return 1
-    if kind is int:
+    if field.kind is int:
         return 14  # a sign and 13 base-36 digits
-    if kind is date:
+    if field.kind is date:
         return 8
-    if kind is str:
-        if name not in cls.max_lengths:
-            raise ValueError(f"{cls.__name__}.{name}: str fields need a max_lengths entry")
-        return cls.max_lengths[name]
-    raise TypeError(f"{cls.__name__}.{name}: {kind!r} cannot go into button data")
+    if field.kind is str:
+        if field.max_length is None:
+            raise ValueError(f"{cls.__name__}.{field.name}: str fields need a max_lengths entry")
+        return field.max_length
+    raise TypeError(f"{cls.__name__}.{field.name}: {field.kind!r} cannot go into button data")
 
 
 class CallbackCodec:
@@ -90,7 +110,7 @@ class CallbackCodec:
 
     def encode(self, data: ButtonData) -> str:
         """The callback_data string for `data`; ValueError if a field is out of range."""
-        fields = [_encode_field(data, field.name) for field in dataclasses.fields(data)]  # type: ignore[arg-type]
+        fields = [_encode_field(getattr(data, field.name), field) for field in _layout(type(data))]
         body = _SEPARATOR.join([VERSION + data.kind, *fields])
         encoded = f"{body}{_SEPARATOR}{self._sign(body)}"
         if len(encoded.encode()) > MAX_BYTES:  # pragma: no cover - prevented by @button
@@ -110,53 +130,50 @@ class CallbackCodec:
         cls = _KINDS.get(head[len(VERSION) :])
         if cls is None:
             return None
-        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+        fields = _layout(cls)
         if len(values) != len(fields):
             return None
         try:
-            kwargs = {
-                f.name: _decode_field(cls, f.name, v) for f, v in zip(fields, values, strict=True)
-            }
+            kwargs = {f.name: _decode_field(f, v) for f, v in zip(fields, values, strict=True)}
         except ValueError:
             return None
         return cls(**kwargs)
 
     def _sign(self, body: str) -> str:
-        digest = hmac.new(self._key, body.encode(), hashlib.sha256).digest()[:6]
+        digest = hmac.digest(self._key, body.encode(), "sha256")[:6]  # OpenSSL's one-shot
         return base64.urlsafe_b64encode(digest).decode()
 
 
-def _encode_field(data: ButtonData, name: str) -> str:
-    value = getattr(data, name)
-    kind = _field_types(type(data))[name]
-    if kind is bool:
+def _encode_field(value: Any, field: _Field) -> str:
+    if field.kind is bool:
         return "1" if value else "0"
-    if kind is int:
+    if field.kind is int:
         if not -_MAX_INT <= value <= _MAX_INT:
-            raise ValueError(f"{name}={value} is out of range for button data")
+            raise ValueError(f"{field.name}={value} is out of range for button data")
         return ("-" if value < 0 else "") + _base36(abs(value))
-    if kind is date:
+    if field.kind is date:
         return f"{value.year:04d}{value.month:02d}{value.day:02d}"
-    if len(value) > type(data).max_lengths[name] or not _TOKEN.match(value):
-        raise ValueError(f"{name}={value!r} is not a short token (letters, digits, _ and -)")
+    assert field.max_length is not None  # checked by @button
+    if len(value) > field.max_length or not _TOKEN.match(value):
+        raise ValueError(f"{field.name}={value!r} is not a short token (letters, digits, _ and -)")
     return str(value)
 
 
-def _decode_field(cls: type[ButtonData], name: str, raw: str) -> Any:
-    kind = _field_types(cls)[name]
-    if kind is bool:
+def _decode_field(field: _Field, raw: str) -> Any:
+    if field.kind is bool:
         if raw not in ("0", "1"):
             raise ValueError(raw)
         return raw == "1"
-    if kind is int:
-        if not re.fullmatch(r"-?[0-9a-z]{1,13}", raw):
+    if field.kind is int:
+        if not _INT.fullmatch(raw):
             raise ValueError(raw)
         return int(raw, 36)
-    if kind is date:
-        if not re.fullmatch(r"\d{8}", raw):
+    if field.kind is date:
+        if not _DATE.fullmatch(raw):
             raise ValueError(raw)
         return date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
-    if len(raw) > cls.max_lengths[name] or not _TOKEN.match(raw):
+    assert field.max_length is not None  # checked by @button
+    if len(raw) > field.max_length or not _TOKEN.match(raw):
         raise ValueError(raw)
     return raw
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.types import TypeDecorator
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.orm.session import Session
+
+logger = logging.getLogger(__name__)
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
@@ -59,19 +63,25 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# How long a writer waits for the write lock before failing: in this process's queue, and
+# again in SQLite's busy handler for a writer of another process.
+WRITE_LOCK_TIMEOUT = 30.0
+
+
 def create_engine(url: str, **options: Any) -> AsyncEngine:
     """An async engine for `url`; on SQLite, transactions begin when SQLAlchemy says so."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+    in_file = parsed.database not in (None, "", ":memory:")
+    if parsed.get_backend_name() == "sqlite" and in_file:
         Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
     # Statement parameters are patients' data: never part of an error message (nor a log line).
     engine = create_async_engine(async_url(url), hide_parameters=True, **options)
     if engine.dialect.name == "sqlite":
-        _take_over_sqlite_transactions(engine)
+        _take_over_sqlite_transactions(engine, in_file=in_file)
     return engine
 
 
-def _take_over_sqlite_transactions(engine: AsyncEngine) -> None:
+def _take_over_sqlite_transactions(engine: AsyncEngine, *, in_file: bool) -> None:
     # Python's sqlite3 sends no BEGIN before a SELECT, so a read-then-write transaction is not
     # isolated. Turning its own handling off and emitting BEGIN ourselves fixes that; the
     # execution option `sqlite_begin="IMMEDIATE"` takes the write lock up front for bookings.
@@ -80,13 +90,33 @@ def _take_over_sqlite_transactions(engine: AsyncEngine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(WRITE_LOCK_TIMEOUT * 1000)}")
+        if in_file:
+            _use_write_ahead_log(cursor)
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "")
         connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def _use_write_ahead_log(cursor: Any) -> None:
+    # WAL: readers keep their snapshot while a writer commits, and a writer never waits for
+    # readers, so read() transactions (screens, the outbox's looks) never hold up a booking.
+    # synchronous=NORMAL, the usual choice with WAL: a commit is not fsynced, so an application
+    # crash loses nothing, and a power cut or kernel crash can lose the last commits (never
+    # corrupt the file). FULL would add an fsync to every commit while it holds the one write
+    # lock, which on a small server's disk is what every patient's tap would wait for; a clinic
+    # that needs commits to survive power cuts runs PostgreSQL.
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        mode = cursor.fetchone()[0]
+    except sqlite3.OperationalError as error:  # another process holds the file in another mode
+        mode = f"unchanged ({error})"
+    if mode != "wal":
+        logger.warning("SQLite stays out of WAL mode: journal_mode is %s", mode)
+    cursor.execute("PRAGMA synchronous=NORMAL")
 
 
 class MesobotSession(Session):
@@ -118,6 +148,47 @@ def write_transaction_open() -> bool:
     return owner is not None and owner is asyncio.current_task()
 
 
+class _WriterQueue:
+    """This process's writers on one SQLite database, let in first come, first served.
+
+    SQLite's own busy handler retries with sleeps of 1 to 100 ms, so a writer that has waited
+    longest is not the next one in: a lottery that gives some patients' taps seconds of wait.
+    An asyncio.Lock wakes its waiters in order. Other processes still meet the busy handler.
+    """
+
+    def __init__(self) -> None:
+        self._lock: asyncio.Lock | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """Wait for this writer's turn (at most WRITE_LOCK_TIMEOUT), and hold it."""
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._loop is not loop:
+            # A lock belongs to one event loop; a Database may outlive one (asyncio.run twice).
+            self._lock, self._loop = asyncio.Lock(), loop
+        lock = self._lock
+        try:
+            if lock.locked():
+                async with asyncio.timeout(WRITE_LOCK_TIMEOUT):
+                    await lock.acquire()
+            else:  # the usual case: no timer to set and cancel
+                await lock.acquire()
+        except TimeoutError:
+            raise TimeoutError(
+                f"waited {WRITE_LOCK_TIMEOUT:g} s in the queue for the database's write lock"
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+
+@asynccontextmanager
+async def _no_queue() -> AsyncIterator[None]:
+    yield
+
+
 class Database:
     """The engine and the two kinds of transaction the application uses: read and write."""
 
@@ -130,6 +201,8 @@ class Database:
             sync_session_class=MesobotSession,
             expire_on_commit=False,
         )
+        # PostgreSQL locks rows, not the database: its writers need no queue.
+        self._writers = _WriterQueue() if self.engine.dialect.name == "sqlite" else None
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -147,14 +220,20 @@ class Database:
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A session inside one writing transaction: committed on success, else rolled back.
 
-        On SQLite it begins IMMEDIATE: a transaction that reads and then writes would otherwise
-        fail at once with "database is locked" when another writer (the outbox dispatcher, say)
-        got there in between. On PostgreSQL the rows a change depends on are locked by the
-        change itself (`booking.lock_resource_days`, `SELECT ... FOR UPDATE`). Talk to
-        Telegram only after the block: the caller owns the transaction, core functions take
-        its session.
+        On SQLite the writers of this process queue for their turn (first come, first served),
+        then begin IMMEDIATE: a transaction that reads and then writes would otherwise fail at
+        once with "database is locked" when another process's writer got there in between. On
+        PostgreSQL the rows a change depends on are locked by the change itself
+        (`booking.lock_resource_days`, `SELECT ... FOR UPDATE`). Talk to Telegram only after
+        the block: the caller owns the transaction, core functions take its session. A write()
+        inside another in the same task raises: it would wait for the lock its own task holds.
         """
-        async with self._sessions() as session:
+        if write_transaction_open():
+            raise RuntimeError(
+                "Database.write() inside a write transaction of the same task would wait for "
+                "itself: pass the open transaction's session down instead"
+            )
+        async with self._turn(), self._sessions() as session:
             # Procuring the connection begins the session's transaction, with this option.
             await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
             owner = _write_owner.set(asyncio.current_task())
@@ -166,6 +245,9 @@ class Database:
                 raise
             _write_owner.reset(owner)
             await session.commit()
+
+    def _turn(self) -> AbstractAsyncContextManager[None]:
+        return _no_queue() if self._writers is None else self._writers.turn()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

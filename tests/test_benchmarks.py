@@ -17,6 +17,7 @@ FIGURES = {
     "booking_database": r"SQLite: .*\n  plan a 4-session series +median +[\d.]+ ms",
     "care_alert_latency": r"due later, 1 reports: p50 \d+ ms, p99 \d+ ms",
     "emulator_throughput": r"50 updates, 5 users, .*: [\d,]+ updates/s",
+    "outbox_idle": r"idle per minute: [\d.]+ write transactions, [\d.]+ read transactions",
     "outbox_pending": r"start to first update handled: [\d.]+ s.*\nresident memory: peak [\d.]+",
     "outbox_rate": r"5 messages to 5 chat\(s\): [\d.]+ s, [\d.]+ msg/s",
     "user_fairness": r"B behind A's 100 queued updates, 1 round\(s\): B's reply p50 \d+ ms",

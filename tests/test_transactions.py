@@ -1,16 +1,20 @@
 """The two kinds of transaction: reads take no write lock and keep nothing, writes commit,
-and a Bot API call made inside a write transaction fails its test."""
+and a Bot API call made inside a write transaction fails its test. On SQLite, this process's
+writers get in first come, first served, and readers never wait for a writer (WAL)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from mesobot.db import Database, write_transaction_open
 from mesobot.models import Patient
+from tests.databases import SqliteDatabases
 from tests.test_emulator_violation_check import REPOSITORY
 
 pytest_plugins = ["pytester"]
@@ -61,6 +65,71 @@ async def test_a_read_refuses_to_write(database: Database) -> None:
             await session.flush()
     async with database.read() as session:
         assert (await session.exec(select(Patient))).first() is None
+
+
+async def test_a_write_inside_a_write_of_the_same_task_raises(database: Database) -> None:
+    """A nested write() fails at once instead of waiting for the lock its own task holds;
+    the outer transaction is unharmed and commits."""
+    async with database.write() as session:
+        session.add(_patient(4))
+        with pytest.raises(RuntimeError, match="inside a write transaction"):
+            async with database.write():
+                pass  # pragma: no cover - never entered
+    async with database.read() as session:
+        assert (await session.exec(select(Patient))).one().telegram_user_id == 4
+
+
+@pytest.fixture
+async def sqlite_database(
+    sqlite_databases: SqliteDatabases, migrated_sqlite_file: Path
+) -> AsyncIterator[Database]:
+    """The application's Database on a fresh migrated SQLite file."""
+    database = Database(sqlite_databases.copy_of(migrated_sqlite_file))
+    yield database
+    await database.dispose()
+
+
+async def test_sqlite_writers_get_in_in_the_order_they_arrived(sqlite_database: Database) -> None:
+    """While one writer holds the lock, ten more arrive one after another: they get in in
+    that order (SQLite's busy handler alone lets the later, more eager pollers in first)."""
+    entered: list[int] = []
+    release = asyncio.Event()
+
+    async def writer(number: int) -> None:
+        async with sqlite_database.write() as session:
+            entered.append(number)
+            session.add(_patient(100 + number))
+            if number == 0:
+                await release.wait()
+            await asyncio.sleep(0.005)  # a transaction takes a while; the queue must hold
+
+    tasks = []
+    for number in range(11):
+        tasks.append(asyncio.create_task(writer(number)))
+        for _ in range(3):  # the new writer starts and queues behind the earlier ones
+            await asyncio.sleep(0)
+    await asyncio.sleep(0.05)
+    assert entered == [0]
+    release.set()
+    await asyncio.gather(*tasks)
+    assert entered == list(range(11))
+
+
+async def test_sqlite_readers_never_wait_for_a_writer(sqlite_database: Database) -> None:
+    """WAL: a read runs while a writer holds the lock, the writer commits while the read is
+    still open, and the read keeps the snapshot it started with."""
+    async with sqlite_database.write() as session:
+        session.add(_patient(1))
+    async with sqlite_database.read() as reading:
+        assert len((await reading.exec(select(Patient))).all()) == 1
+        # A rollback journal would make this commit wait for the open read (30 s, then fail).
+        async with asyncio.timeout(5), sqlite_database.write() as session:
+            session.add(_patient(2))
+            await session.flush()
+            assert len((await reading.exec(select(Patient))).all()) == 1
+        assert len((await reading.exec(select(Patient))).all()) == 1
+    async with sqlite_database.read() as session:
+        assert len((await session.exec(select(Patient))).all()) == 2
 
 
 INNER_TESTS = """

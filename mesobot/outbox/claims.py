@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, literal, update
+from sqlalchemy import case, exists, func, literal, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,6 +15,38 @@ from mesobot.outbox.enqueue import mark_outbox_written
 from mesobot.outbox.models import MessageState, OutboxMessage, OutboxRecipient
 
 BATCH_CAP = 20
+
+
+@dataclass(frozen=True)
+class OutboxLook:
+    """What a read-only look at the table found: whether a pass has anything to write."""
+
+    claimable: bool  # a due row whose time has come, for a chat not skipped
+    expired_leases: bool  # a row left in sending past its lease
+    next_due_at: datetime | None  # when the earliest due row may next be tried, busy or not
+
+
+async def look(
+    *, session: AsyncSession, now: datetime, skip_chats: Collection[int] = ()
+) -> OutboxLook:
+    """Whether claiming or releasing would change anything, in one statement that takes no
+    lock: an idle dispatcher looks every couple of seconds, and on SQLite a write transaction
+    would hold up every patient's tap, even one that finds nothing to do."""
+    due_now = select(OutboxMessage.id).where(
+        col(OutboxMessage.state) == MessageState.DUE, OutboxMessage.next_attempt_at <= now
+    )
+    if skip_chats:
+        due_now = due_now.where(col(OutboxMessage.recipient).not_in(list(skip_chats)))
+    expired = select(OutboxMessage.id).where(
+        col(OutboxMessage.state) == MessageState.SENDING, col(OutboxMessage.lease_until) < now
+    )
+    next_due = (
+        select(func.min(OutboxMessage.next_attempt_at))
+        .where(col(OutboxMessage.state) == MessageState.DUE)
+        .scalar_subquery()
+    )
+    row = (await session.exec(select(exists(due_now), exists(expired), next_due))).one()
+    return OutboxLook(claimable=bool(row[0]), expired_leases=bool(row[1]), next_due_at=row[2])
 
 
 async def claim_due_messages(

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,6 +23,7 @@ from mesobot.outbox.models import MessageState, OutboxMessage
 from mesobot.outbox.pacing import Pacer
 from mesobot.outbox.policies import KindRegistry, LateAction, RenderRequest
 from mesobot.outbox.queued import queued_message
+from mesobot.outbox.recording import SentRecorder
 from mesobot.outbox.sending import FloodWait, Rejected, Sender, TransientFailure, Unreachable
 from mesobot.patients import language_of
 
@@ -73,8 +73,7 @@ class Dispatcher:
         self._draining: asyncio.Task[None] | None = None
         self._again = False
         self._stopping = False
-        self._sent_unrecorded: list[tuple[int, asyncio.Future[None]]] = []
-        self._recording_sent: asyncio.Task[None] | None = None
+        self._sent = SentRecorder(database, clock)
 
     # -- waking -------------------------------------------------------------------------
 
@@ -103,27 +102,34 @@ class Dispatcher:
     async def _drain_safely(self) -> None:
         # Nothing may raise out of the dispatcher: a failed pass is logged and retried by
         # the next wake-up.
+        last_look: claims.OutboxLook | None = None
         try:
             while True:
                 self._again = False
+                last_look = None
                 if await self.leadership.ensure():
-                    await self._pump()
+                    last_look = await self._pump()
                 if not self._again or self._stopping:
                     break
         except Exception:
             logger.exception("Outbox pass failed; retrying at the next wake-up")
         try:
-            await self._plan_next_wake()
+            await self._plan_next_wake(last_look)
         except Exception:
             logger.exception("Could not plan the outbox's next wake-up")
 
-    async def _plan_next_wake(self) -> None:
+    async def _plan_next_wake(self, last_look: claims.OutboxLook | None) -> None:
+        # `last_look` is the pass's final look when nothing was written after it: its
+        # next due time is still current, and an idle pass stays one statement.
         if self.schedule_wake is None or self._stopping:
             return
         waits: list[float] = []
         if self.leadership_held():
-            async with self.database.write() as session:
-                due = await next_due_at(session=session)
+            if last_look is not None:
+                due = last_look.next_due_at
+            else:
+                async with self.database.read() as session:
+                    due = await next_due_at(session=session)
             if due is not None:
                 waits.append(max(0.0, (due - self.clock.now()).total_seconds()))
         free = self.pacer.seconds_until_free()
@@ -138,32 +144,21 @@ class Dispatcher:
 
     async def _take_over(self) -> None:
         # Only the active dispatcher sends, so rows left in sending belong to one that died.
-        async with self._writing() as session:
+        async with self.database.write() as session:
             count = await claims.release_all_in_flight(session=session, now=self.clock.now())
         if count:
             logger.info("Took over %d outbox messages left in flight by another dispatcher", count)
 
     # -- the pass ------------------------------------------------------------------------
 
-    async def _pump(self) -> None:
-        async with self._writing() as session:
-            expired = await claims.release_expired_leases(session=session, now=self.clock.now())
-        if expired:
-            logger.warning("%d outbox messages outlived their lease and are due again", expired)
+    async def _pump(self) -> claims.OutboxLook | None:
+        """Claim and start sending until nothing more can go; the last look, if it ended it."""
         while True:
             room = self.batch_size - len(self._in_flight)
             claimed: list[OutboxMessage] = []
+            quiet: claims.OutboxLook | None = None
             if room > 0 and not self._stopping:
-                busy = self.pacer.busy_chats(ahead=_CLAIM_AHEAD)
-                busy |= {chat for chat, _ in self._in_flight.values()}
-                async with self._writing() as session:
-                    claimed = await claims.claim_due_messages(
-                        session=session,
-                        now=self.clock.now(),
-                        lease=self.lease,
-                        limit=room,
-                        skip_chats=busy,
-                    )
+                claimed, quiet = await self._claim_if_any(room)
                 for message in claimed:
                     assert message.id is not None
                     task = asyncio.get_running_loop().create_task(self._deliver(message))
@@ -176,20 +171,40 @@ class Dispatcher:
                 # message falling due meanwhile.
                 if claimed:
                     continue
-                return
+                return quiet
             if not claimed or len(self._in_flight) >= self.batch_size:
                 tasks = [task for _, task in self._in_flight.values()]
                 await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
 
+    async def _claim_if_any(
+        self, room: int
+    ) -> tuple[list[OutboxMessage], claims.OutboxLook | None]:
+        """Up to `room` claimed rows; or none, and the look that found nothing to do.
+
+        A read-only look comes first, and the write only when it found a row to claim or a
+        lease to release: most rounds of an idle bot find neither, and on SQLite an empty
+        write transaction would still make every patient's tap wait for it.
+        """
+        busy = self.pacer.busy_chats(ahead=_CLAIM_AHEAD)
+        busy |= {chat for chat, _ in self._in_flight.values()}
+        now = self.clock.now()
+        async with self.database.read() as session:
+            found = await claims.look(session=session, now=now, skip_chats=busy)
+        if not (found.claimable or found.expired_leases):
+            return [], found
+        expired = 0
+        async with self.database.write() as session:
+            if found.expired_leases:
+                expired = await claims.release_expired_leases(session=session, now=now)
+            claimed = await claims.claim_due_messages(
+                session=session, now=now, lease=self.lease, limit=room, skip_chats=busy
+            )
+        if expired:
+            logger.warning("%d outbox messages outlived their lease and are due again", expired)
+        return claimed, None
+
     def _forget(self, message_id: int) -> Callable[[asyncio.Task[None]], None]:
         return lambda _task: self._in_flight.pop(message_id, None) and None
-
-    @asynccontextmanager
-    async def _writing(self) -> AsyncIterator[AsyncSession]:
-        # write() takes SQLite's write lock up front: a read that later writes would
-        # otherwise fail instead of waiting.
-        async with self.database.write() as session:
-            yield session
 
     # -- one message ---------------------------------------------------------------------
 
@@ -273,39 +288,12 @@ class Dispatcher:
             return
         async with self.pacer.slot(message.recipient):
             await self.sender.send(message.recipient, rendered)
-        await self._record_sent(message.id)
-
-    async def _record_sent(self, message_id: int) -> None:
-        # Sends finish about 30 a second: one transaction records all that finished while
-        # the previous one ran, so that the database's commits do not set the pace. Until
-        # recorded, the message still counts as in flight.
-        recorded = asyncio.get_running_loop().create_future()
-        self._sent_unrecorded.append((message_id, recorded))
-        if self._recording_sent is None or self._recording_sent.done():
-            self._recording_sent = asyncio.get_running_loop().create_task(self._record_all_sent())
-        await recorded
-
-    async def _record_all_sent(self) -> None:
-        while self._sent_unrecorded:
-            batch, self._sent_unrecorded = self._sent_unrecorded, []
-            # A failure leaves the rows in sending: their lease brings them back (at least once).
-            try:
-                async with self._writing() as session:
-                    await claims.mark_all_sent(
-                        session=session,
-                        message_ids=[message_id for message_id, _ in batch],
-                        now=self.clock.now(),
-                    )
-            except Exception:
-                logger.exception("Could not record sent outbox messages; the lease will retry")
-            for _, recorded in batch:
-                if not recorded.done():
-                    recorded.set_result(None)
+        await self._sent.record(message.id)
 
     async def _record(self, operation: Callable[..., object], **arguments: object) -> None:
         # A failure here leaves the row in sending: its lease brings it back (at least once).
         try:
-            async with self._writing() as session:
+            async with self.database.write() as session:
                 await operation(session=session, **arguments)  # type: ignore[misc]
         except Exception:
             logger.exception("Could not record an outbox outcome; the lease will retry it")
@@ -313,7 +301,7 @@ class Dispatcher:
     async def _on_unreachable(self, message: OutboxMessage, reason: str) -> None:
         now = self.clock.now()
         try:
-            async with self._writing() as session:
+            async with self.database.write() as session:
                 newly = await claims.mark_unreachable(
                     session=session, chat_id=message.recipient, reason=reason, now=now
                 )
@@ -349,7 +337,7 @@ class Dispatcher:
             reason,
         )
         try:
-            async with self._writing() as session:
+            async with self.database.write() as session:
                 finished = await claims.mark_finished(
                     session=session,
                     message_id=message.id,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import event
 from sqlmodel import select
 
 from mesobot.clock import ManualClock
 from mesobot.db import Database
-from mesobot.outbox.claims import resume_recipient
+from mesobot.outbox.claims import claim_due_messages, resume_recipient
 from mesobot.outbox.enqueue import cancel, reschedule
 from mesobot.outbox.kinds import default_kinds, render_text
 from mesobot.outbox.models import MessageState, OutboxMessage, OutboxRecipient
@@ -206,4 +207,49 @@ async def test_a_rejected_message_fails_at_once(database: Database, clock: Manua
     await dispatcher.drain()
     assert (await _states(database))["x"] == MessageState.FAILED
     assert len(sender.texts_to(STAFF)) == 1
+    await dispatcher.stop()
+
+
+def _count_commits(database: Database) -> list[object]:
+    commits: list[object] = []
+    event.listen(database.engine.sync_engine, "commit", commits.append)
+    return commits
+
+
+async def test_an_idle_dispatcher_commits_nothing_and_still_sends_and_recovers(
+    database: Database, clock: ManualClock
+) -> None:
+    """Passes that find nothing due only read (on SQLite a write would hold up every tap),
+    yet plan the wake-up for the next message, send it when due, and release a dead
+    dispatcher's expired lease."""
+    wakes: list[float] = []
+    dispatcher = make_dispatcher(database, clock, RecordingSender())
+    dispatcher.schedule_wake = wakes.append
+    sender = dispatcher.sender
+    assert isinstance(sender, RecordingSender)
+    await dispatcher.drain()  # becomes the active dispatcher
+    await queue_text(
+        database,
+        recipient=1,
+        text="later",
+        due_at=clock.now() + timedelta(seconds=90),
+        now=clock.now(),
+    )
+    commits = _count_commits(database)
+    for _ in range(5):
+        await dispatcher.drain()
+    assert commits == []
+    assert wakes[-1] == 90.0
+    clock.advance(timedelta(seconds=90))
+    await dispatcher.drain()
+    assert sender.sent == [(1, "later")]
+    # A row a dead dispatcher claimed comes back once its lease is over.
+    await queue_text(database, recipient=2, text="orphan", due_at=clock.now(), now=clock.now())
+    async with database.write() as session:
+        await claim_due_messages(session=session, now=clock.now(), lease=timedelta(seconds=30))
+    await dispatcher.drain()
+    assert sender.texts_to(2) == []
+    clock.advance(timedelta(seconds=31))
+    await dispatcher.drain()
+    assert sender.texts_to(2) == ["orphan"]
     await dispatcher.stop()
