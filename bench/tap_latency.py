@@ -7,7 +7,8 @@ started the bot. Then `--patients` emulated patients book a course at the same t
 the chat, like people: /start, consent, age, a look at another treatment, their treatment
 (area and count where asked), the questionnaire, a note, name, phone, a glance at next month,
 a date, a time, Confirm. A few dates and times are popular, so some patients lose their slot
-and choose another. Each patient waits for the bot's whole reply to a step before the next.
+and choose another. Each patient waits for the bot's whole reply to a step, then reads it for
+`--think` seconds on average (0.5 to 1.5 times that), as people do, before the next.
 
 Printed per database, next to the issue's targets (PASS/FAIL):
 - CPU-seconds per 1,000 updates of the bot process (utime + stime from /proc, start-up
@@ -71,7 +72,13 @@ async def book_at_once(
     """The patients book together; the load ends when staff have heard of every request."""
     stopwatch = Stopwatch(emulator)
     patients = [
-        Patient(emulator, emulator.create_user(f"Patient {n}"), stopwatch, options.step_timeout)
+        Patient(
+            emulator,
+            emulator.create_user(f"Patient {n}"),
+            stopwatch,
+            options.step_timeout,
+            think=options.think,
+        )
         for n in range(options.patients)
     ]
     notices = len(staff.bot_messages)
@@ -176,6 +183,7 @@ class Options(argparse.Namespace):
     database: str
     idle_seconds: float
     step_timeout: float
+    think: float
     profile: Path | None
     postgres_url: str | None
 
@@ -188,8 +196,11 @@ def parse_options() -> Options:
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--idle-seconds", type=float, default=60.0, help="the idle window")
     parser.add_argument("--step-timeout", type=float, default=60.0, help="a patient gives up")
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="a patient's mean pause before each step (s)"
+    )
     parser.add_argument("--profile", type=Path, help="run bot.py under cProfile, into DIR")
-    parsed = parse_arguments(parser, patients=3, idle_seconds=3.0, step_timeout=30.0)
+    parsed = parse_arguments(parser, patients=3, idle_seconds=3.0, step_timeout=30.0, think=0.1)
     urls = (os.environ.get(variable) for variable in POSTGRES_VARIABLES)
     return Options(**vars(parsed), postgres_url=next((url for url in urls if url), None))
 
@@ -200,6 +211,7 @@ def main() -> None:
     if options.profile:
         options.profile.mkdir(parents=True, exist_ok=True)
     chosen = list(DATABASES) if options.database == "both" else [options.database]
+    print(f"{options.patients} patients, each pausing {options.think:g} s on average per step")
     failed = False
     for database in chosen:
         if database == "postgres" and options.postgres_url is None:

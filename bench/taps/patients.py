@@ -7,6 +7,8 @@ reply that carries the next step's keyboard. Every update they queue is timed by
 
 from __future__ import annotations
 
+import asyncio
+import random
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -42,14 +44,28 @@ class Person:
     """A Telegram user who sends one thing at a time and waits for the bot's whole reply."""
 
     def __init__(
-        self, emulator: BotApiEmulator, user: TelegramUser, stopwatch: Stopwatch, within: float
+        self,
+        emulator: BotApiEmulator,
+        user: TelegramUser,
+        stopwatch: Stopwatch,
+        within: float,
+        think: float = 0.0,
     ) -> None:
         self.emulator = emulator
         self.user = user
         self.stopwatch = stopwatch
         self.within = within
+        self.think = think
+        self._pauses = random.Random(user.id)  # the same pauses in every run
         self._queries: set[str] = set()
         self.doing = "nothing yet"  # the latest step, to say where a patient got stuck
+
+    async def _read_the_screen(self) -> None:
+        """A person reads before the next tap: on average `think` seconds, half to one and a
+        half times that. Without it, 20 patients tapping back to back would measure a
+        saturated queue, not the wait of one tap."""
+        if self.think > 0:
+            await asyncio.sleep(self.think * self._pauses.uniform(0.5, 1.5))
 
     def _belongs(self, call: ApiCall) -> bool:
         """Whether an API call answers this person: a message to their chat or their tap."""
@@ -68,6 +84,7 @@ class Person:
         self, send: Callable[[], Message], complete: Callable[[list[Message]], bool]
     ) -> None:
         """Send something typed; wait until the bot's messages since then are `complete`."""
+        await self._read_the_screen()
         chat = self.user.chat
         start = len(chat.messages)
         mark = self.stopwatch.mark()
@@ -80,6 +97,7 @@ class Person:
 
     async def tap(self, label: str) -> str | None:
         """Press a button of the latest screen; return the notice the bot answered with."""
+        await self._read_the_screen()
         screen = self.screen
         if label not in screen.button_labels:
             raise Stuck(f"no button {label!r} on {screen.text!r}")
