@@ -18,7 +18,7 @@ from telegram import (
     InlineKeyboardMarkup,
     Update,
 )
-from telegram.constants import ChatAction
+from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 from telegram.ext import CommandHandler
 
@@ -95,7 +95,14 @@ def markup(rendered: RenderedMessage) -> InlineKeyboardMarkup | None:
 
 
 async def show(query: CallbackQuery, rendered: RenderedMessage) -> None:
-    """Replace the pressed message with `rendered` (a no-op if nothing changed)."""
+    """Replace the pressed message with `rendered` (a no-op if nothing changed).
+
+    Only ever over a message in a private chat: group_chats stops presses in groups before
+    they get here, and this keeps a view of staff data off a group's message even so.
+    """
+    message = query.message
+    if message is None or message.chat.type != ChatType.PRIVATE:
+        return
     try:
         await query.edit_message_text(rendered.text, reply_markup=markup(rendered))
     except TelegramError as error:

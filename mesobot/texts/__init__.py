@@ -32,6 +32,12 @@ def something_went_wrong(t: NullTranslations) -> str:
     )
 
 
+def send_privately(t: NullTranslations) -> str:
+    """The one line a command or button gets outside a private chat: nothing more is said
+    where others can read it."""
+    return t.gettext("Please send this to me in a private chat.")
+
+
 def command_descriptions(t: NullTranslations) -> list[tuple[str, str]]:
     """The command menu patients see: (command, one-line description)."""
     _ = t.gettext

@@ -150,12 +150,20 @@ def report_buttons(t: NullTranslations) -> tuple[str, str, str]:
     return _("Acknowledge"), _("Contact patient"), _("Close")
 
 
-def group_notice(t: NullTranslations, *, report_id: int) -> str:
-    """The staff group's notice: no health detail, no name, only where to look."""
+def group_notice(t: NullTranslations, *, report_id: int, code: str | None) -> str:
+    """The staff group's notice: the report's number and its session's code, only where to look.
+
+    No initials either, unlike a new request's notice: that someone reported a reaction is
+    itself health data, and staff need nothing more here to tell reports apart.
+    """
     _ = t.gettext
-    return _("Report #{number} needs a member of staff: see your private messages.").format(
-        number=report_id
-    )
+    if code is None:
+        return _("Report #{number} needs a member of staff: see your private messages.").format(
+            number=report_id
+        )
+    return _(
+        "Report #{number} (session {code}) needs a member of staff: see your private messages."
+    ).format(number=report_id, code=f"<code>{escape(code)}</code>")
 
 
 def silence_alert(
