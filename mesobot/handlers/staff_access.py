@@ -162,6 +162,23 @@ async def publish_staff_menus(application: MesobotApplication) -> None:
         )
 
 
+async def warn_without_staff(application: MesobotApplication) -> None:
+    """At start-up: say in the log that no one is there to read what patients send.
+
+    The bot still runs (a clinic may be trying it out), and patients are told to call the
+    clinic wherever they would have been told that staff have their request or report.
+    """
+    services = application.bot_data.services
+    if services.settings.mesobot_staff_ids:
+        return
+    phone = services.clinic.clinic.phone
+    logger.warning(
+        "MESOBOT_STAFF_IDS is empty: no one receives requests or reaction reports; patients "
+        "are told to %s instead",
+        f"call the clinic on {phone}" if phone else "contact the clinic (its file gives no phone)",
+    )
+
+
 async def on_staff_start(update: Update, context: MesobotContext) -> None:
     """A staff member started the bot: now their chat exists, give them the staff menu."""
     staff = staff_of(update, context.bot_data.services)
@@ -174,5 +191,6 @@ def feature(_services: Services) -> Feature:
     """Staff menus: published at start, and again when a staff member sends /start (in the
     bookkeeping group, because /start is answered in group 0 like anyone's)."""
     return Feature(
-        bookkeeping=[CommandHandler("start", on_staff_start)], on_start=[publish_staff_menus]
+        bookkeeping=[CommandHandler("start", on_staff_start)],
+        on_start=[warn_without_staff, publish_staff_menus],
     )
