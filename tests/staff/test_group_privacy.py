@@ -273,6 +273,11 @@ async def test_no_command_or_button_puts_health_or_contact_data_in_a_group(
         assert word in private, word
     ana, rita = clinic.patient, clinic.rita
     staff_group = clinic.group
+    # The group's notices: initials and a session code, where to look, nothing more.
+    notices = [m.text or "" for m in staff_group.bot_messages]
+    assert f"New request #{data.confirmed.id} from A. P., first session {data.code}" in notices[0]
+    assert f"Report #{data.report_id} (session {data.code}) needs a member of staff" in notices[1]
+    assert f"New request #{data.pending.id} from A. P., first session" in notices[2]
     staff_group.members.append(ana.user)  # anyone not staff may be in it too
     group_notice = next(m for m in staff_group.bot_messages if "New request" in (m.text or ""))
     before = group_notice.text
