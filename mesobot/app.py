@@ -25,6 +25,7 @@ from mesobot.handlers import (
     care_reports_staff,
     errors,
     fallback,
+    group_chats,
     outbox,
     patient_appointments,
     staff_access,
@@ -102,6 +103,10 @@ def features(services: Services) -> list[Feature]:
     two handlers could match the same update; the comment by each entry says when that is.
     """
     return [
+        # First of all: anything from a group or channel. Only the views it lists as
+        # group-safe go on; everything else gets "send this to me privately" (and the bot
+        # leaves any group but the staff group), whatever feature would have taken it.
+        group_chats.feature(services),
         start.feature(services),  # /start, /help, and the command menus at start
         calendar.feature(services),  # /calendar: one command for patients and staff
         # Staff commands and buttons ("s..." kinds): every one checks the user is staff. The

@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from mesobot.calendar_files import CalendarSource
-from mesobot.care.config import CareSettings
+from mesobot.care.config import CareSettings, Severity
 from mesobot.catalog import FieldError, Treatment
 from mesobot.scheduling.calendar import WEEKDAYS, Calendar, Closure, OpeningInterval
 from mesobot.scheduling.localtime import zone_named
@@ -221,6 +221,14 @@ class Clinic(_Strict):
                     f"{treatment.session_minutes} minutes plus the {self.clinic.buffer_minutes}"
                     f"-minute buffer fit in no opening interval (longest {longest})",
                 )
+        emergency = [k for k, sign in self.care.signs.items() if sign.level == Severity.EMERGENCY]
+        if emergency and not self.clinic.emergency_phone.strip():
+            # Its advice reads "call emergency services now on {emergency_phone}": never blank.
+            raise FieldError(
+                "clinic.emergency_phone",
+                f"must be set: the sign {emergency[0]!r} has emergency severity, and its advice "
+                "tells the patient to call this number",
+            )
         for key in self.care.check_in_days_by_treatment:
             if key not in self.treatments:
                 raise FieldError(

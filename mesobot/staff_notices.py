@@ -227,20 +227,19 @@ def register_staff_notice_kinds(services: Services) -> None:
         return await request_view(request.session, clinic, codec, course_id, request.language)
 
     async def render_group_new_request(request: RenderRequest) -> RenderedMessage | None:
-        """The group notice: initials, treatment and count only; never health details."""
+        """The group notice: initials and the first session's code; never health details."""
         found = await _course_and_patient(
             request.session, int(request.message.payload["course_id"])
         )
         if found is None:
             return None
         course, patient, appointments = found
-        t = translations(request.language)
         return RenderedMessage(
             texts.group_new_request(
-                t,
+                translations(request.language),
+                number=course.id or 0,
                 who=texts.initials(patient.display_name),
-                treatment=treatment_label(clinic, course.treatment, request.language).lower(),
-                count=len(appointments),
+                code=appointments[0].code if appointments else "—",
             )
         )
 

@@ -259,6 +259,17 @@ BROKEN_CALENDAR = [
     pytest.param(
         _short_days, "treatments.fat_reduction.session_minutes", id="session-fits-no-opening"
     ),
+    # The default signs include a severe allergic reaction, whose advice gives this number.
+    pytest.param(
+        lambda raw: raw["clinic"].pop("emergency_phone"),
+        "clinic.emergency_phone",
+        id="no-emergency-phone",
+    ),
+    pytest.param(
+        lambda raw: raw["clinic"].update(emergency_phone="  "),
+        "clinic.emergency_phone",
+        id="blank-emergency-phone",
+    ),
 ]
 
 
@@ -284,3 +295,26 @@ def test_unreadable_and_malformed_files_are_refused(tmp_path: Path) -> None:
     garbled.write_text("[clinic\nname = 1", encoding="utf-8")
     with pytest.raises(ClinicFileError, match=r"garbled\.toml: not valid TOML"):
         load_clinic(garbled)
+
+
+def _signs(*severities: str) -> dict[str, Raw]:
+    return {
+        f"sign_{n}": {"label": {"en": f"Sign {n}"}, "staff_label": "x", "severity": severity}
+        for n, severity in enumerate(severities)
+    }
+
+
+def test_emergency_phone_is_needed_exactly_when_a_sign_is_an_emergency() -> None:
+    """Without an emergency sign nothing tells a patient to call it, so it may stay empty; with
+    one (the defaults have one), the file must give it or the advice would end "on ."."""
+    raw = _sample()
+    del raw["clinic"]["emergency_phone"]
+    raw["care"] = {"signs": _signs("high", "moderate")}
+    assert parse_clinic(raw, source="clinic.toml").clinic.emergency_phone == ""
+    raw["care"] = {"signs": _signs("high", "emergency")}
+    with pytest.raises(ClinicFileError) as refused:
+        parse_clinic(raw, source="clinic.toml")
+    assert 'field "clinic.emergency_phone": must be set' in str(refused.value)
+    assert "'sign_1' has emergency severity" in str(refused.value)
+    raw["clinic"]["emergency_phone"] = "112"
+    assert parse_clinic(raw, source="clinic.toml").clinic.emergency_phone == "112"

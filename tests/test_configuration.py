@@ -178,6 +178,21 @@ def test_plain_http_is_allowed_to_loopback_or_when_asked(monkeypatch: pytest.Mon
     assert Settings().telegram_api_base_url == "http://10.0.0.5:8081/bot"
 
 
+@pytest.mark.slow
+def test_a_clinic_file_without_its_emergency_phone_is_refused_at_start(tmp_path: Path) -> None:
+    """The sample's signs include an emergency: without the number, the bot does not start,
+    and the one line names the field to fill in."""
+    sample = (PROJECT_ROOT / "clinic.sample.toml").read_text(encoding="utf-8")
+    clinic = tmp_path / "clinic.toml"
+    clinic.write_text(sample.replace('emergency_phone = "112"', ""), encoding="utf-8")
+    result = run_bot(tmp_path, TELEGRAM_BOT_TOKEN=VALID_TOKEN, MESOBOT_CLINIC_FILE=str(clinic))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert 'field "clinic.emergency_phone"' in lines[0]
+    assert not (tmp_path / "never.sqlite3").exists(), "nothing is touched before the checks"
+
+
 def test_settings_read_comma_separated_staff_and_derive_the_file_url(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -271,10 +271,17 @@ class CareRenderers:
         return RenderedMessage(text, photo_file_id=str(photo) if photo else None)
 
     async def report_group(self, request: RenderRequest) -> RenderedMessage | None:
-        """The group notice, without any health detail."""
+        """The group notice: the report's number and session code, never a health detail."""
         report_id = int(request.message.payload["report_id"])
+        report = await request.session.get(ReactionReport, report_id)
+        appointment = (
+            await request.session.get(Appointment, report.appointment_id)
+            if report is not None and report.appointment_id is not None
+            else None
+        )
+        code = appointment.code if appointment is not None else None
         return RenderedMessage(
-            texts.group_notice(translations(request.language), report_id=report_id)
+            texts.group_notice(translations(request.language), report_id=report_id, code=code)
         )
 
     async def report_follow_up(self, request: RenderRequest) -> RenderedMessage | None:

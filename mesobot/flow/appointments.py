@@ -37,6 +37,7 @@ from mesobot.scheduling.series import PlannedSeries
 from mesobot.scheduling.slots import FreeSlotFinder
 from mesobot.screens import Row, Screen
 from mesobot.session_moves import series_rule_of
+from mesobot.staff.presence import no_staff_phone
 from mesobot.texts import appointments as texts
 from mesobot.texts import booking as booking_texts
 from mesobot.texts import escape
@@ -241,6 +242,7 @@ def move_preview(flow: Flow, found: CourseSeries, data: b.MoveTime, plan: Planne
         zone=flow.services.clinic.clinic.timezone,
         language=flow.language,
         back_to_staff=back,
+        no_staff_phone=no_staff_phone(flow.services),
     )
     confirm = b.ConfirmMove(data.appointment, data.day, data.minute, plan_digest(plan))
     other_date = (
@@ -280,7 +282,8 @@ async def on_confirm_move(flow: Flow, data: b.ConfirmMove) -> Outcome:
     """Move the session and re-plan the later ones, if the plan is still the one shown."""
     result = await rescheduled(flow, data)
     if isinstance(result, PatientChangeMade):
-        return Outcome(await course_screens(flow, texts.moved(flow.t)))
+        done = texts.moved(flow.t, no_staff_phone(flow.services))
+        return Outcome(await course_screens(flow, done))
     if isinstance(result, Refused):
         return await gone(flow)
     return await move_plan_changed(flow, data, result)
@@ -360,7 +363,8 @@ async def on_cancel_one(flow: Flow, data: b.CancelOne) -> Outcome:
     """Cancel one session (later ones re-planned if needed), or say why not."""
     result = await cancelled(flow, cancel_one_session, data.appointment)
     if isinstance(result, PatientChangeMade):
-        return Outcome(await course_screens(flow, texts.cancelled_one(flow.t)))
+        done = texts.cancelled_one(flow.t, no_staff_phone(flow.services))
+        return Outcome(await course_screens(flow, done))
     if result.reason is Refusal.TOO_FEW:
         return await too_few(flow, data.appointment)
     return await gone(flow)
@@ -386,7 +390,8 @@ async def on_cancel_rest(flow: Flow, data: b.CancelRest) -> Outcome:
     result = await cancelled(flow, cancel_rest_of_course, data.appointment)
     if isinstance(result, Refused):
         return await gone(flow)
-    return Outcome(await course_screens(flow, texts.cancelled_rest(flow.t)))
+    done = texts.cancelled_rest(flow.t, no_staff_phone(flow.services))
+    return Outcome(await course_screens(flow, done))
 
 
 async def on_keep(flow: Flow, _data: b.KeepSession) -> Outcome:

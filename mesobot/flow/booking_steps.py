@@ -18,6 +18,7 @@ from mesobot.flow.machine import Flow, Outcome, may_book
 from mesobot.flow.ordering import book_course
 from mesobot.scheduling.series import PlannedSeries
 from mesobot.screens import RemoveKeyboard, Row, Screen
+from mesobot.staff.presence import no_staff_phone
 from mesobot.texts import booking as texts
 
 # Consent and age
@@ -199,7 +200,7 @@ async def on_confirm(flow: Flow, data: b.ConfirmBooking) -> Outcome:
 
     if not isinstance(await flow.write(request), Booked):
         return await flow.stale(texts.plan_changed(flow.t))
-    return Outcome([Screen(texts.requested(flow.t))])
+    return Outcome([Screen(texts.requested(flow.t, no_staff_phone=no_staff_phone(flow.services)))])
 
 
 # Leaving the flow

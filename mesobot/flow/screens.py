@@ -12,6 +12,7 @@ from mesobot.flow.calendar_rows import month_rows
 from mesobot.scheduling.localtime import minute_of_day
 from mesobot.scheduling.series import PlannedSeries
 from mesobot.screens import Row, Screen, SharePhone
+from mesobot.staff.presence import no_staff_phone
 from mesobot.texts import booking as texts
 from mesobot.texts import escape
 from mesobot.texts.dates import clock_label, long_day_label, money, month_label
@@ -203,6 +204,7 @@ def preview_screen(flow: Flow, plan: PlannedSeries, day: date, minute: int) -> S
         name=answers.get("name", ""),
         phone=answers.get("phone", ""),
         language=flow.language,
+        no_staff_phone=no_staff_phone(flow.services),
     )
     confirm = b.ConfirmBooking(day, minute, steps.plan_digest(plan))
     change_date = (texts.label(t, "change_date"), b.CalendarMonth(day.year, day.month))

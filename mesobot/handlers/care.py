@@ -21,6 +21,7 @@ from mesobot.models import Appointment, Course, Patient, SessionState
 from mesobot.patients import record_patient
 from mesobot.screens import Row, inline_rows
 from mesobot.services import Services
+from mesobot.staff.presence import no_staff_phone
 from mesobot.texts import care as texts
 
 _ANSWERS = ("fine", "mild", "unusual")
@@ -60,9 +61,10 @@ async def on_reminder_answer(update: Update, context: MesobotContext) -> None:
         return
     await query.answer()
     if query.message is not None:
-        await context.bot.send_message(
-            query.message.chat.id, texts.reminder_answered(t, attending=data.attending)
+        answered = texts.reminder_answered(
+            t, attending=data.attending, no_staff_phone=no_staff_phone(services)
         )
+        await context.bot.send_message(query.message.chat.id, answered)
 
 
 async def on_check_in_answer(update: Update, context: MesobotContext) -> None:

@@ -39,6 +39,7 @@ from mesobot.patients import language_of, record_patient
 from mesobot.scheduling.localtime import zone_named
 from mesobot.screens import inline_rows
 from mesobot.services import Services
+from mesobot.staff.presence import no_staff_phone
 from mesobot.texts import care as texts
 from mesobot.texts import escape
 
@@ -60,7 +61,7 @@ async def show_signs(
     # Sent to the chat, not as a reply: the message may no longer be accessible.
     await message.get_bot().send_message(
         message.chat.id,
-        texts.choose_sign(translations(language)),
+        texts.choose_sign(translations(language), staffed=no_staff_phone(services) is None),
         reply_markup=inline_markup(rows),
     )
 
@@ -95,7 +96,9 @@ def _what_happens_next(services: Services, language: str) -> str:
         open_now=opens == now,
         opens=opens_text,
         phone=clinic.clinic.phone,
-        emergency_phone=clinic.clinic.emergency_phone or clinic.clinic.phone,
+        # Only the number the clinic file gives for emergencies: never the clinic's own.
+        emergency_phone=clinic.clinic.emergency_phone,
+        no_staff_phone=no_staff_phone(services),
     )
 
 
@@ -183,7 +186,11 @@ async def on_detail(update: Update, context: MesobotContext) -> bool:
                 description=description,
             )
     t = translations(patient.language)
-    await message.reply_text(texts.detail_added(t) if target else texts.no_report_to_add_to(t))
+    await message.reply_text(
+        texts.detail_added(t, no_staff_phone=no_staff_phone(services))
+        if target
+        else texts.no_report_to_add_to(t)
+    )
     return True
 
 

@@ -18,7 +18,7 @@ from telegram import (
     InlineKeyboardMarkup,
     Update,
 )
-from telegram.constants import ChatAction
+from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 from telegram.ext import CommandHandler
 
@@ -95,7 +95,14 @@ def markup(rendered: RenderedMessage) -> InlineKeyboardMarkup | None:
 
 
 async def show(query: CallbackQuery, rendered: RenderedMessage) -> None:
-    """Replace the pressed message with `rendered` (a no-op if nothing changed)."""
+    """Replace the pressed message with `rendered` (a no-op if nothing changed).
+
+    Only ever over a message in a private chat: group_chats stops presses in groups before
+    they get here, and this keeps a view of staff data off a group's message even so.
+    """
+    message = query.message
+    if message is None or message.chat.type != ChatType.PRIVATE:
+        return
     try:
         await query.edit_message_text(rendered.text, reply_markup=markup(rendered))
     except TelegramError as error:
@@ -155,6 +162,23 @@ async def publish_staff_menus(application: MesobotApplication) -> None:
         )
 
 
+async def warn_without_staff(application: MesobotApplication) -> None:
+    """At start-up: say in the log that no one is there to read what patients send.
+
+    The bot still runs (a clinic may be trying it out), and patients are told to call the
+    clinic wherever they would have been told that staff have their request or report.
+    """
+    services = application.bot_data.services
+    if services.settings.mesobot_staff_ids:
+        return
+    phone = services.clinic.clinic.phone
+    logger.warning(
+        "MESOBOT_STAFF_IDS is empty: no one receives requests or reaction reports; patients "
+        "are told to %s instead",
+        f"call the clinic on {phone}" if phone else "contact the clinic (its file gives no phone)",
+    )
+
+
 async def on_staff_start(update: Update, context: MesobotContext) -> None:
     """A staff member started the bot: now their chat exists, give them the staff menu."""
     staff = staff_of(update, context.bot_data.services)
@@ -167,5 +191,6 @@ def feature(_services: Services) -> Feature:
     """Staff menus: published at start, and again when a staff member sends /start (in the
     bookkeeping group, because /start is answered in group 0 like anyone's)."""
     return Feature(
-        bookkeeping=[CommandHandler("start", on_staff_start)], on_start=[publish_staff_menus]
+        bookkeeping=[CommandHandler("start", on_staff_start)],
+        on_start=[warn_without_staff, publish_staff_menus],
     )

@@ -20,7 +20,7 @@ from mesobot.services import Services
 from mesobot.staff.agenda import courses_of, find_patients
 from mesobot.staff.audit import patient_history
 from mesobot.staff_notices import patient_label, treatment_label
-from mesobot.texts import escape
+from mesobot.texts import escape, send_privately
 from mesobot.texts import staff as texts
 from mesobot.texts import staff_desk as desk
 
@@ -33,7 +33,7 @@ async def show_patient(update: Update, context: MesobotContext) -> None:
     t = translations(language)
     if update.effective_chat is None or update.effective_chat.type != "private":
         # Health details never go to a group: everyone in it could read them.
-        await update.effective_message.reply_text(desk.private_only(t))
+        await update.effective_message.reply_text(send_privately(t))
         return
     text = " ".join(context.args or [])
     async with services.database.read() as session:

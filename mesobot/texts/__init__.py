@@ -32,6 +32,23 @@ def something_went_wrong(t: NullTranslations) -> str:
     )
 
 
+def no_staff_note(t: NullTranslations, phone: str) -> str:
+    """Said instead of "the clinic has been told" when no staff are configured to read the bot:
+    the patient must reach the clinic some other way."""
+    _ = t.gettext
+    if phone:
+        return _(
+            "Nobody at the clinic reads this bot yet: please call the clinic on {phone}."
+        ).format(phone=escape(phone))
+    return _("Nobody at the clinic reads this bot yet: please contact the clinic directly.")
+
+
+def send_privately(t: NullTranslations) -> str:
+    """The one line a command or button gets outside a private chat: nothing more is said
+    where others can read it."""
+    return t.gettext("Please send this to me in a private chat.")
+
+
 def command_descriptions(t: NullTranslations) -> list[tuple[str, str]]:
     """The command menu patients see: (command, one-line description)."""
     _ = t.gettext

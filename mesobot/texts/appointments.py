@@ -6,7 +6,7 @@ from datetime import date, time
 from gettext import NullTranslations
 
 from mesobot.i18n import N_
-from mesobot.texts import escape
+from mesobot.texts import escape, no_staff_note
 from mesobot.texts.booking import AREA_LABELS, series_lines
 from mesobot.texts.dates import clock_label, long_day_label
 
@@ -68,20 +68,30 @@ def move_preview(
     zone: str,
     language: str,
     back_to_staff: bool,
+    no_staff_phone: str | None = None,
 ) -> str:
     """The course after moving a session, before the patient confirms it."""
     _ = t.gettext
     lines = [_("<b>Your course if session {number} moves</b>").format(number=number)]
     lines += series_lines(t, slots, language)
     lines.append(_("Times are in the clinic's time zone ({zone}).").format(zone=escape(zone)))
-    if back_to_staff:
+    if no_staff_phone is not None:
+        lines.append(no_staff_note(t, no_staff_phone))  # nobody would confirm or hear of it
+    elif back_to_staff:
         lines.append(_("The clinic will confirm the new times."))
     return "\n".join(lines)
 
 
-def moved(t: NullTranslations) -> str:
+def _told(t: NullTranslations, done: str, no_staff_phone: str | None) -> str:
+    """`done`, and that the clinic knows; with no staff configured, how to tell it instead."""
+    if no_staff_phone is None:
+        return done + " " + t.gettext("The clinic has been told.")
+    return done + " " + no_staff_note(t, no_staff_phone)
+
+
+def moved(t: NullTranslations, no_staff_phone: str | None = None) -> str:
     """After a move."""
-    return t.gettext("Done: your session is moved. The clinic has been told.")
+    return _told(t, t.gettext("Done: your session is moved."), no_staff_phone)
 
 
 def ask_cancel(t: NullTranslations, *, number: int, day: date, wall: time, language: str) -> str:
@@ -92,14 +102,14 @@ def ask_cancel(t: NullTranslations, *, number: int, day: date, wall: time, langu
     ).format(number=number, day=escape(long_day_label(day, language)), time=clock_label(wall))
 
 
-def cancelled_one(t: NullTranslations) -> str:
+def cancelled_one(t: NullTranslations, no_staff_phone: str | None = None) -> str:
     """After cancelling one session."""
-    return t.gettext("Session cancelled. The clinic has been told.")
+    return _told(t, t.gettext("Session cancelled."), no_staff_phone)
 
 
-def cancelled_rest(t: NullTranslations) -> str:
+def cancelled_rest(t: NullTranslations, no_staff_phone: str | None = None) -> str:
     """After cancelling the rest of a course."""
-    return t.gettext("Cancelled. The clinic has been told.")
+    return _told(t, t.gettext("Cancelled."), no_staff_phone)
 
 
 def too_few(t: NullTranslations, minimum: int) -> str:

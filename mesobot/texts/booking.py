@@ -7,7 +7,7 @@ from gettext import NullTranslations
 
 from mesobot.catalog import Treatment
 from mesobot.i18n import N_
-from mesobot.texts import escape
+from mesobot.texts import escape, no_staff_note
 from mesobot.texts.dates import clock_label, long_day_label, money
 
 QUESTION_TEXTS = {
@@ -251,8 +251,10 @@ def preview(
     name: str,
     phone: str,
     language: str,
+    no_staff_phone: str | None = None,
 ) -> str:
-    """The whole series before the patient confirms it."""
+    """The whole series before the patient confirms it; `no_staff_phone` (no staff
+    configured): nobody in the bot can confirm it, which the patient reads before sending."""
     _ = t.gettext
     title = escape(treatment) + (f" ({escape(_(AREA_LABELS[area]))})" if area else "")
     lines = [_("<b>Your course: {title}</b>").format(title=title)]
@@ -261,13 +263,22 @@ def preview(
         _("Times are in the clinic's time zone ({zone}).").format(zone=escape(zone)),
         _("Name: {name}. Phone: {phone}.").format(name=escape(name), phone=escape(phone)),
         "",
-        _("This is a <b>request</b>: the clinic will confirm it."),
+        _("This is a <b>request</b>: the clinic will confirm it.")
+        if no_staff_phone is None
+        else _("This is a <b>request</b>.") + " " + no_staff_note(t, no_staff_phone),
     ]
     return "\n".join(lines)
 
 
-def requested(t: NullTranslations) -> str:
-    """After Confirm: plainly a request."""
+def requested(t: NullTranslations, *, no_staff_phone: str | None = None) -> str:
+    """After Confirm: plainly a request (that nobody in the bot will confirm, without staff)."""
+    if no_staff_phone is not None:
+        return " ".join(
+            [
+                t.gettext("Your request is stored, but it is not confirmed."),
+                no_staff_note(t, no_staff_phone),
+            ]
+        )
     return t.gettext(
         "Your request is sent. It is not confirmed yet: the clinic will confirm it and I will "
         "tell you. See it any time with /appointments."

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from gettext import NullTranslations
 
-from mesobot.texts import escape
+from mesobot.texts import escape, no_staff_note
 
 
 def late_note(t: NullTranslations, late_by: timedelta) -> str:
@@ -31,11 +31,21 @@ def reminder_buttons(t: NullTranslations) -> tuple[str, str]:
     return _("I'll be there"), _("I need to reschedule")
 
 
-def reminder_answered(t: NullTranslations, *, attending: bool) -> str:
-    """The reply to a reminder's button."""
+def reminder_answered(
+    t: NullTranslations, *, attending: bool, no_staff_phone: str | None = None
+) -> str:
+    """The reply to a reminder's button; `no_staff_phone` (no staff configured): nobody will
+    read the answer in /agenda, so the patient is not told the clinic knows."""
     _ = t.gettext
     if attending:
         return _("Thank you! We look forward to seeing you.")
+    if no_staff_phone is not None:
+        return " ".join(
+            [
+                _("Thank you. Use /appointments to choose a new date."),
+                no_staff_note(t, no_staff_phone),
+            ]
+        )
     return _(
         "Thank you for telling us. Use /appointments to choose a new date; the clinic has "
         "been told."
@@ -65,9 +75,11 @@ def check_in_thanks(t: NullTranslations, *, mild: bool) -> str:
     return _("Thank you, glad to hear it!")
 
 
-def choose_sign(t: NullTranslations) -> str:
-    """The question that starts a report."""
+def choose_sign(t: NullTranslations, *, staffed: bool = True) -> str:
+    """The question that starts a report (it promises staff will look only when there are)."""
     _ = t.gettext
+    if not staffed:
+        return _("I am sorry you have something unusual. What do you see? Choose the closest.")
     return _(
         "I am sorry you have something unusual. What do you see? Choose the closest; the "
         "clinic's staff will look at it."
@@ -84,31 +96,71 @@ def add_details(t: NullTranslations) -> str:
 
 
 def report_received(
-    t: NullTranslations, *, open_now: bool, opens: str | None, phone: str, emergency_phone: str
+    t: NullTranslations,
+    *,
+    open_now: bool,
+    opens: str | None,
+    phone: str,
+    emergency_phone: str,
+    no_staff_phone: str | None = None,
 ) -> str:
-    """What happens next, honestly: now, or when the clinic opens and whom to call meanwhile."""
+    """What happens next, honestly: now, or when the clinic opens and whom to call meanwhile;
+    with no staff configured, that nobody will read it here (`no_staff_phone`)."""
     _ = t.gettext
+    if no_staff_phone is not None:
+        return " ".join(
+            [
+                _("Your report is stored."),
+                no_staff_note(t, no_staff_phone),
+                _worried(t, emergency_phone),
+            ]
+        )
     if open_now:
         return _(
             "The clinic's staff have your report now and will contact you shortly. If it gets "
             "worse, call the clinic on {phone}."
         ).format(phone=escape(phone))
     if opens is None:
+        return " ".join(
+            [
+                _(
+                    "The clinic is closed now. Your report is stored and staff will see it as "
+                    "soon as they are back."
+                ),
+                _worried(t, emergency_phone),
+            ]
+        )
+    return " ".join(
+        [
+            _(
+                "The clinic is closed now: staff will see your report when it opens, {opens}."
+            ).format(opens=escape(opens)),
+            _worried(t, emergency_phone),
+        ]
+    )
+
+
+def _worried(t: NullTranslations, emergency_phone: str) -> str:
+    """Whom to call meanwhile: the emergency number only if the clinic file gives one."""
+    _ = t.gettext
+    if not emergency_phone:
         return _(
-            "The clinic is closed now. Your report is stored and staff will see it as soon as "
-            "they are back. Meanwhile, if you are worried, call your doctor or emergency "
-            "services ({emergency})."
-        ).format(emergency=escape(emergency_phone))
+            "Meanwhile, if it gets worse or you are worried, call your doctor or emergency "
+            "services; do not wait for us."
+        )
     return _(
-        "The clinic is closed now: staff will see your report when it opens, {opens}. "
         "Meanwhile, if it gets worse or you are worried, call your doctor or emergency "
         "services ({emergency}); do not wait for us."
-    ).format(opens=escape(opens), emergency=escape(emergency_phone))
+    ).format(emergency=escape(emergency_phone))
 
 
-def detail_added(t: NullTranslations) -> str:
+def detail_added(t: NullTranslations, *, no_staff_phone: str | None = None) -> str:
     """The reply to a photo or description added to a report."""
     _ = t.gettext
+    if no_staff_phone is not None:
+        return " ".join(
+            [_("Thank you, it is stored with your report."), no_staff_note(t, no_staff_phone)]
+        )
     return _("Thank you, the clinic's staff have it with your report.")
 
 
@@ -150,12 +202,20 @@ def report_buttons(t: NullTranslations) -> tuple[str, str, str]:
     return _("Acknowledge"), _("Contact patient"), _("Close")
 
 
-def group_notice(t: NullTranslations, *, report_id: int) -> str:
-    """The staff group's notice: no health detail, no name, only where to look."""
+def group_notice(t: NullTranslations, *, report_id: int, code: str | None) -> str:
+    """The staff group's notice: the report's number and its session's code, only where to look.
+
+    No initials either, unlike a new request's notice: that someone reported a reaction is
+    itself health data, and staff need nothing more here to tell reports apart.
+    """
     _ = t.gettext
-    return _("Report #{number} needs a member of staff: see your private messages.").format(
-        number=report_id
-    )
+    if code is None:
+        return _("Report #{number} needs a member of staff: see your private messages.").format(
+            number=report_id
+        )
+    return _(
+        "Report #{number} (session {code}) needs a member of staff: see your private messages."
+    ).format(number=report_id, code=f"<code>{escape(code)}</code>")
 
 
 def silence_alert(

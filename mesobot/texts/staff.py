@@ -180,11 +180,19 @@ def request_heading(
     return lines
 
 
-def group_new_request(t: NullTranslations, *, who: str, treatment: str, count: int) -> str:
-    """The staff group's notice: no health details, which everyone in the group could read."""
+def group_new_request(t: NullTranslations, *, number: int, who: str, code: str) -> str:
+    """The staff group's notice: initials and the first session's code, nothing more.
+
+    Everyone in the group can read it: no name, phone or answer, and no treatment (next to
+    initials, a treatment can reveal a condition; even the number of sessions can hint at one).
+    """
     return t.gettext(
-        "New request from {who}, {treatment}, {count} sessions: see your private messages."
-    ).format(who=escape(who or t.gettext("a patient")), treatment=escape(treatment), count=count)
+        "New request #{number} from {who}, first session {code}: see your private messages."
+    ).format(
+        number=number,
+        who=escape(who or t.gettext("a patient")),
+        code=f"<code>{escape(code)}</code>",
+    )
 
 
 def decision_footer(t: NullTranslations, *, state: str, staff_name: str, at: datetime) -> str:

@@ -116,11 +116,6 @@ def unblocked(t: NullTranslations, *, day: str, removed: int) -> str:
 # /patient
 
 
-def private_only(t: NullTranslations) -> str:
-    """A command with health details asked in a group."""
-    return t.gettext("Ask me this in a private chat.")
-
-
 def no_patient_matches(t: NullTranslations, *, text: str) -> str:
     """/patient found nobody (`text` escaped)."""
     return t.gettext("No patient matches {text}.").format(text=text)

@@ -193,7 +193,9 @@ async def test_cancelling_the_only_session_ends_the_course(
     emulator: BotApiEmulator, database_url: str, database: Database, clock: ManualClock
 ) -> None:
     """Blepharoplasty's one session cancelled: too few to cancel alone; the rest ends it."""
-    settings = settings_for(emulator, database_url=database_url)
+    rita = emulator.create_user("Rita")
+    rita.user.started_bot = True  # with staff, as a clinic runs (without, texts say so)
+    settings = settings_for(emulator, database_url=database_url, staff_ids=[rita.id])
     async with running_bot(settings, clock=clock) as app:
         ana = PatientAtKeyboard(emulator, app, emulator.create_user("Ana"))
         await book_through_flow(ana, "Lower blepharoplasty (under-eye bags)")

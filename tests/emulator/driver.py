@@ -135,7 +135,13 @@ class TelegramUser:
         self.user.blocked_bot = False
         self._member_update("kicked", "member")
 
-    def _member_update(self, old: str, new: str) -> None:
+    def add_bot_to(self, chat: Chat) -> None:
+        """Add the bot to a group this user is in; the bot gets a my_chat_member update."""
+        if self._world.bot not in chat.members:
+            chat.members.append(self._world.bot)
+        self._member_update("left", "member", chat=chat)
+
+    def _member_update(self, old: str, new: str, *, chat: Chat | None = None) -> None:
         bot = self._world.bot.to_api()
 
         def member(status: str) -> ApiObject:
@@ -146,7 +152,7 @@ class TelegramUser:
         self._world.updates.push(
             "my_chat_member",
             {
-                "chat": self.chat.to_api(),
+                "chat": (chat or self.chat).to_api(),
                 "from": self.user.to_api(),
                 "date": self._world.now(),
                 "old_chat_member": member(old),

@@ -4,7 +4,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from . import rules
-from .errors import ApiError, bad_request
+from .errors import ApiError, bad_request, forbidden
 from .schema import Upload
 from .state import ApiObject, Message, StoredFile
 from .world import World
@@ -241,6 +241,18 @@ async def _deleteMyCommands(world: World, params: Params) -> bool:
 @method
 async def _getChat(world: World, params: Params) -> ApiObject:
     return world.find_chat(params["chat_id"]).full_info()
+
+
+@method
+async def _leaveChat(world: World, params: Params) -> bool:
+    chat = world.find_chat(params["chat_id"])
+    if chat.user is not None:
+        raise bad_request("chat member status can't be changed in private chats")
+    if world.bot not in chat.members:
+        raise forbidden("bot is not a member of the supergroup chat")
+    chat.members.remove(world.bot)
+    world.changes.notify()
+    return True
 
 
 @method

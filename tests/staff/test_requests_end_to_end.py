@@ -25,7 +25,7 @@ async def _answer(clinic: Clinic, query: object) -> dict[str, object]:
 async def test_new_request_reaches_each_staff_privately_and_the_group_without_health_details(
     clinic: Clinic,
 ) -> None:
-    """Both staff get every detail with the three decisions; the group only initials."""
+    """Both staff get every detail with the three decisions; the group initials and a code."""
     booked = await clinic.request()
     course_id = booked.course.id
     assert course_id is not None
@@ -44,7 +44,10 @@ async def test_new_request_reaches_each_staff_privately_and_the_group_without_he
         ]
     group_notice = await clinic.rita.next_bot_message(chat=clinic.group, after=None, within=10)
     assert "see your private messages" in (group_notice.text or "")
-    assert "facial rejuvenation" in (group_notice.text or "")
+    assert "A. P." in (group_notice.text or "")
+    assert booked.appointments[0].code in (group_notice.text or "")
+    # A treatment next to initials can reveal a condition: the group is not told which.
+    assert "rejuvenation" not in (group_notice.text or "").lower()
     for word in HEALTH_WORDS:
         assert word.lower() not in (group_notice.text or "").lower()
 
