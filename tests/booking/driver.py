@@ -79,6 +79,15 @@ class PatientAtKeyboard:
         return self.user.bot_messages[-1]
 
 
+def clinic_staff(emulator: BotApiEmulator) -> list[int]:
+    """One staff member who has opened the bot: without staff, the texts tell patients to call
+    the clinic instead, and the flow's tests read the usual ones."""
+    rita = emulator.create_user("Rita")
+    assert rita.chat.user is not None
+    rita.chat.user.started_bot = True
+    return [rita.id]
+
+
 async def courses_of(
     database: Database, telegram_user_id: int
 ) -> list[tuple[Course, list[Appointment]]]:

@@ -17,7 +17,7 @@ from mesobot.clock import ManualClock
 from mesobot.db import Database
 from mesobot.models import FlowDraft
 from tests.app_harness import running_bot, settings_for
-from tests.booking.driver import PatientAtKeyboard, courses_of
+from tests.booking.driver import PatientAtKeyboard, clinic_staff, courses_of
 from tests.booking.test_changes_flow import FRIDAY, book_until_calendar, fill_but_one_place
 from tests.emulator.server import BotApiEmulator
 
@@ -46,7 +46,7 @@ async def last_place(
 ) -> AsyncIterator[LastPlace]:
     """Ana at the calendar, the Friday's last place still free."""
     await fill_but_one_place(database, FRIDAY, clock.now())
-    settings = settings_for(emulator, database_url=database_url)
+    settings = settings_for(emulator, database_url=database_url, staff_ids=clinic_staff(emulator))
     async with running_bot(settings, clock=clock) as app:
         ana = PatientAtKeyboard(emulator, app, emulator.create_user("Ana"))
         await book_until_calendar(ana)

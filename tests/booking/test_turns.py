@@ -20,7 +20,7 @@ from mesobot.db import Database
 from mesobot.models import FlowDraft, Patient
 from tests.app_harness import running_bot, settings_for
 from tests.booking.conftest import ScreenLog
-from tests.booking.driver import PatientAtKeyboard
+from tests.booking.driver import PatientAtKeyboard, clinic_staff
 from tests.booking.test_flow import book_through_flow, through_consent
 from tests.emulator.server import BotApiEmulator
 
@@ -50,7 +50,7 @@ async def test_booking_a_course_computes_each_screen_once_and_never_in_a_write(
     """From /start to Confirm: the calendar, the times and the preview are each computed,
     none inside a write, and none twice in one update (tapping a date used to compute its
     times twice, sharing the phone its month twice)."""
-    settings = settings_for(emulator, database_url=database_url)
+    settings = settings_for(emulator, database_url=database_url, staff_ids=clinic_staff(emulator))
     async with running_bot(settings, clock=clock) as app:
         ana = PatientAtKeyboard(emulator, app, emulator.create_user("Ana"))
         await book_through_flow(ana, "Facial rejuvenation")
@@ -63,7 +63,7 @@ async def test_moving_a_session_computes_each_screen_once_and_never_in_a_write(
     emulator: BotApiEmulator, database_url: str, clock: ManualClock, screen_log: ScreenLog
 ) -> None:
     """The move calendar, the day's times and the re-planned course: outside writes, once."""
-    settings = settings_for(emulator, database_url=database_url)
+    settings = settings_for(emulator, database_url=database_url, staff_ids=clinic_staff(emulator))
     async with running_bot(settings, clock=clock) as app:
         ana = PatientAtKeyboard(emulator, app, emulator.create_user("Ana"))
         await book_through_flow(ana, "Facial rejuvenation")
@@ -95,7 +95,7 @@ async def test_taps_that_change_nothing_open_no_write_transaction(
 ) -> None:
     """Reading a treatment, going back, a re-prompt, /help, /appointments: no write. The
     visit is recorded at most hourly; a real step writes once."""
-    settings = settings_for(emulator, database_url=database_url)
+    settings = settings_for(emulator, database_url=database_url, staff_ids=clinic_staff(emulator))
     async with running_bot(settings, clock=clock) as app:
         ana = PatientAtKeyboard(emulator, app, emulator.create_user("Ana"))
         await through_consent(ana)
@@ -124,7 +124,7 @@ async def test_a_draft_left_for_a_day_is_forgotten_and_the_flow_starts_afresh(
 ) -> None:
     """An answer button tapped 25 hours later: the conversation has ended, the treatments
     come again, and booking goes on in the draft's old row (replaced, not duplicated)."""
-    settings = settings_for(emulator, database_url=database_url)
+    settings = settings_for(emulator, database_url=database_url, staff_ids=clinic_staff(emulator))
     async with running_bot(settings, clock=clock) as app:
         ana = PatientAtKeyboard(emulator, app, emulator.create_user("Ana"))
         await through_consent(ana)
