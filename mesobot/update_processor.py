@@ -32,8 +32,8 @@ def _sender_of(update: object) -> int | None:
 
 def repeat_key(update: object) -> Hashable | None:
     """What makes `update` a repeat of one still waiting: the same button pressed on the same
-    message, or the same command typed again. None for anything that must never be dropped
-    (text, photos, contacts, a command with an attachment)."""
+    message, or the same command typed again in the same chat. None for anything that must
+    never be dropped (text, photos, contacts, a command with an attachment)."""
     if not isinstance(update, Update):
         return None
     query = update.callback_query
@@ -44,7 +44,7 @@ def repeat_key(update: object) -> Hashable | None:
         return None
     if message.effective_attachment is not None:
         return None
-    return ("command", message.text)
+    return ("command", message.chat.id, message.text)
 
 
 @dataclass
