@@ -139,8 +139,11 @@ async def start_outbox(application: MesobotApplication) -> None:
     )
     application.bot_data.dispatcher = dispatcher
     job_queue.run_repeating(
-        _wake, interval=SAFETY_INTERVAL, first=0, name="outbox-safety", job_kwargs=JOB_KWARGS
+        _wake, interval=SAFETY_INTERVAL, name="outbox-safety", job_kwargs=JOB_KWARGS
     )
+    # What fell due while the bot was stopped goes at once. (A repeating job added before the
+    # scheduler starts first runs one interval after it starts, whatever `first` says.)
+    job_queue.run_once(_wake, when=0, name=_NEXT_DUE_JOB, job_kwargs=JOB_KWARGS)
 
     def wake_soon() -> None:
         # Called from inside SQLAlchemy's greenlet or a test's code: defer to the loop.
