@@ -14,7 +14,6 @@ from mesobot.handlers.feature import Feature, Handler
 from mesobot.handlers.staff_access import language_of, markup, staff_command
 from mesobot.handlers.staff_agenda import parse_day
 from mesobot.i18n import translations
-from mesobot.models import Course
 from mesobot.outbox.policies import Button, RenderedMessage
 from mesobot.services import Services
 from mesobot.staff import buttons
@@ -77,9 +76,6 @@ async def block(update: Update, context: MesobotContext) -> None:
             staff=staff,
             now=now,
         )
-        versions = {
-            a.course_id: (await session.get(Course, a.course_id)) for a in blocked.affected
-        }
     when = texts.short_day_label(day, language) + (
         f" {texts.hhmm(span[0])}-{texts.hhmm(span[1])}" if span else ""
     )
@@ -92,8 +88,7 @@ async def block(update: Update, context: MesobotContext) -> None:
                 f"{texts.hhmm(a.local_time)} <code>{escape(a.code)}</code>"
                 f" · {texts.state_name(t, a.state)}"
             )
-            course = versions[a.course_id]
-            data = buttons.MoveSession(a.id or 0, course.version if course else 0)
+            data = buttons.MoveSession(a.id or 0, a.version)
             rows.append(
                 (Button(desk.move_code_label(t, code=a.code), services.codec.encode(data)),)
             )

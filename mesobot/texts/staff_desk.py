@@ -41,6 +41,29 @@ def confirm_cancel_question(t: NullTranslations) -> str:
     return t.gettext("Cancel this session? The patient will be told.")
 
 
+def session_already(t: NullTranslations, *, code: str, state: str, who: str, at: str) -> str:
+    """Told when a button acts on a session that has since been done, missed or cancelled."""
+    return t.gettext("Session {code} is already marked {state}: {who} at {time}.").format(
+        code=code, state=state, who=who, time=at
+    )
+
+
+def session_changed(t: NullTranslations, *, code: str, state: str, when: str) -> str:
+    """Told when a button acts on a session that has changed since it was drawn."""
+    return t.gettext(
+        "Session {code} has changed meanwhile: it is now {state}, {when}. Here it is as it is now."
+    ).format(code=code, state=state, when=when)
+
+
+def actor_name(t: NullTranslations, actor: str, staff_name: str | None) -> str:
+    """Who changed a session, as the state events name them."""
+    if actor == "patient":
+        return t.gettext("the patient")
+    if actor == "system":
+        return t.gettext("the bot")
+    return staff_name or t.gettext("a member of staff")
+
+
 def session_now(t: NullTranslations, *, code: str, state: str) -> str:
     """The toast after Done / No-show / Cancel: the session's code and its new state."""
     return t.gettext("{code}: {state}").format(code=code, state=state)
