@@ -5,6 +5,7 @@ Revises: 366720cd5f8b
 Create Date: 2026-12-02 06:41:53.432387
 """
 
+import unicodedata
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -28,6 +29,32 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('version', sa.Integer(), nullable=False, server_default='1'))
 
     # ### end Alembic commands ###
+    _clean_stored_names()
+
+
+def _clean_name(name: str) -> str:
+    """The cleaning mesobot.flow.steps.visible_name does since this revision, written out here
+    so that this migration keeps doing what it did when the bot's code changes."""
+    kept = "".join(c for c in name if unicodedata.category(c) not in ("Cf", "Cs"))
+    kept = unicodedata.normalize("NFC", kept)
+    kept = "".join(" " if unicodedata.category(c) == "Cc" else c for c in kept)
+    return " ".join(kept.split())
+
+
+def _clean_stored_names() -> None:
+    """Names stored before: without the format and control characters that let a patient
+    change how their name shows to staff (bidi overrides, zero-width characters)."""
+    connection = op.get_bind()
+    rows = connection.execute(
+        sa.text("SELECT id, display_name FROM patient WHERE display_name IS NOT NULL")
+    ).all()
+    for patient_id, name in rows:
+        cleaned = _clean_name(name)
+        if cleaned != name:
+            connection.execute(
+                sa.text("UPDATE patient SET display_name = :name WHERE id = :id"),
+                {"name": cleaned or None, "id": patient_id},
+            )
 
 
 def downgrade() -> None:
