@@ -103,17 +103,20 @@ async def last_change(*, session: AsyncSession, appointment_id: int) -> LastChan
 
 
 async def find_patients(*, session: AsyncSession, text: str, limit: int = 5) -> list[Patient]:
-    """Patients by id, Telegram id, @username or part of their name."""
+    """Patients by id, Telegram id, @username (as of their latest turn) or part of their name.
+
+    The name is matched literally: % and _ typed by staff are escaped, not LIKE's wildcards
+    (otherwise "/patient %%" would list everyone).
+    """
     text = text.strip()
     conditions: list[ColumnElement[bool]] = []
     if text.lstrip("-").isdigit():
         conditions += [col(Patient.id) == int(text), col(Patient.telegram_user_id) == int(text)]
-    username = getattr(Patient, "username", None)
-    if text.startswith("@") and username is not None:
-        conditions.append(func.lower(username) == text[1:].lower())
-    name = getattr(Patient, "display_name", None)
-    if name is not None and not text.startswith("@") and len(text) >= 2:
-        conditions.append(func.lower(name).contains(text.lower()))
+    if text.startswith("@") and len(text) > 1:
+        conditions.append(func.lower(col(Patient.username)) == text[1:].lower())
+    if not text.startswith("@") and len(text) >= 2:
+        name = func.lower(col(Patient.display_name))
+        conditions.append(name.contains(text.lower(), autoescape=True))
     if not conditions:
         return []
     query = select(Patient).where(or_(*conditions)).order_by(col(Patient.id)).limit(limit)
