@@ -105,6 +105,14 @@ def block_usage(t: NullTranslations) -> str:
     return t.gettext("Usage: /block YYYY-MM-DD [HH:MM-HH:MM] [reason]")
 
 
+def closure_out_of_range(t: NullTranslations, *, first: str, last: str) -> str:
+    """/block or /unblock with a date over a year back or two years ahead."""
+    return t.gettext(
+        "Closures can be set and removed from {first} to {last} (a year back, two years "
+        "ahead): check the date."
+    ).format(first=first, last=last)
+
+
 def blocked(t: NullTranslations, *, when: str) -> str:
     """A closure was set."""
     return t.gettext("Blocked {when}.").format(when=when)
