@@ -251,8 +251,7 @@ async def _ask_cancel(
 ) -> None:
     """Cancel pressed: ask first, if the session is still the one the button was drawn for."""
     async with services.database.read() as session:
-        entry = await session_by_id(session=session, appointment_id=data.appointment)
-    a = entry.appointment if entry else None
+        a = await session.get(Appointment, data.appointment)
     if a is None or a.version != data.version or a.state not in HOLDING_STATES:
         await show_session_now(query, services, language, data.appointment)
         return
