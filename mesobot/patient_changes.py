@@ -54,6 +54,7 @@ class Refusal(StrEnum):
 
     GONE = "gone"  # not the patient's, cancelled, done, or already past
     TOO_FEW = "too_few"  # fewer sessions than the treatment's minimum would remain
+    CHANGED = "changed"  # the session changed since the patient was asked (staff moved it)
 
 
 @dataclass(frozen=True)
@@ -149,16 +150,24 @@ async def move_finder(
 
 
 async def _changeable(
-    session: AsyncSession, patient_id: int, appointment_id: int, now: datetime
+    session: AsyncSession,
+    patient_id: int,
+    appointment_id: int,
+    now: datetime,
+    seen_version: int | None = None,
 ) -> tuple[CourseSeries, int] | Refused:
     """The patient's course that the session belongs to, and the session's 1-based place in
-    it; GONE when it is not theirs or can no longer change. Every change starts here."""
+    it; GONE when it is not theirs or can no longer change, CHANGED when it is no longer at
+    `seen_version` (if given). Every change starts here."""
     found = await patient_session(
         session=session, patient_id=patient_id, appointment_id=appointment_id, now=now
     )
     if found is None:
         return Refused(Refusal.GONE)
-    return found, found.position(appointment_id)
+    number = found.position(appointment_id)
+    if seen_version is not None and found.sessions[number - 1].version != seen_version:
+        return Refused(Refusal.CHANGED)
+    return found, number
 
 
 async def _back_to_staff(
@@ -193,6 +202,8 @@ async def reschedule_session(
 ) -> PatientChangeMade | PlanMoved | Refused:
     """Move a session and re-plan the later ones, if the plan is still the one shown.
 
+    No session version is needed here: the digest covers the day and time of every session
+    the patient confirmed, so a session moved meanwhile shows them the fresh plan first.
     Runs in the caller's transaction; a refusal leaves nothing written.
     """
     looked_up = await _changeable(session, patient_id, appointment_id, now)
@@ -223,13 +234,15 @@ async def cancel_one_session(
     services: Services,
     patient_id: int,
     appointment_id: int,
+    seen_version: int,
     now: datetime,
 ) -> PatientChangeMade | Refused:
     """Cancel one session; later ones are re-planned when the gap would break the window.
 
-    Runs in the caller's transaction; a refusal leaves nothing written.
+    Only at the version the patient was asked about (`seen_version`). Runs in the caller's
+    transaction; a refusal leaves nothing written.
     """
-    looked_up = await _changeable(session, patient_id, appointment_id, now)
+    looked_up = await _changeable(session, patient_id, appointment_id, now, seen_version)
     if isinstance(looked_up, Refused):
         return looked_up
     found, number = looked_up
@@ -263,13 +276,15 @@ async def cancel_rest_of_course(
     services: Services,
     patient_id: int,
     appointment_id: int,
+    seen_version: int,
     now: datetime,
 ) -> PatientChangeMade | Refused:
     """Cancel a session and every later one; a course left with nothing ends.
 
-    Runs in the caller's transaction; a refusal leaves nothing written.
+    Only at the version the patient was asked about (`seen_version`). Runs in the caller's
+    transaction; a refusal leaves nothing written.
     """
-    looked_up = await _changeable(session, patient_id, appointment_id, now)
+    looked_up = await _changeable(session, patient_id, appointment_id, now, seen_version)
     if isinstance(looked_up, Refused):
         return looked_up
     found, number = looked_up

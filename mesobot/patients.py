@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from sqlmodel import select
@@ -20,6 +21,20 @@ def note_seen(patient: Patient, now: datetime) -> bool:
     if now - patient.last_seen_at < LAST_SEEN_RESOLUTION:
         return False
     patient.last_seen_at = now
+    return True
+
+
+# What Telegram allows in a username (5 to 32 of them; shorter collectible ones exist).
+_USERNAME = re.compile(r"^[A-Za-z0-9_]{1,32}$")
+
+
+def note_username(patient: Patient, username: str | None) -> bool:
+    """Keep the patient's Telegram @username as Telegram gives it now (None: they have none),
+    so that staff find them by it; whether it changed. Only the current one is kept."""
+    current = username if username and _USERNAME.match(username) else None
+    if patient.username == current:
+        return False
+    patient.username = current
     return True
 
 

@@ -31,6 +31,7 @@ from mesobot.scheduling.bookings import BookingIndex
 from mesobot.scheduling.calendar import Calendar
 from mesobot.scheduling.series import PlannedSeries, PlanResult, SeriesRule, SessionSlot
 from mesobot.scheduling.slots import FreeSlotFinder
+from mesobot.states import count_session_change
 
 if TYPE_CHECKING:
     from mesobot.clinic import Clinic
@@ -323,6 +324,7 @@ async def apply_plan(
         appointment.start_utc, appointment.end_utc = slot.start_utc, slot.end_utc
         appointment.calendar_sequence += 1
         session.add(appointment)
+        await count_session_change(session, appointment)
         moved.append(MovedSession(appointment, previous_start))
     await session.flush()
     return moved

@@ -184,7 +184,7 @@ async def edit_view(
     _ = t.gettext
     rows: list[tuple[Button, ...]] = []
     for n, appointment in enumerate(active, start=1):
-        data = buttons.MoveSession(appointment=appointment.id or 0, version=course.version)
+        data = buttons.MoveSession(appointment=appointment.id or 0, version=appointment.version)
         label = _("Move {k}: {day} {time}").format(
             k=n,
             day=texts.short_day_label(appointment.local_date, language),

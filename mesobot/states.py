@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.models import Appointment, Course, CourseState, SessionState, StateEvent
@@ -87,7 +90,7 @@ async def move_session(
     actor: str,
     note: str | None = None,
 ) -> None:
-    """Change one session's state and record the event."""
+    """Change one session's state, record the event, and count the change."""
     if to not in SESSION_MOVES[appointment.state]:
         raise IllegalTransition(f"session {appointment.id}: {appointment.state} -> {to}")
     session.add(
@@ -103,3 +106,22 @@ async def move_session(
     )
     appointment.state = to
     session.add(appointment)
+    await count_session_change(session, appointment)
+
+
+async def count_session_change(session: AsyncSession, appointment: Appointment) -> None:
+    """Bump a session's version: every change of its state, day, time or place comes here.
+
+    The database adds the one (`version + 1`), not Python: on PostgreSQL a patient's move and a
+    staff member's Done can run at once, and two writes of the same "version read + 1" would
+    make two changes look like one. The object is told the new number without marking it
+    changed, so that nothing writes the column again.
+    """
+    bumped = await session.exec(
+        update(Appointment)
+        .where(col(Appointment.id) == appointment.id)
+        .values(version=col(Appointment.version) + 1)
+        .returning(col(Appointment.version))
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(appointment, "version", bumped.scalar_one())

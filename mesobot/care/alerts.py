@@ -14,6 +14,8 @@ from mesobot.i18n import translations
 from mesobot.models import Patient
 from mesobot.texts import care as texts
 from mesobot.texts import escape
+from mesobot.texts import staff_desk as desk
+from mesobot.texts.splitting import fitted
 
 if TYPE_CHECKING:
     from mesobot.services import Services
@@ -91,29 +93,40 @@ async def alert_text(
     language: str,
     *,
     round_number: int = 0,
+    whole: bool = False,
 ) -> str:
-    """The whole report as staff see it privately, possible reactions included."""
+    """The whole report as staff see it privately, possible reactions included. It fits one
+    message (a long description is cut, "(continued in /reports)"), unless `whole`: /reports
+    sends it in as many messages as it takes."""
     t = translations(language)
     care = services.clinic.care
     assert report.id is not None
     patient, phone, session_text = await _patient_and_session(session, services, report, language)
     answers = await _check_in_answers(session, report, language)
-    return texts.staff_alert(
-        t,
-        report_id=report.id,
-        severity=escape(_severity_name(care, report)),
-        round_number=round_number,
-        max_rounds=care.escalation_max_resends,
-        patient=patient,
-        phone=escape(phone),
-        appointment=session_text,
-        signs=_sign_lines(care, report, language),
-        emergency_advised=report.emergency_advice_at is not None,
-        answers=escape(answers),
-        description=escape(report.description) if report.description else None,
-        photo=report.photo_file_id is not None,
-        state=escape(texts.report_state_name(t, report.state)),
-    )
+
+    def render(description: str | None) -> str:
+        return texts.staff_alert(
+            t,
+            report_id=report.id or 0,
+            severity=escape(_severity_name(care, report)),
+            round_number=round_number,
+            max_rounds=care.escalation_max_resends,
+            patient=patient,
+            phone=escape(phone),
+            appointment=session_text,
+            signs=_sign_lines(care, report, language),
+            emergency_advised=report.emergency_advice_at is not None,
+            answers=escape(answers),
+            description=description,
+            photo=report.photo_file_id is not None,
+            state=escape(texts.report_state_name(t, report.state)),
+        )
+
+    if not report.description:
+        return render(None)
+    if whole:
+        return render(escape(report.description))
+    return fitted(render, report.description, desk.continued_in_reports(t))
 
 
 async def addition_text(
@@ -129,9 +142,11 @@ async def addition_text(
     assert report.id is not None
     patient_row = await session.get(Patient, report.patient_id)
     patient = patient_contact(patient_row, None)[0] if patient_row else "?"
-    return texts.staff_addition(
-        translations(language),
-        report_id=report.id,
-        patient=patient,
-        description=escape(description) if description else None,
-    )
+    t = translations(language)
+
+    def render(text: str) -> str:
+        return texts.staff_addition(t, report_id=report.id or 0, patient=patient, description=text)
+
+    # A description as long as Telegram lets a patient send does not fit once escaped: cut.
+    more = desk.continued_in_reports(t)
+    return fitted(render, description, more) if description else render("")

@@ -10,6 +10,10 @@ from sqlmodel import Field, SQLModel
 
 from mesobot.models.base import enum_field, instant_field
 
+# A report's description is stored whole up to this many characters (five of the longest
+# messages Telegram lets a patient send): alerts show its beginning, /reports all of it in parts.
+DESCRIPTION_MAX = 20_000
+
 
 class ReportState(StrEnum):
     """Where a reaction report stands; open ones alert staff until acknowledged."""
@@ -34,7 +38,7 @@ class ReactionReport(SQLModel, table=True):
     appointment_id: int | None = Field(default=None, foreign_key="appointment.id", index=True)
     # Sign keys of the clinic file's `[care.signs]`.
     signs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    description: str | None = Field(default=None, max_length=2000)
+    description: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
     photo_file_id: str | None = Field(default=None, max_length=200)
     # The highest severity of its signs (care.config.Severity), kept for sorting.
     severity: int = 0

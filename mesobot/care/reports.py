@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.care.config import CareSettings
-from mesobot.care.models import ReactionReport, ReportState
+from mesobot.care.models import DESCRIPTION_MAX, ReactionReport, ReportState
 from mesobot.models import Appointment, Course, Patient, SessionState
 from mesobot.outbox.api import cancel, enqueue, enqueue_to_staff
 
@@ -142,7 +142,7 @@ async def add_detail(
         report.photo_file_id = photo_file_id
     if description:
         joined = f"{report.description}\n{description}" if report.description else description
-        report.description = joined[:2000]
+        report.description = joined[:DESCRIPTION_MAX]
     session.add(report)
     await session.flush()
     await enqueue_to_staff(

@@ -1,4 +1,5 @@
-"""A patient's courses and sessions, and moving or cancelling a session, without Telegram.
+"""A patient's courses and sessions, and moving a session, without Telegram (cancelling one:
+`mesobot.flow.cancellations`).
 
 Like the booking flow, a step reads and renders in the turn's read transaction
 (`mesobot.flow.turn`); only the move or cancellation itself runs in a write, through
@@ -8,8 +9,7 @@ move times come from one finder per month, computed once per turn.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Protocol
+from datetime import date, time
 
 from sqlmodel import col, select
 
@@ -23,10 +23,7 @@ from mesobot.patient_changes import (
     CourseSeries,
     PatientChangeMade,
     PlanMoved,
-    Refusal,
     Refused,
-    cancel_one_session,
-    cancel_rest_of_course,
     move_finder,
     patient_session,
     plan_move,
@@ -42,11 +39,6 @@ from mesobot.texts import appointments as texts
 from mesobot.texts import booking as booking_texts
 from mesobot.texts import escape
 from mesobot.texts.dates import clock_label, long_day_label, month_label
-
-if TYPE_CHECKING:
-    from sqlmodel.ext.asyncio.session import AsyncSession
-
-    from mesobot.services import Services
 
 
 async def course_screens(flow: Flow, lead: str | None = None) -> list[Screen]:
@@ -300,98 +292,6 @@ async def move_plan_changed(flow: Flow, data: b.ConfirmMove, result: PlanMoved) 
     moved = b.MoveTime(data.appointment, data.day, data.minute)
     screen = move_preview(flow, found, moved, result.fresh)
     return Outcome([screen.led_by(notice)], notice=notice)
-
-
-# Cancelling a session
-
-
-async def on_ask_cancel(flow: Flow, data: b.AskCancel) -> Outcome:
-    """Ask whether to cancel this session only, or the rest of the course."""
-    found = await changeable(flow, data.appointment)
-    if found is None:
-        return await gone(flow)
-    number = found.position(data.appointment)
-    appointment = found.sessions[number - 1]
-    t = flow.t
-    rows: list[Row] = [[(booking_texts.label(t, "cancel_one"), b.CancelOne(data.appointment))]]
-    if number < len(found.sessions):
-        rows.append([(booking_texts.label(t, "cancel_rest"), b.CancelRest(data.appointment))])
-    rows.append(keep_row(flow, data.appointment))
-    text = texts.ask_cancel(
-        t,
-        number=number,
-        day=appointment.local_date,
-        wall=appointment.local_time,
-        language=flow.language,
-    )
-    return Outcome([Screen(text, flow.keyboard(rows))])
-
-
-class Cancellation(Protocol):
-    """`cancel_one_session` or `cancel_rest_of_course`: the same arguments, the same result."""
-
-    async def __call__(
-        self,
-        *,
-        session: AsyncSession,
-        services: Services,
-        patient_id: int,
-        appointment_id: int,
-        now: datetime,
-    ) -> PatientChangeMade | Refused: ...
-
-
-async def cancelled(
-    flow: Flow, cancel: Cancellation, appointment_id: int
-) -> PatientChangeMade | Refused:
-    """The cancellation itself (`cancel_one_session` or `cancel_rest_of_course`), in a write
-    transaction of the turn."""
-    assert flow.patient.id is not None
-    patient_id = flow.patient.id
-    return await flow.write(
-        lambda session: cancel(
-            session=session,
-            services=flow.services,
-            patient_id=patient_id,
-            appointment_id=appointment_id,
-            now=flow.now,
-        )
-    )
-
-
-async def on_cancel_one(flow: Flow, data: b.CancelOne) -> Outcome:
-    """Cancel one session (later ones re-planned if needed), or say why not."""
-    result = await cancelled(flow, cancel_one_session, data.appointment)
-    if isinstance(result, PatientChangeMade):
-        done = texts.cancelled_one(flow.t, no_staff_phone(flow.services))
-        return Outcome(await course_screens(flow, done))
-    if result.reason is Refusal.TOO_FEW:
-        return await too_few(flow, data.appointment)
-    return await gone(flow)
-
-
-async def too_few(flow: Flow, appointment_id: int) -> Outcome:
-    """One session cannot go alone: offer to cancel the rest, or keep it."""
-    found = await changeable(flow, appointment_id)
-    if found is None:
-        return await gone(flow)
-    rule = series_rule_of(flow.services.clinic, found.course)
-    t = flow.t
-    rows: list[Row] = [
-        [(booking_texts.label(t, "cancel_rest"), b.CancelRest(appointment_id))],
-        keep_row(flow, appointment_id),
-    ]
-    text = texts.too_few(t, rule.min_sessions)
-    return Outcome([Screen(text, flow.keyboard(rows))], notice=text[:190])
-
-
-async def on_cancel_rest(flow: Flow, data: b.CancelRest) -> Outcome:
-    """Cancel a session and all later ones of its course."""
-    result = await cancelled(flow, cancel_rest_of_course, data.appointment)
-    if isinstance(result, Refused):
-        return await gone(flow)
-    done = texts.cancelled_rest(flow.t, no_staff_phone(flow.services))
-    return Outcome(await course_screens(flow, done))
 
 
 async def on_keep(flow: Flow, _data: b.KeepSession) -> Outcome:

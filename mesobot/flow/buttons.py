@@ -209,17 +209,21 @@ class AskCancel(ButtonData):
 @button("bxo")
 @dataclass(frozen=True)
 class CancelOne(ButtonData):
-    """Cancel one session (confirmed)."""
+    """Cancel one session (confirmed), at the version of the session the patient was asked
+    about."""
 
     appointment: int
+    version: int
 
 
 @button("bxr")
 @dataclass(frozen=True)
 class CancelRest(ButtonData):
-    """Cancel a session and every later one of its course (confirmed)."""
+    """Cancel a session and every later one of its course (confirmed), at the version of the
+    session the patient was asked about."""
 
     appointment: int
+    version: int
 
 
 @button("bxk")

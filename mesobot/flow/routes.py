@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from mesobot.callbacks import ButtonData
-from mesobot.flow import appointments, booking_steps
+from mesobot.flow import appointments, booking_steps, cancellations
 from mesobot.flow import buttons as b
 from mesobot.flow.machine import Flow, Outcome
 
@@ -37,9 +37,9 @@ BUTTON_STEPS: dict[type[ButtonData], ButtonStep] = {
     b.MoveDate: appointments.on_move_date,
     b.MoveTime: appointments.on_move_time,
     b.ConfirmMove: appointments.on_confirm_move,
-    b.AskCancel: appointments.on_ask_cancel,
-    b.CancelOne: appointments.on_cancel_one,
-    b.CancelRest: appointments.on_cancel_rest,
+    b.AskCancel: cancellations.on_ask_cancel,
+    b.CancelOne: cancellations.on_cancel_one,
+    b.CancelRest: cancellations.on_cancel_rest,
     b.KeepSession: appointments.on_keep,
 }
 

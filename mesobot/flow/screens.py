@@ -130,8 +130,9 @@ def name_screen(flow: Flow) -> Screen:
     """The name the clinic uses, offering the Telegram first name when it is usable."""
     t = flow.t
     rows: list[Row] = []
-    if steps.clean_name(flow.first_name):
-        rows.append([(texts.use_name_label(t, flow.first_name), b.UseTelegramName())])
+    name = steps.clean_name(flow.first_name)
+    if name:  # the button shows the name as it will be stored
+        rows.append([(texts.use_name_label(t, name), b.UseTelegramName())])
     return Screen(texts.name_question(t), flow.keyboard([*rows, cancel_row(flow)]))
 
 

@@ -93,7 +93,11 @@ def plan_digest(series: PlannedSeries) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()[:6]).decode()
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Characters that change how the text around them shows, or show nothing themselves: format
+# characters (Cf: bidi overrides and isolates such as U+202E and U+2066, zero-width space and
+# joiners, the soft hyphen, tags) and lone surrogates (Cs, which no message can carry).
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Cs"})
 
 
 def clean_line(text: str) -> str:
@@ -102,9 +106,21 @@ def clean_line(text: str) -> str:
     return " ".join(_CONTROL.sub(" ", text).split())
 
 
+def visible_name(text: str) -> str:
+    """A name as it may show to staff: one line, without control and format characters.
+
+    A patient's name sits inside lines staff read ("Request #12 from ..."): a right-to-left
+    override in it would turn the rest of the line around, a zero-width character would make two
+    names that look alike differ. Stripping them costs a legitimate name little (a zero-width
+    non-joiner in a Persian name only changes how two letters join).
+    """
+    kept = "".join(c for c in text if unicodedata.category(c) not in _INVISIBLE_CATEGORIES)
+    return clean_line(kept)
+
+
 def clean_name(text: str) -> str | None:
     """The name as the clinic should use it, or None when it cannot be one."""
-    name = clean_line(text)
+    name = visible_name(text)
     if not name or len(name) > NAME_MAX or name.startswith("/"):
         return None
     if not any(character.isalpha() for character in name):

@@ -38,7 +38,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.drafts import live, patient_and_draft, rewrite_draft
 from mesobot.models import FlowDraft, Patient
-from mesobot.patients import note_seen, record_patient
+from mesobot.patients import note_seen, note_username, record_patient
 
 if TYPE_CHECKING:
     from mesobot.services import Services
@@ -53,6 +53,7 @@ class Visitor:
     telegram_user_id: int
     language_code: str | None
     first_name: str
+    username: str | None = None
 
 
 class Turn:
@@ -111,6 +112,7 @@ class Turn:
         self.patient, self._stored_draft = found
         self.draft = live(self._stored_draft, self.now)
         note_seen(self.patient, self.now)
+        note_username(self.patient, self._visitor.username)  # written only when it changed
 
     @property
     def session(self) -> AsyncSession:

@@ -41,7 +41,10 @@ async def take_turn(
 ) -> T:
     """Run `step` on the user's flow: read and render, then store what changed."""
     visitor = Visitor(
-        telegram_user_id=user.id, language_code=user.language_code, first_name=user.first_name
+        telegram_user_id=user.id,
+        language_code=user.language_code,
+        first_name=user.first_name,
+        username=user.username,
     )
     return await Flow.take(context.bot_data.services, visitor, step)
 

@@ -38,6 +38,7 @@ from mesobot.screens import Row, inline_rows
 from mesobot.services import Services
 from mesobot.texts import care as texts
 from mesobot.texts import escape
+from mesobot.texts.splitting import split_html_messages
 
 _REPORT_NUMBER = re.compile(r"#(\d+)")
 
@@ -72,7 +73,9 @@ async def reports(update: Update, context: MesobotContext) -> None:
     async with services.database.read() as session:
         language = await language_of(session=session, telegram_user_id=user.id)
         rows = await open_reports(session=session, care=services.clinic.care, now=now)
-        entries = [(r, await alert_text(session, services, r, language)) for r in rows[:20]]
+        entries = [
+            (r, await alert_text(session, services, r, language, whole=True)) for r in rows[:20]
+        ]
     t = translations(language)
     if not entries:
         await message.reply_text(texts.no_open_reports(t))
@@ -89,7 +92,11 @@ async def reports(update: Update, context: MesobotContext) -> None:
         if row.state == "open":
             buttons.insert(0, (ack, ReportAck(row.id, False)))
         markup = inline_markup(inline_rows(services.codec, [buttons]))
-        await message.reply_text(text, reply_markup=markup)
+        # The whole description, however long: in parts, the buttons under the last.
+        *parts, last = split_html_messages(text.split("\n"))
+        for part in parts:
+            await message.reply_text(part)
+        await message.reply_text(last, reply_markup=markup)
 
 
 async def _staff_decoded(

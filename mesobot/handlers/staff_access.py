@@ -23,6 +23,7 @@ from telegram.error import TelegramError
 from telegram.ext import CommandHandler
 
 from mesobot.callbacks import ButtonData
+from mesobot.flow.steps import visible_name
 from mesobot.handlers.context import MesobotApplication, MesobotContext
 from mesobot.handlers.feature import Feature
 from mesobot.handlers.markup import inline_markup
@@ -47,7 +48,8 @@ def staff_of(update: Update, services: Services) -> StaffActor | None:
     user = update.effective_user
     if user is None or not services.is_staff(user.id):
         return None
-    return StaffActor(user.id, user.full_name or str(user.id))
+    # Other staff read this name ("already confirmed by Rita"): no bidi or zero-width tricks.
+    return StaffActor(user.id, visible_name(user.full_name or "") or str(user.id))
 
 
 async def refuse(update: Update) -> None:

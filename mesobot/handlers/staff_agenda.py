@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date, timedelta
 
-from telegram import Update
+from telegram import CallbackQuery, Update
+from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from mesobot.handlers.context import MesobotContext
@@ -13,16 +15,20 @@ from mesobot.handlers.staff_access import (
     clinic_time,
     language_of,
     markup,
+    show,
     staff_command,
     staff_press,
 )
 from mesobot.i18n import translations
-from mesobot.models import SessionState
+from mesobot.models import Appointment, SessionState
+from mesobot.models.course import HOLDING_STATES
 from mesobot.outbox.policies import Button, RenderedMessage
 from mesobot.services import Services
 from mesobot.staff import buttons
-from mesobot.staff.agenda import AgendaEntry, agenda, session_by_code
-from mesobot.staff.sessions import Stale, cancel_for_patient, record_outcome
+from mesobot.staff.agenda import AgendaEntry, agenda, last_change, session_by_code, session_by_id
+from mesobot.staff.audit import StaffActor
+from mesobot.staff.session_outcomes import cancel_for_patient, record_outcome
+from mesobot.staff.sessions import Stale
 from mesobot.staff_notices import patient_label, treatment_label
 from mesobot.texts import escape
 from mesobot.texts import staff as texts
@@ -76,22 +82,21 @@ def action_row(services: Services, entry: AgendaEntry, language: str) -> tuple[B
     """Done / No-show / Move / Cancel for one open session."""
     t = translations(language)
     a, codec = entry.appointment, services.codec
-    session_id = a.id or 0
+    session_id, version = a.id or 0, a.version
+
+    def act(action: str) -> str:
+        return codec.encode(buttons.SessionAction(session_id, version, action))
+
     row: list[Button] = []
     if a.state == SessionState.CONFIRMED:
         row += [
-            Button(
-                desk.done_label(t, a.code), codec.encode(buttons.SessionAction(session_id, "d"))
-            ),
-            Button(desk.no_show_label(t), codec.encode(buttons.SessionAction(session_id, "n"))),
+            Button(desk.done_label(t, a.code), act("d")),
+            Button(desk.no_show_label(t), act("n")),
         ]
     if a.state in (SessionState.CONFIRMED, SessionState.REQUESTED):
         row += [
-            Button(
-                desk.move_label(t),
-                codec.encode(buttons.MoveSession(session_id, entry.course.version)),
-            ),
-            Button(desk.cancel_label(t), codec.encode(buttons.SessionAction(session_id, "c"))),
+            Button(desk.move_label(t), codec.encode(buttons.MoveSession(session_id, version))),
+            Button(desk.cancel_label(t), act("c")),
         ]
     return tuple(row)
 
@@ -171,6 +176,22 @@ async def show_week(update: Update, context: MesobotContext) -> None:
         await update.effective_message.reply_text(text.strip())
 
 
+def session_card(
+    services: Services,
+    entry: AgendaEntry,
+    language: str,
+    footer: str | None = None,
+    *,
+    private: bool = True,
+) -> RenderedMessage:
+    """One session with its buttons, as /session shows it, `footer` above it. In a group:
+    initials, no treatment and no buttons (everyone in it reads the card)."""
+    day = texts.short_day_label(entry.appointment.local_date, language)
+    text = f"<b>{day}</b>\n{entry_line(services, entry, language, private=private)}"
+    row = action_row(services, entry, language) if private else ()
+    return RenderedMessage(f"{footer}\n\n{text}" if footer else text, (row,) if row else ())
+
+
 async def show_session(update: Update, context: MesobotContext) -> None:
     """/session CODE: one session with its buttons."""
     if await staff_command(update, context) is None or update.effective_message is None:
@@ -184,64 +205,117 @@ async def show_session(update: Update, context: MesobotContext) -> None:
             desk.unknown_code(translations(language), code=escape(code))
         )
         return
-    day = texts.short_day_label(entry.appointment.local_date, language)
     private = update.effective_chat is not None and update.effective_chat.type == "private"
-    text = f"<b>{day}</b>\n{entry_line(services, entry, language, private=private)}"
-    row = action_row(services, entry, language) if private else ()
-    await update.effective_message.reply_text(
-        text, reply_markup=markup(RenderedMessage(text, (row,) if row else ()))
+    card = session_card(services, entry, language, private=private)
+    await update.effective_message.reply_text(card.text, reply_markup=markup(card))
+
+
+async def show_session_now(
+    query: CallbackQuery,
+    services: Services,
+    language: str,
+    appointment_id: int,
+    *,
+    in_place: bool = False,
+) -> None:
+    """A button drawn for an earlier version of a session: say what happened, and show the
+    session as it is now with buttons that act on it (in place of the pressed message, or,
+    from an agenda of many sessions, under it)."""
+    t = translations(language)
+    async with services.database.read() as session:
+        entry = await session_by_id(session=session, appointment_id=appointment_id)
+        last = await last_change(session=session, appointment_id=appointment_id)
+    if entry is None:
+        await query.answer(texts.stale_session(t), show_alert=True)
+        return
+    a = entry.appointment
+    state = texts.state_name(t, a.state)
+    if a.state in (SessionState.DONE, SessionState.NO_SHOW, SessionState.CANCELLED) and last:
+        who = escape(desk.actor_name(t, last.actor, last.staff_name))
+        at = texts.hhmm(clinic_time(services, last.at))
+        note = desk.session_already(t, code=escape(a.code), state=state, who=who, at=at)
+    else:
+        when = f"{texts.short_day_label(a.local_date, language)} {texts.hhmm(a.local_time)}"
+        note = desk.session_changed(t, code=escape(a.code), state=state, when=when)
+    await query.answer(html.unescape(note)[:200], show_alert=True)
+    card = session_card(services, entry, language, footer=note)
+    message = query.message
+    if in_place:
+        await show(query, card)
+    elif message is not None and message.chat.type == ChatType.PRIVATE:
+        await query.get_bot().send_message(message.chat.id, card.text, reply_markup=markup(card))
+
+
+async def _ask_cancel(
+    query: CallbackQuery, services: Services, language: str, data: buttons.SessionAction
+) -> None:
+    """Cancel pressed: ask first, if the session is still the one the button was drawn for."""
+    async with services.database.read() as session:
+        a = await session.get(Appointment, data.appointment)
+    if a is None or a.version != data.version or a.state not in HOLDING_STATES:
+        await show_session_now(query, services, language, data.appointment)
+        return
+    await query.answer()
+    t = translations(language)
+    yes = Button(
+        desk.confirm_cancel_label(t),
+        services.codec.encode(buttons.SessionAction(data.appointment, data.version, "k")),
     )
+    if query.message is not None:
+        await query.get_bot().send_message(
+            query.message.chat.id,
+            desk.confirm_cancel_question(t),
+            reply_markup=markup(RenderedMessage("", ((yes,),))),
+        )
+
+
+async def _act(
+    services: Services, staff: StaffActor, data: buttons.SessionAction
+) -> Appointment | Stale:
+    """Done, No-show or the confirmed Cancel, in one write."""
+    now = services.clock.now()
+    async with services.database.write() as session:
+        if data.action == "k":
+            return await cancel_for_patient(
+                session=session,
+                services=services,
+                appointment_id=data.appointment,
+                seen_version=data.version,
+                staff=staff,
+                now=now,
+            )
+        return await record_outcome(
+            session=session,
+            services=services,
+            appointment_id=data.appointment,
+            seen_version=data.version,
+            outcome=SessionState.DONE if data.action == "d" else SessionState.NO_SHOW,
+            staff=staff,
+            now=now,
+        )
 
 
 async def on_session_action(update: Update, context: MesobotContext) -> None:
-    """Done / No-show / Cancel (asked, then done) on one session."""
+    """Done / No-show / Cancel (asked, then done) on one session, at the version seen."""
     pressed = await staff_press(update, context)
     if pressed is None:
         return
     staff, data, query = pressed
-    if not isinstance(data, buttons.SessionAction):
+    services, language = context.bot_data.services, language_of(update)
+    if isinstance(data, buttons.UnversionedSessionAction):
+        await show_session_now(query, services, language, data.appointment)
+        return
+    if not isinstance(data, buttons.SessionAction) or data.action not in ("c", "d", "n", "k"):
         await query.answer()
         return
-    services, t = context.bot_data.services, translations(language_of(update))
     if data.action == "c":
-        await query.answer()
-        yes = Button(
-            desk.confirm_cancel_label(t),
-            services.codec.encode(buttons.SessionAction(data.appointment, "k")),
-        )
-        if query.message is not None:
-            await query.get_bot().send_message(
-                query.message.chat.id,
-                desk.confirm_cancel_question(t),
-                reply_markup=markup(RenderedMessage("", ((yes,),))),
-            )
+        await _ask_cancel(query, services, language, data)
         return
-    if data.action not in ("d", "n", "k"):
-        await query.answer()
-        return
-    now = services.clock.now()
-    async with services.database.write() as session:
-        if data.action in ("d", "n"):
-            outcome = SessionState.DONE if data.action == "d" else SessionState.NO_SHOW
-            result = await record_outcome(
-                session=session,
-                services=services,
-                appointment_id=data.appointment,
-                outcome=outcome,
-                staff=staff,
-                now=now,
-            )
-        else:
-            result = await cancel_for_patient(
-                session=session,
-                services=services,
-                appointment_id=data.appointment,
-                staff=staff,
-                now=now,
-            )
+    result = await _act(services, staff, data)
     if isinstance(result, Stale):
-        await query.answer(texts.stale_session(t), show_alert=True)
+        await show_session_now(query, services, language, data.appointment)
         return
+    t = translations(language)
     await query.answer(
         desk.session_now(t, code=result.code, state=texts.state_name(t, result.state))
     )
@@ -257,5 +331,6 @@ def _handlers(_services: Services) -> list[Handler]:
         CommandHandler("agenda", show_agenda),
         CommandHandler("week", show_week),
         CommandHandler("session", show_session),
-        CallbackQueryHandler(on_session_action, pattern=r"^1sa\."),
+        # "sa": buttons drawn before sessions had versions (they show the session as it is now).
+        CallbackQueryHandler(on_session_action, pattern=r"^1s[as]\."),
     ]

@@ -4,7 +4,7 @@ Move button each, never dropped."""
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import date, time
 
 from telegram import Message, Update
 from telegram.ext import CommandHandler
@@ -12,14 +12,13 @@ from telegram.ext import CommandHandler
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature, Handler
 from mesobot.handlers.staff_access import language_of, markup, staff_command
-from mesobot.handlers.staff_agenda import parse_day
+from mesobot.handlers.staff_agenda import parse_day, today
 from mesobot.i18n import translations
-from mesobot.models import Course
 from mesobot.outbox.policies import Button, RenderedMessage
 from mesobot.services import Services
 from mesobot.staff import buttons
 from mesobot.staff.audit import StaffActor
-from mesobot.staff.closures import block_time, unblock_day
+from mesobot.staff.closures import block_time, closure_window, unblock_day
 from mesobot.texts import escape
 from mesobot.texts import staff as texts
 from mesobot.texts import staff_desk as desk
@@ -52,6 +51,22 @@ async def _closure_command(
     return staff, message, language_of(update), list(context.args or [])
 
 
+async def _outside_window(message: Message, services: Services, language: str, day: date) -> bool:
+    """Refuse, with a line saying which dates work, a day too far back or ahead; whether it
+    was refused."""
+    first, last = closure_window(today(services))
+    if first <= day <= last:
+        return False
+    await message.reply_text(
+        desk.closure_out_of_range(
+            translations(language),
+            first=texts.short_day_label(first, language),
+            last=texts.short_day_label(last, language),
+        )
+    )
+    return True
+
+
 async def block(update: Update, context: MesobotContext) -> None:
     """/block <date> [HH:MM-HH:MM] [reason]: close a day or part of it to new bookings."""
     command = await _closure_command(update, context)
@@ -65,6 +80,8 @@ async def block(update: Update, context: MesobotContext) -> None:
     if day is None or not args[0][:1].isdigit():
         await message.reply_text(desk.block_usage(t))
         return
+    if await _outside_window(message, services, language, day):
+        return
     now = services.clock.now()
     async with services.database.write() as session:
         blocked = await block_time(
@@ -77,9 +94,6 @@ async def block(update: Update, context: MesobotContext) -> None:
             staff=staff,
             now=now,
         )
-        versions = {
-            a.course_id: (await session.get(Course, a.course_id)) for a in blocked.affected
-        }
     when = texts.short_day_label(day, language) + (
         f" {texts.hhmm(span[0])}-{texts.hhmm(span[1])}" if span else ""
     )
@@ -92,8 +106,7 @@ async def block(update: Update, context: MesobotContext) -> None:
                 f"{texts.hhmm(a.local_time)} <code>{escape(a.code)}</code>"
                 f" · {texts.state_name(t, a.state)}"
             )
-            course = versions[a.course_id]
-            data = buttons.MoveSession(a.id or 0, course.version if course else 0)
+            data = buttons.MoveSession(a.id or 0, a.version)
             rows.append(
                 (Button(desk.move_code_label(t, code=a.code), services.codec.encode(data)),)
             )
@@ -111,6 +124,8 @@ async def unblock(update: Update, context: MesobotContext) -> None:
     day = parse_day(args[0], services) if args and args[0][:1].isdigit() else None
     if day is None:
         await message.reply_text(desk.unblock_usage(t))
+        return
+    if await _outside_window(message, services, language, day):
         return
     async with services.database.write() as session:
         removed = await unblock_day(

@@ -11,10 +11,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.callbacks import ButtonData
 from mesobot.handlers.staff_access import show
+from mesobot.handlers.staff_agenda import show_session_now
 from mesobot.handlers.staff_press import (
     Press,
     show_edit_view,
-    show_outdated,
     show_request_view,
     show_superseded,
 )
@@ -24,6 +24,7 @@ from mesobot.scheduling.series import Impossible
 from mesobot.staff import buttons
 from mesobot.staff.decisions import Superseded
 from mesobot.staff.sessions import (
+    MoveChoices,
     StaffChangeMade,
     Stale,
     change_session_count,
@@ -67,21 +68,45 @@ async def _answered_refusal(press: Press, result: object) -> bool:
     return True
 
 
-async def on_move_session(press: Press, data: buttons.MoveSession) -> None:
-    """Show the days a session can move to (inside its window, from which the rest fits)."""
+async def _moved_meanwhile(press: Press, appointment_id: int) -> None:
+    """The session changed since the button was drawn: show it as it is now, in place."""
+    await show_session_now(
+        press.query, press.services, press.language, appointment_id, in_place=True
+    )
+
+
+async def _as_seen(
+    press: Press, appointment_id: int, version: int
+) -> tuple[Appointment, Course, MoveChoices | None] | None:
+    """The session, its course and where the session can move, if it is still at the version
+    the button was drawn for; otherwise None, the press answered (a session gone) or shown
+    the session as it is now."""
     services = press.services
     async with services.database.read() as session:
-        found = await _session_and_course(session, data.appointment)
-        if found is None:
-            await press.query.answer()
-            return
-        appointment, course = found
-        if course.version != data.version:
-            await show_outdated(press, course, course.id or 0)
-            return
-        choices = await move_choices(
-            session=session, services=services, appointment=appointment, now=services.clock.now()
+        found = await _session_and_course(session, appointment_id)
+        current = found is not None and found[0].version == version
+        choices = (
+            await move_choices(
+                session=session, services=services, appointment=found[0], now=services.clock.now()
+            )
+            if found is not None and current
+            else None
         )
+    if found is None:
+        await press.query.answer()
+        return None
+    if not current:
+        await _moved_meanwhile(press, appointment_id)
+        return None
+    return found[0], found[1], choices
+
+
+async def on_move_session(press: Press, data: buttons.MoveSession) -> None:
+    """Show the days a session can move to (inside its window, from which the rest fits)."""
+    found = await _as_seen(press, data.appointment, data.version)
+    if found is None:
+        return
+    appointment, course, choices = found
     await press.query.answer()
     back = _back_button(press, course)
     if choices is None or not choices.days:
@@ -128,15 +153,10 @@ def _back_button(press: Press, course: Course) -> Button:
 async def on_move_day(press: Press, data: buttons.MoveDay) -> None:
     """Show the free times of the chosen day."""
     services = press.services
-    async with services.database.read() as session:
-        found = await _session_and_course(session, data.appointment)
-        if found is None:
-            await press.query.answer()
-            return
-        appointment, _course = found
-        choices = await move_choices(
-            session=session, services=services, appointment=appointment, now=services.clock.now()
-        )
+    found = await _as_seen(press, data.appointment, data.version)
+    if found is None:
+        return
+    appointment, _course, choices = found
     await press.query.answer()
     times = choices.finder.times(data.day) if choices else ()
     rows = _time_rows(press, data, times[:MAX_TIME_BUTTONS])
@@ -192,7 +212,7 @@ async def on_move_to(press: Press, data: buttons.MoveTo) -> None:
     if await _answered_refusal(press, result):
         return
     if isinstance(result, Stale):
-        await press.query.answer(texts.stale_session(press.t))
+        await _moved_meanwhile(press, data.appointment)
     else:
         assert isinstance(result, StaffChangeMade)
         await press.query.answer()

@@ -78,9 +78,10 @@ async def _patient_lines(
 ) -> list[str]:
     t = translations(language)
     phone = patient.phone
+    handle = f", @{escape(patient.username)}" if patient.username else ""
     lines = [
         f"<b>{escape(patient_label(patient))}</b>"
-        f" (#{patient.id}, Telegram {patient.telegram_user_id})",
+        f" (#{patient.id}, Telegram {patient.telegram_user_id}{handle})",
         desk.phone_line(t, escape(phone) if phone else None),
     ]
     for course in await courses_of(session=session, patient_id=patient.id):

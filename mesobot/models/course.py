@@ -94,6 +94,11 @@ class Appointment(SQLModel, table=True):
     code: str = Field(max_length=8, unique=True)
     calendar_uid: str = Field(max_length=80, unique=True)
     calendar_sequence: int = 0
+    # Grows with every change of the session (its state, day, time or place; see
+    # `mesobot.states.count_session_change`). Buttons acting on one session carry the version
+    # they were drawn for, so that a weeks-old Done or Cancel shows the session as it is now
+    # instead of acting on it.
+    version: int = 1
     # The patient's answer to a reminder ("attending" or "reschedule"), shown in /agenda.
     patient_answer: str | None = Field(default=None, max_length=16)
 

@@ -23,6 +23,9 @@ class Patient(SQLModel, table=True):
     # reaction; both given in the booking flow.
     display_name: str | None = Field(default=None, max_length=100)
     phone: str | None = Field(default=None, max_length=32)
+    # The Telegram @username as of the patient's latest turn (None when they have none), so
+    # that staff can find them with /patient @username. Only the current one is kept.
+    username: str | None = Field(default=None, max_length=32)
     # Consent to storing health-related answers: which text they agreed to, and when.
     consent_version: str | None = Field(default=None, max_length=16)
     consent_at: datetime | None = instant_field(nullable=True, default=None)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from mesobot.models import Appointment, Course, Patient, SessionState
+from mesobot.models import Appointment, Course, Patient, SessionState, StateEvent
+from mesobot.staff.models import AuditEntry
 
 
 @dataclass(frozen=True)
@@ -69,18 +70,53 @@ async def session_by_code(*, session: AsyncSession, code: str) -> AgendaEntry | 
     return (await _entries(session, [found]))[0] if found else None
 
 
+async def session_by_id(*, session: AsyncSession, appointment_id: int) -> AgendaEntry | None:
+    """The session with an id, with what the agenda shows of it; None when there is none."""
+    found = await session.get(Appointment, appointment_id)
+    return (await _entries(session, [found]))[0] if found else None
+
+
+@dataclass(frozen=True)
+class LastChange:
+    """The latest recorded change of a session's state: when, and who ("patient", "system",
+    or a staff member with the name the audit log has for them)."""
+
+    at: datetime
+    actor: str
+    staff_name: str | None
+
+
+async def last_change(*, session: AsyncSession, appointment_id: int) -> LastChange | None:
+    """Who last changed a session's state, and when (moves that keep the state are not
+    events, so the caller says only what the session is now for those)."""
+    query = select(StateEvent).where(StateEvent.appointment_id == appointment_id)
+    event = (
+        await session.exec(query.order_by(col(StateEvent.at).desc(), col(StateEvent.id).desc()))
+    ).first()
+    if event is None:
+        return None
+    name = None
+    if event.actor.startswith("staff:") and event.actor[6:].isdigit():
+        by_staff = select(AuditEntry.staff_name).where(AuditEntry.staff_id == int(event.actor[6:]))
+        name = (await session.exec(by_staff.order_by(col(AuditEntry.at).desc()))).first()
+    return LastChange(event.at, event.actor, name)
+
+
 async def find_patients(*, session: AsyncSession, text: str, limit: int = 5) -> list[Patient]:
-    """Patients by id, Telegram id, @username or part of their name."""
+    """Patients by id, Telegram id, @username (as of their latest turn) or part of their name.
+
+    The name is matched literally: % and _ typed by staff are escaped, not LIKE's wildcards
+    (otherwise "/patient %%" would list everyone).
+    """
     text = text.strip()
     conditions: list[ColumnElement[bool]] = []
     if text.lstrip("-").isdigit():
         conditions += [col(Patient.id) == int(text), col(Patient.telegram_user_id) == int(text)]
-    username = getattr(Patient, "username", None)
-    if text.startswith("@") and username is not None:
-        conditions.append(func.lower(username) == text[1:].lower())
-    name = getattr(Patient, "display_name", None)
-    if name is not None and not text.startswith("@") and len(text) >= 2:
-        conditions.append(func.lower(name).contains(text.lower()))
+    if text.startswith("@") and len(text) > 1:
+        conditions.append(func.lower(col(Patient.username)) == text[1:].lower())
+    if not text.startswith("@") and len(text) >= 2:
+        name = func.lower(col(Patient.display_name))
+        conditions.append(name.contains(text.lower(), autoescape=True))
     if not conditions:
         return []
     query = select(Patient).where(or_(*conditions)).order_by(col(Patient.id)).limit(limit)

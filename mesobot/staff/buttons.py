@@ -71,7 +71,10 @@ class SetCount(ButtonData):
 @button("sm")
 @dataclass(frozen=True)
 class MoveSession(ButtonData):
-    """Start moving one session: show the days it can go to."""
+    """Start moving one session: show the days it can go to.
+
+    `version`, here and in MoveDay and MoveTo, is the session's (`Appointment.version`).
+    """
 
     appointment: int
     version: int
@@ -99,10 +102,23 @@ class MoveTo(ButtonData):
     max_lengths: ClassVar[dict[str, int]] = {"at": 4}
 
 
-@button("sa")
+@button("ss")
 @dataclass(frozen=True)
 class SessionAction(ButtonData):
-    """From /agenda or /session: d done, n no-show, c cancel (asks), k cancel (confirmed)."""
+    """From /agenda or /session: d done, n no-show, c cancel (asks), k cancel (confirmed),
+    at the version of the session the staff member saw."""
+
+    appointment: int
+    version: int
+    action: str
+    max_lengths: ClassVar[dict[str, int]] = {"action": 1}
+
+
+@button("sa")
+@dataclass(frozen=True)
+class UnversionedSessionAction(ButtonData):
+    """A SessionAction drawn before sessions had versions: it acts on nothing, and shows the
+    session as it is now."""
 
     appointment: int
     action: str
@@ -120,4 +136,5 @@ STAFF_BUTTONS = (
     MoveDay,
     MoveTo,
     SessionAction,
+    UnversionedSessionAction,
 )

@@ -35,9 +35,27 @@ __all__ = [
     "block_time",
     "clinic_calendar",
     "closure_span",
+    "closure_window",
     "sessions_during",
     "unblock_day",
 ]
+
+# How far back and ahead staff may set or remove a closure, in years: further is a typo (and
+# 9999-12-31 has no next day to end on).
+YEARS_BACK, YEARS_AHEAD = 1, 2
+
+
+def _years_from(day: date, years: int) -> date:
+    """The same day `years` later (earlier if negative); 29 February becomes the 28th."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def closure_window(today: date) -> tuple[date, date]:
+    """The first and last local dates /block and /unblock accept, seen from `today`."""
+    return _years_from(today, -YEARS_BACK), _years_from(today, YEARS_AHEAD)
 
 
 def closure_span(row: ClinicClosure, zone: ZoneInfo) -> Closure:

@@ -1,6 +1,6 @@
-"""Staff actions on single sessions: move (through the one session mover), change the count,
-done, no-show, cancel. A move or cancel of a confirmed session is told to the patient through
-the outbox."""
+"""Staff changes to a course's sessions: move one (through the one session mover) or change
+the count. A move of a confirmed session is told to the patient through the outbox. Done,
+no-show and cancel: `mesobot.staff.session_outcomes`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.booking import appointment_from_slot, lock_resource_days
@@ -111,19 +110,27 @@ async def move_choices(
 async def _claim_open_session(
     session: AsyncSession, appointment_id: int, seen_version: int
 ) -> tuple[Appointment, Course] | Superseded | Stale:
-    """The session and its course, claimed at the version seen, if both can still change."""
+    """The session, at the version the staff member saw, and its course, claimed, if both can
+    still change.
+
+    The course is claimed at the version it has now: staff changing a course one at a time is
+    what the claim is for (a second claim of that version finds it taken and gets
+    `Superseded`); whether this session is still the one seen is its own version's business.
+    """
     appointment = await session.get(Appointment, appointment_id)
-    if appointment is None:
+    current = await session.get(Course, appointment.course_id) if appointment else None
+    if appointment is None or current is None:
         return Stale(None)
     course = await claim_course(
-        session=session, course_id=appointment.course_id, seen_version=seen_version
+        session=session, course_id=current.id or 0, seen_version=current.version
     )
     if course is None:
         return await superseded(session=session, course_id=appointment.course_id)
     await session.refresh(appointment)
-    if appointment.state not in OPEN_SESSION_STATES or course.state not in (
-        CourseState.REQUESTED,
-        CourseState.CONFIRMED,
+    if (
+        appointment.version != seen_version
+        or appointment.state not in OPEN_SESSION_STATES
+        or course.state not in (CourseState.REQUESTED, CourseState.CONFIRMED)
     ):
         return Stale(appointment)
     return appointment, course
@@ -140,7 +147,8 @@ async def move_course_session(
     staff: StaffActor,
     now: datetime,
 ) -> StaffChangeMade | Impossible | Superseded | Stale:
-    """Move one session, re-planning the later ones by the planner's rules.
+    """Move one session (if still at `seen_version`), re-planning the later ones by the
+    planner's rules.
 
     A requested course stays requested (the patient hears at confirmation); in a confirmed
     course the patient is told at once of every session that moved.
@@ -173,7 +181,7 @@ async def move_course_session(
             session=session, course=course, moved=moved, now=now
         )
     after = course_snapshot(course, appointments)
-    await _record_session_action(
+    await record_session_action(
         session, staff, "move", appointment, course, now, before=before, after=after
     )
     return StaffChangeMade(course, appointments, moved)
@@ -283,84 +291,7 @@ async def _add_sessions(
     return added
 
 
-async def _locked_session(session: AsyncSession, appointment_id: int) -> Appointment | None:
-    query = select(Appointment).where(Appointment.id == appointment_id).with_for_update()
-    return (await session.exec(query.execution_options(populate_existing=True))).first()
-
-
-async def record_outcome(
-    *,
-    session: AsyncSession,
-    services: Services,
-    appointment_id: int,
-    outcome: SessionState,
-    staff: StaffActor,
-    now: datetime,
-) -> Appointment | Stale:
-    """Mark a confirmed session done or a no-show (from /agenda)."""
-    appointment = await _locked_session(session, appointment_id)
-    if appointment is None or appointment.state != SessionState.CONFIRMED:
-        return Stale(appointment)
-    await move_session(
-        session=session, appointment=appointment, to=outcome, at=now, actor=staff.actor
-    )
-    change = Change.DONE if outcome == SessionState.DONE else Change.NO_SHOW
-    await sessions_changed(
-        session=session, services=services, changes=[SessionChange(appointment, change)], now=now
-    )
-    course = await session.get(Course, appointment.course_id)
-    before, after = {"state": str(SessionState.CONFIRMED)}, {"state": str(outcome)}
-    await _record_session_action(
-        session, staff, str(outcome), appointment, course, now, before=before, after=after
-    )
-    return appointment
-
-
-async def cancel_for_patient(
-    *,
-    session: AsyncSession,
-    services: Services,
-    appointment_id: int,
-    staff: StaffActor,
-    now: datetime,
-) -> Appointment | Stale:
-    """Cancel one session on the patient's behalf; the patient is told through the outbox.
-
-    The rest of the course stays as it is: which later sessions to move is the practitioner's
-    call, and each move has its own button.
-    """
-    appointment = await _locked_session(session, appointment_id)
-    if appointment is None or appointment.state not in OPEN_SESSION_STATES:
-        return Stale(appointment)
-    before = {"state": str(appointment.state)}
-    await move_session(
-        session=session,
-        appointment=appointment,
-        to=SessionState.CANCELLED,
-        at=now,
-        actor=staff.actor,
-    )
-    await sessions_changed(
-        session=session,
-        services=services,
-        changes=[SessionChange(appointment, Change.CANCELLED)],
-        now=now,
-    )
-    course = await session.get(Course, appointment.course_id)
-    assert course is not None
-    # After sessions_changed: the notice must not be cancelled with the session's messages.
-    if course.state == CourseState.CONFIRMED:
-        await patient_notices.enqueue_session_cancelled(
-            session=session, course=course, appointment=appointment, now=now
-        )
-    after = {"state": str(SessionState.CANCELLED)}
-    await _record_session_action(
-        session, staff, "cancel", appointment, course, now, before=before, after=after
-    )
-    return appointment
-
-
-async def _record_session_action(
+async def record_session_action(
     session: AsyncSession,
     staff: StaffActor,
     action: str,

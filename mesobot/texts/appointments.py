@@ -126,6 +126,11 @@ def session_gone(t: NullTranslations) -> str:
     return t.gettext("That session can no longer be changed. Here are your sessions now.")
 
 
+def session_changed(t: NullTranslations) -> str:
+    """A cancellation asked about a session that staff changed since: asked again."""
+    return t.gettext("This session has changed since I asked: here it is as it is now.")
+
+
 def kept(t: NullTranslations) -> str:
     """Keep it."""
     return t.gettext("Nothing was changed.")

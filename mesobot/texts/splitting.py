@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 TELEGRAM_LIMIT = 4096
 # A tag, an entity, or one character: the units a cut may fall between.
@@ -90,3 +90,33 @@ def split_html_messages(lines: Iterable[str], limit: int = TELEGRAM_LIMIT) -> li
     if current is not None and not shows_nothing(current):
         messages.append(current)
     return messages
+
+
+# How far back from the cut a word boundary is looked for, so that a word is not cut in two.
+_WORD_SLACK = 80
+
+
+def fitted(
+    render: Callable[[str], str], value: str, more: str, limit: int = TELEGRAM_LIMIT
+) -> str:
+    """`render(escaped value)` as one message: whole if it fits in `limit`, otherwise with
+    `value` cut at a word and followed by "… " and `more` (HTML, such as a pointer to where
+    the rest can be read).
+
+    The cut is made in the plain text before escaping, so no entity is split; `render` must
+    put its argument once into balanced HTML, as the bot's texts do.
+    """
+    whole = render(html.escape(value, quote=True))
+    if _units(whole) <= limit:
+        return whole
+    tail = "… " + more
+    room = max(limit - _units(render(tail)), 0)
+    used = cut = 0
+    for index, character in enumerate(value):
+        used += _units(html.escape(character, quote=True))
+        if used > room:
+            break
+        cut = index + 1
+    space = value.rfind(" ", max(cut - _WORD_SLACK, 0), cut)
+    kept = value[: space if space > 0 else cut].rstrip()
+    return render(html.escape(kept, quote=True) + tail)

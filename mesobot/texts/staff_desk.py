@@ -41,6 +41,29 @@ def confirm_cancel_question(t: NullTranslations) -> str:
     return t.gettext("Cancel this session? The patient will be told.")
 
 
+def session_already(t: NullTranslations, *, code: str, state: str, who: str, at: str) -> str:
+    """Told when a button acts on a session that has since been done, missed or cancelled."""
+    return t.gettext("Session {code} is already marked {state}: {who} at {time}.").format(
+        code=code, state=state, who=who, time=at
+    )
+
+
+def session_changed(t: NullTranslations, *, code: str, state: str, when: str) -> str:
+    """Told when a button acts on a session that has changed since it was drawn."""
+    return t.gettext(
+        "Session {code} has changed meanwhile: it is now {state}, {when}. Here it is as it is now."
+    ).format(code=code, state=state, when=when)
+
+
+def actor_name(t: NullTranslations, actor: str, staff_name: str | None) -> str:
+    """Who changed a session, as the state events name them."""
+    if actor == "patient":
+        return t.gettext("the patient")
+    if actor == "system":
+        return t.gettext("the bot")
+    return staff_name or t.gettext("a member of staff")
+
+
 def session_now(t: NullTranslations, *, code: str, state: str) -> str:
     """The toast after Done / No-show / Cancel: the session's code and its new state."""
     return t.gettext("{code}: {state}").format(code=code, state=state)
@@ -80,6 +103,14 @@ def unknown_code(t: NullTranslations, *, code: str) -> str:
 def block_usage(t: NullTranslations) -> str:
     """/block without a readable date."""
     return t.gettext("Usage: /block YYYY-MM-DD [HH:MM-HH:MM] [reason]")
+
+
+def closure_out_of_range(t: NullTranslations, *, first: str, last: str) -> str:
+    """/block or /unblock with a date over a year back or two years ahead."""
+    return t.gettext(
+        "Closures can be set and removed from {first} to {last} (a year back, two years "
+        "ahead): check the date."
+    ).format(first=first, last=last)
 
 
 def blocked(t: NullTranslations, *, when: str) -> str:
@@ -124,6 +155,11 @@ def no_patient_matches(t: NullTranslations, *, text: str) -> str:
 def reports_heading(t: NullTranslations) -> str:
     """The heading of a patient's reaction reports."""
     return t.gettext("<b>Reaction reports</b>")
+
+
+def continued_in_reports(t: NullTranslations) -> str:
+    """After the part of a long report description that fits an alert."""
+    return t.gettext("(continued in /reports)")
 
 
 def phone_line(t: NullTranslations, phone: str | None) -> str:

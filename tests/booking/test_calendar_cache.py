@@ -111,7 +111,7 @@ async def test_a_place_taken_by_another_process_leaves_the_warm_screens(
         outcome = await commit_elsewhere(database, "block", FRIDAY)
     else:
         session = moving.appointments[0]
-        version = moving.course.version
+        version = session.version
         outcome = await commit_elsewhere(database, "move", session.id, version, FRIDAY, last)
     assert outcome == {"book": "booked", "block": "blocked", "move": "moved"}[change]
     after_dates, after_times = await screens(database)

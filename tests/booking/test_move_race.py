@@ -71,7 +71,7 @@ CONTESTS = [
 
 @dataclass(frozen=True)
 class StaffMove:
-    """What a staff process needs: the session to move and the course version it saw."""
+    """What a staff process needs: the session to move and the session version it saw."""
 
     appointment_id: int
     version: int
@@ -189,7 +189,7 @@ async def _prepare(database: Database) -> tuple[list[StaffMove], list[tuple[int,
             )
             booked = await book(database, patients.pop(), "facial_rejuvenation", series, now=NOW)
             first = booked.appointments[0]
-            moves.append(StaffMove(first.id or 0, booked.course.version, contest))
+            moves.append(StaffMove(first.id or 0, first.version, contest))
             bookings += [(patients.pop(), contest) for _ in range(PATIENTS_PER_CONTEST)]
         return moves, bookings
     finally:

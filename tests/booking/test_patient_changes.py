@@ -206,6 +206,7 @@ async def test_cancelling_a_middle_session_keeps_the_rest_valid(database: Databa
             services=services_for(database),
             patient_id=patient,
             appointment_id=appointments[1].id or 0,
+            seen_version=appointments[1].version,
             now=NOW,
         )
     # Four is the minimum of a facial course: cancelling one alone is refused.
@@ -219,6 +220,7 @@ async def test_cancelling_a_middle_session_keeps_the_rest_valid(database: Databa
             services=services_for(database),
             patient_id=other,
             appointment_id=cellulite[1].id or 0,
+            seen_version=cellulite[1].version,
             now=NOW,
         )
     assert isinstance(result, PatientChangeMade)
@@ -245,6 +247,7 @@ async def test_cancelling_the_rest_from_the_first_session_cancels_the_course(
             services=services_for(database),
             patient_id=patient,
             appointment_id=appointments[0].id or 0,
+            seen_version=appointments[0].version,
             now=NOW,
         )
     assert isinstance(result, PatientChangeMade)
@@ -257,6 +260,7 @@ async def test_cancelling_the_rest_from_the_first_session_cancels_the_course(
             services=services_for(database),
             patient_id=patient,
             appointment_id=appointments[0].id or 0,
+            seen_version=appointments[0].version,
             now=NOW,
         )
     assert again == Refused(Refusal.GONE)

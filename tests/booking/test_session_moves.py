@@ -34,7 +34,7 @@ async def test_a_staff_move_writes_the_zone_the_sequence_and_utc_of_each_moved_s
             session=session,
             services=services_for(database),
             appointment_id=booked[0].id or 0,
-            seen_version=1,
+            seen_version=booked[0].version,
             new_date=date(2026, 12, 9),
             new_time=time(10),
             staff=StaffActor(telegram_id=777, name="Rita"),

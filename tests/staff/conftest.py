@@ -18,7 +18,7 @@ from mesobot.staff_notices import enqueue_new_request_notices
 from tests.app_harness import running_bot, settings_for
 from tests.emulator.driver import TelegramUser
 from tests.emulator.server import BotApiEmulator
-from tests.emulator.state import Chat
+from tests.emulator.state import Chat, Message
 from tests.factories import sample_clinic, shown_series
 
 # Health details a test can look for: they must never reach the staff group.
@@ -139,3 +139,28 @@ async def clinic(
             assert row.id is not None
             patient_id = row.id
         yield Clinic(application, emulator, clock, patient, rita, bob, group, patient_id)
+
+
+async def confirmed(clinic: Clinic, **options: object) -> list[Appointment]:
+    """A course requested and confirmed by Rita through her notice; its sessions."""
+    booked = await clinic.request(**options)  # type: ignore[arg-type]
+    course_id = booked.course.id
+    assert course_id is not None
+    notice = await clinic.rita.next_bot_message(
+        after=None, where=lambda m: f"Request #{course_id}" in (m.text or ""), within=10
+    )
+    told = len([m for m in clinic.patient.bot_messages if "Confirmed" in (m.text or "")])
+    clinic.rita.press_button("✅ Confirm all", message=notice)
+    await clinic.emulator.wait_for(lambda: notice.buttons == [])
+    await clinic.emulator.wait_for(
+        lambda: (
+            len([m for m in clinic.patient.bot_messages if "Confirmed" in (m.text or "")]) > told
+        )
+    )
+    return await clinic.appointments(course_id)
+
+
+async def answer_to(user: TelegramUser, command: str, arguments: str = "") -> Message:
+    """Send a command and wait for the bot's answer to it."""
+    sent = user.send_command(command, arguments)
+    return await user.next_bot_message(after=sent, within=10)

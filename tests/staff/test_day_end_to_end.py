@@ -11,48 +11,25 @@ from mesobot.outbox.models import OutboxMessage
 from mesobot.staff import buttons
 from mesobot.staff.closures import clinic_calendar
 from mesobot.staff.models import AuditEntry, ClinicClosure
-from tests.emulator.driver import TelegramUser
-from tests.emulator.state import Message
 from tests.factories import sample_clinic
-from tests.staff.conftest import Clinic, started
+from tests.staff.conftest import Clinic, answer_to, confirmed, started
 
 STAFF_COMMANDS = ("pending", "agenda", "week", "block", "unblock", "patient", "session")
 
 
-async def _confirmed(clinic: Clinic, **options: object) -> list[Appointment]:
-    booked = await clinic.request(**options)  # type: ignore[arg-type]
-    course_id = booked.course.id
-    assert course_id is not None
-    notice = await clinic.rita.next_bot_message(
-        after=None, where=lambda m: f"Request #{course_id}" in (m.text or ""), within=10
-    )
-    told = len([m for m in clinic.patient.bot_messages if "Confirmed" in (m.text or "")])
-    clinic.rita.press_button("✅ Confirm all", message=notice)
-    await clinic.emulator.wait_for(lambda: notice.buttons == [])
-    await clinic.emulator.wait_for(
-        lambda: (
-            len([m for m in clinic.patient.bot_messages if "Confirmed" in (m.text or "")]) > told
-        )
-    )
-    return await clinic.appointments(course_id)
-
-
-async def _reply(user: TelegramUser, command: str, arguments: str = "") -> Message:
-    sent = user.send_command(command, arguments)
-    return await user.next_bot_message(after=sent, within=10)
-
-
 async def test_done_and_no_show_from_the_agenda_change_the_sessions_state(clinic: Clinic) -> None:
-    first = await _confirmed(clinic)
-    second = await _confirmed(clinic, at=time(11, 0))
-    agenda = await _reply(clinic.rita, "agenda", "2026-12-07")
+    first = await confirmed(clinic)
+    second = await confirmed(clinic, at=time(11, 0))
+    agenda = await answer_to(clinic.rita, "agenda", "2026-12-07")
     assert "10:00" in (agenda.text or "")
     assert first[0].code in (agenda.text or "")
     done = clinic.rita.press_button(f"✓ {first[0].code}", message=agenda)
     await clinic.emulator.wait_for(lambda: done.answer)
     row = [b for b in agenda.buttons if b["text"] == f"✓ {second[0].code}"]
     assert row
-    no_show_data = clinic.services.codec.encode(buttons.SessionAction(second[0].id or 0, "n"))
+    no_show_data = clinic.services.codec.encode(
+        buttons.SessionAction(second[0].id or 0, second[0].version, "n")
+    )
     no_show = clinic.rita.press_button(data=no_show_data, message=agenda)
     await clinic.emulator.wait_for(lambda: no_show.answer)
     states = {
@@ -67,18 +44,15 @@ async def test_done_and_no_show_from_the_agenda_change_the_sessions_state(clinic
     async with clinic.services.database.read() as session:
         actions = list(await session.exec(select(AuditEntry.action).order_by(AuditEntry.id)))
     assert actions[-2:] == ["done", "no_show"]
-    # Pressing Done again on a no-show changes nothing and says so.
-    again = clinic.rita.press_button(
-        data=clinic.services.codec.encode(buttons.SessionAction(second[0].id or 0, "d")),
-        message=agenda,
-    )
+    # Pressing Done on the same agenda after the no-show changes nothing and says so.
+    again = clinic.rita.press_button(f"✓ {second[0].code}", message=agenda)
     answer = await clinic.emulator.wait_for(lambda: again.answer)
-    assert "changed meanwhile" in str(answer.get("text"))
+    assert f"Session {second[0].code} is already marked no-show: Rita at" in str(answer["text"])
 
 
 async def test_block_over_a_booked_session_lists_it_and_keeps_it(clinic: Clinic) -> None:
-    appointments = await _confirmed(clinic)
-    reply = await _reply(clinic.rita, "block", "2026-12-07 09:00-12:00 Boiler repair")
+    appointments = await confirmed(clinic)
+    reply = await answer_to(clinic.rita, "block", "2026-12-07 09:00-12:00 Boiler repair")
     assert "Blocked Mon 7 Dec 2026 09:00-12:00" in (reply.text or "")
     assert appointments[0].code in (reply.text or "")
     assert f"Move {appointments[0].code}" in reply.button_labels
@@ -101,7 +75,7 @@ async def test_block_over_a_booked_session_lists_it_and_keeps_it(clinic: Clinic)
         )
     assert free
     assert all(at >= time(12, 0) for at in free)
-    reply = await _reply(clinic.rita, "unblock", "2026-12-07")
+    reply = await answer_to(clinic.rita, "unblock", "2026-12-07")
     assert "open again" in (reply.text or "")
     async with clinic.services.database.read() as session:
         count = (await session.exec(select(func.count()).select_from(ClinicClosure))).one()
@@ -109,9 +83,9 @@ async def test_block_over_a_booked_session_lists_it_and_keeps_it(clinic: Clinic)
 
 
 async def test_moving_a_confirmed_session_from_its_code_tells_the_patient(clinic: Clinic) -> None:
-    appointments = await _confirmed(clinic)
+    appointments = await confirmed(clinic)
     before = len(clinic.patient.bot_messages)
-    card = await _reply(clinic.bob, "session", appointments[3].code.lower())
+    card = await answer_to(clinic.bob, "session", appointments[3].code.lower())
     clinic.bob.press_button("Move", message=card)
     await clinic.emulator.wait_for(lambda: "Tue 19 Jan 2027" in card.button_labels)
     clinic.bob.press_button("Tue 19 Jan 2027", message=card)
@@ -128,9 +102,9 @@ async def test_moving_a_confirmed_session_from_its_code_tells_the_patient(clinic
 
 
 async def test_cancelling_a_session_on_the_patients_behalf_tells_them(clinic: Clinic) -> None:
-    appointments = await _confirmed(clinic)
+    appointments = await confirmed(clinic)
     before = len(clinic.patient.bot_messages)
-    card = await _reply(clinic.rita, "session", appointments[1].code)
+    card = await answer_to(clinic.rita, "session", appointments[1].code)
     clinic.rita.press_button("Cancel", message=card)
     ask = await clinic.rita.next_bot_message(
         after=card, where=lambda m: "Cancel this session?" in (m.text or "")
@@ -143,7 +117,7 @@ async def test_cancelling_a_session_on_the_patients_behalf_tells_them(clinic: Cl
     assert "cancelled your session on Mon 21 Dec 2026 at 10:00" in (told.text or "")
     after = await clinic.appointments(appointments[0].course_id)
     assert after[1].state == SessionState.CANCELLED
-    patient_view = await _reply(clinic.rita, "patient", str(clinic.patient.id))
+    patient_view = await answer_to(clinic.rita, "patient", str(clinic.patient.id))
     assert "Rita: cancelled a session of" in (patient_view.text or "")
 
 
@@ -165,7 +139,7 @@ async def test_a_non_staff_user_gets_nothing_from_staff_commands_or_buttons(
 ) -> None:
     """Every staff command and every staff button, even with real data copied from a staff
     message, gives a patient the same refusal; nothing changes and nothing leaks."""
-    appointments = await _confirmed(clinic)
+    appointments = await confirmed(clinic)
     requested = await clinic.request(first=date(2026, 12, 9))
     notice = await clinic.bob.next_bot_message(
         after=None,
@@ -176,7 +150,7 @@ async def test_a_non_staff_user_gets_nothing_from_staff_commands_or_buttons(
     mallory = started(clinic.emulator, "Mallory")
     for command in STAFF_COMMANDS:
         for arguments in ("", str(clinic.patient.id), appointments[0].code, "2026-12-07"):
-            reply = await _reply(mallory, command, arguments)
+            reply = await answer_to(mallory, command, arguments)
             assert reply.text == "This is for clinic staff.", (command, reply.text)
     codec = clinic.services.codec
     course_id, version = requested.course.id or 0, requested.course.version
@@ -188,8 +162,9 @@ async def test_a_non_staff_user_gets_nothing_from_staff_commands_or_buttons(
         buttons.SetCount(course_id, version, 4),
         buttons.MoveSession(appointments[0].id or 0, version),
         buttons.MoveTo(appointments[0].id or 0, version, date(2026, 12, 8), "1000"),
-        buttons.SessionAction(appointments[0].id or 0, "d"),
-        buttons.SessionAction(appointments[0].id or 0, "k"),
+        buttons.SessionAction(appointments[0].id or 0, appointments[0].version, "d"),
+        buttons.SessionAction(appointments[0].id or 0, appointments[0].version, "k"),
+        buttons.UnversionedSessionAction(appointments[0].id or 0, "k"),
     ]
     target = mallory.bot_messages[-1]
     for data in forged:

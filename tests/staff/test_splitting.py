@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
 
@@ -9,7 +10,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from mesobot.texts import escape
-from mesobot.texts.splitting import shows_nothing, split_html_messages
+from mesobot.texts.splitting import fitted, shows_nothing, split_html_messages
 
 
 def _units(text: str) -> int:
@@ -34,6 +35,9 @@ class _Balance(HTMLParser):
 
     def handle_entityref(self, name: str) -> None:
         self.text += f"&{name};"
+
+    def handle_charref(self, name: str) -> None:
+        self.text += f"&#{name};"
 
 
 def _well_formed(message: str) -> str:
@@ -114,3 +118,30 @@ def _in_order_with_only_nothing_between(texts: list[str], original: str) -> None
             start += 1
         position = start + len(text)
     assert shows_nothing(original[position:]), original[position:]
+
+
+def _report(description: str) -> str:
+    return f"<b>Report #1</b>\nDescription: {description}\nState: <i>open</i>"
+
+
+@given(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400),
+    st.integers(min_value=80, max_value=400),
+)
+@example(value="&" * 200, limit=100)  # escaped five times as long: cut between entities
+@example(value="😀" * 100, limit=100)  # two units each
+def test_a_value_too_long_for_one_message_is_cut_with_the_pointer_after_it(
+    value: str, limit: int
+) -> None:
+    """Whole when it fits; otherwise its beginning (cut in the plain text, so never inside an
+    entity), "… " and the pointer, with every other line of the message kept."""
+    message = fitted(_report, value, "(more in /reports)", limit=limit)
+    assert _units(message) <= limit
+    shown = _well_formed(message)
+    assert shown.endswith("\nState: open")
+    kept = shown.removeprefix("Report #1\nDescription: ").removesuffix("\nState: open")
+    if _units(_report(escape(value))) <= limit:
+        assert message == _report(escape(value))
+    else:
+        assert kept.endswith("… (more in /reports)")
+        assert value.startswith(html.unescape(kept.removesuffix("… (more in /reports)")))
