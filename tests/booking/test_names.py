@@ -106,8 +106,9 @@ async def _store_old_names(url: str, names: list[str]) -> None:
     database = Database(url)
     try:
         async with database.write() as session:
+            connection = await session.connection()
             for n, name in enumerate(names):
-                await session.execute(
+                await connection.execute(
                     sa.text(
                         "INSERT INTO patient (telegram_user_id, language, created_at, "
                         "last_seen_at, display_name) VALUES (:id, 'en', :at, :at, :name)"
