@@ -115,6 +115,29 @@ async def test_sqlite_writers_get_in_in_the_order_they_arrived(sqlite_database: 
     assert entered == list(range(11))
 
 
+async def test_a_cancelled_writer_leaves_the_write_lock_free(database: Database) -> None:
+    """A task cancelled in the middle of its write transaction (a shutdown, a timeout) gives
+    the lock back: the next writer gets in at once, not after SQLite's busy timeout."""
+    inside = asyncio.Event()
+
+    async def stuck_writer() -> None:
+        async with database.write() as session:
+            await session.exec(select(Patient))
+            inside.set()
+            await asyncio.Event().wait()
+
+    task = asyncio.create_task(stuck_writer())
+    await inside.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with asyncio.timeout(5):
+        async with database.write() as session:
+            session.add(_patient(4242))
+    async with database.read() as session:
+        assert (await session.exec(select(Patient))).first() is not None
+
+
 async def test_sqlite_readers_never_wait_for_a_writer(sqlite_database: Database) -> None:
     """WAL: a read runs while a writer holds the lock, the writer commits while the read is
     still open, and the read keeps the snapshot it started with."""
