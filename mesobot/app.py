@@ -36,6 +36,7 @@ from mesobot.handlers import (
     staff_requests,
     start,
 )
+from mesobot.handlers.budget import TelegramBudget
 from mesobot.handlers.context import BotData, MesobotApplication, MesobotContext
 from mesobot.handlers.feature import Feature, add_features
 from mesobot.lifecycle import DEFAULT_OBSERVERS
@@ -62,6 +63,8 @@ def build_application(
         .defaults(Defaults(parse_mode="HTML"))
         .job_queue(JobQueue[MesobotContext]())
         .concurrent_updates(PerUserUpdateProcessor())
+        # One budget for every message the bot sends, replies and the outbox alike.
+        .rate_limiter(TelegramBudget())
         .post_init(_on_start)
         .post_stop(_on_stopping)
         .post_shutdown(_on_stop)
