@@ -38,7 +38,7 @@ GROUP_LIMIT = 20
 GROUP_WINDOW = 60.0
 # "We may allow short bursts" over one a second in a chat: a reply of a few messages goes at
 # once. The outbox's bulk keeps to one a second, so a chat's burst is there for its replies.
-CHAT_BURST = 3
+CHAT_BURST = 5
 # Telegram's 429 does not say whether it limits one chat or the bot: a second chat flooded
 # within this many seconds of the first means the bot's overall limit.
 _WHOLE_BOT_FLOOD = 1.0
@@ -74,8 +74,9 @@ class _Waiter:
 
 
 class Pacer:
-    """Hands out send slots: at most `per_second` sends in any `window`, evenly spaced; per
-    chat one at a time and one per `per_chat_interval` on average (bulk: no burst); at most
+    """Hands out send slots: at most `per_second` sends in any `window` (bulk evenly spaced);
+    per chat one at a time and one per `per_chat_interval` on average, after a burst of
+    `chat_burst` (bulk: no burst, so a reply always finds one); at most
     `group_limit` per `group_window` into a group; none while a 429 says wait. Use
     `async with pacer.slot(chat_id, precedence):` around the request."""
 
@@ -93,8 +94,9 @@ class Pacer:
     ) -> None:
         self.per_window = per_second
         self.window = window
-        # Even spacing inside the window: a burst of 30 at once is within the count, but
-        # Telegram says "about" 30 a second, and a steady stream is the safer reading.
+        # Bulk is spaced evenly inside the window: a burst of 30 at once is within the count,
+        # but Telegram says "about" 30 a second, and a steady stream is the safer reading.
+        # Replies and alerts keep to the count alone: a person waits for them.
         self.interval = window / per_second
         self.per_chat_interval = per_chat_interval
         self.chat_burst = chat_burst
@@ -187,6 +189,8 @@ class Pacer:
             soonest = math.inf
             for waiter in self._waiters:
                 wait = self._chat_wait(waiter, now)
+                if waiter.precedence == Precedence.BULK:
+                    wait = max(wait, self._next_slot - now)
                 if wait == 0:
                     self._start(waiter, now)
                     break
@@ -196,9 +200,10 @@ class Pacer:
         return math.inf
 
     def _overall_wait(self, now: float) -> float:
+        """Until any send may go: a 429 for the bot, or the window's count full."""
         while self._counted_until and self._counted_until[0] <= now:
             heapq.heappop(self._counted_until)
-        waits = [self._paused_until - now, self._next_slot - now]
+        waits = [self._paused_until - now]
         if self._sending + len(self._counted_until) >= self.per_window:
             waits.append(self._counted_until[0] - now if self._counted_until else math.inf)
         return max(0.0, *waits)
@@ -222,9 +227,10 @@ class Pacer:
         self._sending += 1
         if waiter.message and waiter.chat_id is not None:
             self._chats.setdefault(waiter.chat_id, _Chat()).sending = True
-        # From the slot taken, not from now: a send woken a little late does not push every
-        # later slot back (after an idle spell, the next slot is half an interval away).
-        self._next_slot = max(self._next_slot, now - self.interval / 2) + self.interval
+        if waiter.precedence == Precedence.BULK:
+            # From the slot taken, not from now: a send woken a little late does not push
+            # every later slot back (after an idle spell, the next is half an interval away).
+            self._next_slot = max(self._next_slot, now - self.interval / 2) + self.interval
         waiter.granted.set_result(None)
 
     def _release(self, waiter: _Waiter) -> None:

@@ -28,7 +28,7 @@ class FloodLimits:
     overall: int = 30
     per_chat: int = 1
     window: float = 1.0
-    per_chat_burst: int = 3
+    per_chat_burst: int = 5
     per_group: int = 20
     group_window: float = 60.0
 

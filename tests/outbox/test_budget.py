@@ -108,3 +108,16 @@ async def test_send_counts_as_bulk_by_default() -> None:
     pacer = pacer_on(time)
     first = await send(pacer, time, 1)
     assert await send(pacer, time, 1) == pytest.approx(first + 1.0)
+
+
+async def test_replies_keep_to_the_count_alone_while_bulk_is_spaced_evenly() -> None:
+    """A person waits for a reply: ten replies at once go at once, within the window's count;
+    bulk goes one interval apart."""
+    time = FakeTime()
+    pacer = pacer_on(time, per_second=10)
+    replies = [await send_with(pacer, time, chat_id, REPLY) for chat_id in range(10)]
+    assert replies == [100.0] * 10
+    assert await send_with(pacer, time, 99, REPLY) == pytest.approx(101.0)  # the count is full
+    time.now = 200.0
+    bulk = [await send_with(pacer, time, chat_id, BULK) for chat_id in range(3)]
+    assert bulk[2] - bulk[1] == pytest.approx(0.1)  # (after an idle spell, half of it first)

@@ -1,7 +1,7 @@
 """Issue 14's acceptance: a patient's commands during a reminder wave, with flood limits on.
 
 450 messages fall due at once while a patient sends /help every second, against the emulator
-enforcing Telegram's limits (30 a second, one a second per chat with a burst of three, 20 a
+enforcing Telegram's limits (30 a second, one a second per chat with a burst of five, 20 a
 minute per group). Every command is answered, each reply goes before any outbox message
 queued after its command, and any 429 is waited out: every message arrives, once.
 

@@ -17,6 +17,7 @@ from mesobot.outbox.models import OutboxMessage
 from mesobot.outbox.pacing import Precedence
 from mesobot.outbox.replies import REPLY
 from tests.emulator.driver import TelegramUser
+from tests.emulator.faults import FloodLimits
 from tests.emulator.server import BotApiEmulator
 from tests.outbox.conftest import RunningBot
 
@@ -54,7 +55,7 @@ async def test_a_direct_reply_told_429_is_sent_after_the_wait(
 ) -> None:
     anna = _started(emulator)
     emulator.enable_flood_control()
-    for _ in range(3):  # Anna's chat has had its burst: Telegram says wait a second
+    for _ in range(FloodLimits().per_chat_burst):  # Anna's chat has had its burst
         emulator.flood.admit(anna.id)
     await budget_bot.send_message(anna.id, "Here is your answer")
     assert [m.text for m in anna.bot_messages] == ["Here is your answer"]
