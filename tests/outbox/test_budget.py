@@ -1,4 +1,5 @@
-"""Telegram's one budget: who goes first when sends wait, bursts for replies, and edits.
+"""Telegram's one budget: who goes first when sends wait, bursts for replies, and edits;
+and how an outbox row competes.
 
 On the pacer's own time (it moves when the pacer sleeps): the order and the instants at which
 slots are handed out, not how long anything takes on this machine.
@@ -7,10 +8,17 @@ slots are handed out, not how long anything takes on this machine.
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
+from mesobot.clock import ManualClock
+from mesobot.db import Database
+from mesobot.outbox.api import enqueue
+from mesobot.outbox.claims import claim_due_messages
 from mesobot.outbox.pacing import Pacer, Precedence
+from mesobot.outbox.precedence import precedence_of
+from mesobot.outbox.replies import queue_reply
 from tests.outbox.test_pacing import FakeTime, pacer_on, send
 
 ALERT, REPLY, BULK = Precedence.ALERT, Precedence.REPLY, Precedence.BULK
@@ -121,3 +129,27 @@ async def test_replies_keep_to_the_count_alone_while_bulk_is_spaced_evenly() -> 
     time.now = 200.0
     bulk = [await send_with(pacer, time, chat_id, BULK) for chat_id in range(3)]
     assert bulk[2] - bulk[1] == pytest.approx(0.1)  # (after an idle spell, half of it first)
+
+
+async def test_each_claimed_row_competes_as_what_it_is(
+    database: Database, clock: ManualClock
+) -> None:
+    """A report's first alert (queued urgent) is an alert, a handed-over reply a reply, a
+    reminder bulk."""
+    now = clock.now()
+    async with database.write() as session:
+        for recipient, urgent in ((1, True), (2, False)):
+            await enqueue(
+                session=session,
+                recipient=recipient,
+                kind="text",
+                payload={"text": "x"},
+                due_at=now,
+                idempotency_key=f"precedence:{recipient}",
+                now=now,
+                urgent=urgent,
+            )
+        await queue_reply(session=session, chat_id=3, text="Your answer", buttons=(), now=now)
+    async with database.write() as session:
+        claimed = await claim_due_messages(session=session, now=now, lease=timedelta(seconds=30))
+    assert {row.recipient: precedence_of(row) for row in claimed} == {1: ALERT, 2: BULK, 3: REPLY}
