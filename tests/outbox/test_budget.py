@@ -153,3 +153,13 @@ async def test_each_claimed_row_competes_as_what_it_is(
     async with database.write() as session:
         claimed = await claim_due_messages(session=session, now=now, lease=timedelta(seconds=30))
     assert {row.recipient: precedence_of(row) for row in claimed} == {1: ALERT, 2: BULK, 3: REPLY}
+
+
+async def test_after_a_burst_of_replies_bulk_waits_only_until_one_is_left_for_a_reply() -> None:
+    time = FakeTime()
+    pacer = pacer_on(time, chat_burst=5, per_chat_interval=1.0)
+    for _ in range(5):
+        await send_with(pacer, time, 7, REPLY)
+    # The burst is used up until 105; bulk goes once two of it are back, keeping one.
+    assert await send_with(pacer, time, 7, BULK) == pytest.approx(102.0)
+    assert await send_with(pacer, time, 7, REPLY) == pytest.approx(102.0, abs=0.05)
