@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.clock import Clock
 from mesobot.outbox.api import enqueue
+from mesobot.outbox.pacing import Pacer
 from tests.app_harness import running_bot, settings_for
 from tests.emulator.driver import TelegramUser
 from tests.emulator.server import ApiCall, BotApiEmulator
@@ -75,7 +76,7 @@ async def test_every_command_is_answered_during_a_wave_before_what_was_queued_af
     anna = _started(emulator, "Anna")
     clock = Clock()
     settings = settings_for(emulator, database_url=database_url)
-    async with running_bot(settings, clock=clock) as application:
+    async with running_bot(settings, clock=clock, pacer=Pacer()) as application:
         database = application.bot_data.services.database
         async with database.write() as session:
             for patient in patients:
