@@ -2,7 +2,7 @@
 
 The real `bot.py` (a process of its own, SQLite in a temporary folder) polls the Bot API
 emulator, which runs in this process and enforces Telegram's flood limits (30 messages a
-second, one a second per chat with a burst of three, 20 a minute per group), answering 429
+second, one a second per chat with a burst of five, 20 a minute per group), answering 429
 beyond them. `--wave` messages are due at once when the bot starts; while they go out,
 `--patients` patients each send /help once a second, one after the other within the second.
 A reply's latency runs from its command being queued to the emulator accepting the reply.
