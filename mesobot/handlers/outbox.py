@@ -78,19 +78,18 @@ class TelegramSender:
         precedence: Precedence,
     ) -> None:
         bot = self.application.bot
-        # The precedence also marks the call as the outbox's (mesobot.handlers.budget).
-        budget = precedence
+        # The precedence also marks each call as the outbox's (mesobot.handlers.budget).
         if message.document is not None:
             await bot.send_document(
                 chat_id,
                 InputFile(message.document.content, filename=message.document.filename),
                 caption=message.text,
                 reply_markup=markup,
-                rate_limit_args=budget,
+                rate_limit_args=precedence,
             )
         elif message.photo_file_id is None:
             await bot.send_message(
-                chat_id, message.text, reply_markup=markup, rate_limit_args=budget
+                chat_id, message.text, reply_markup=markup, rate_limit_args=precedence
             )
         elif telegram_length(message.text) <= CAPTION_LIMIT:
             await bot.send_photo(
@@ -98,14 +97,14 @@ class TelegramSender:
                 message.photo_file_id,
                 caption=message.text,
                 reply_markup=markup,
-                rate_limit_args=budget,
+                rate_limit_args=precedence,
             )
         else:
             # Too long for a caption: the photo, then the text with the buttons. A failure in
             # between sends the photo again on retry, which is better than losing the text.
-            await bot.send_photo(chat_id, message.photo_file_id, rate_limit_args=budget)
+            await bot.send_photo(chat_id, message.photo_file_id, rate_limit_args=precedence)
             await bot.send_message(
-                chat_id, message.text, reply_markup=markup, rate_limit_args=budget
+                chat_id, message.text, reply_markup=markup, rate_limit_args=precedence
             )
 
 
