@@ -23,6 +23,7 @@ from mesobot.migrate import upgrade_to_head
 from mesobot.outbox.api import enqueue
 from mesobot.outbox.dispatcher import Dispatcher
 from mesobot.outbox.kinds import default_kinds
+from mesobot.outbox.pacing import Precedence
 from mesobot.outbox.policies import RenderedMessage
 from mesobot.outbox.sending import FloodWait
 from tests.emulator.faults import FloodLimits
@@ -30,23 +31,24 @@ from tests.emulator.server import BotApiEmulator
 
 
 class EmulatorSender:
-    """Sends through a real PTB Bot; 429s are counted and passed on as flood waits."""
+    """Sends through PTB's bot with the project's budget as its rate limiter, as mesobot.app
+    builds it; 429s are counted and passed on as flood waits."""
 
     def __init__(self, bot: object) -> None:
-        from telegram import Bot
+        from telegram.ext import ExtBot
 
-        assert isinstance(bot, Bot)
+        assert isinstance(bot, ExtBot)
         self.bot = bot
         self.floods = 0
 
-    async def send(self, chat_id: int, message: RenderedMessage) -> None:
+    async def send(self, chat_id: int, message: RenderedMessage, precedence: Precedence) -> None:
         from telegram.error import RetryAfter
 
         try:
-            await self.bot.send_message(chat_id, message.text)
+            await self.bot.send_message(chat_id, message.text, rate_limit_args=precedence)
         except RetryAfter:
             self.floods += 1
-            raise FloodWait(1, whole_bot=False) from None
+            raise FloodWait(1) from None
 
 
 async def _queue_text(
@@ -65,8 +67,10 @@ async def _queue_text(
 
 
 async def run(chats: int, per_chat: int, database_url: str) -> None:
-    from telegram import Bot
+    from telegram.ext import ExtBot
     from telegram.request import HTTPXRequest
+
+    from mesobot.handlers.budget import TelegramBudget
 
     async with BotApiEmulator() as emulator:
         emulator.enable_flood_control(FloodLimits(overall=30, per_chat=1, window=1.0))
@@ -83,10 +87,12 @@ async def run(chats: int, per_chat: int, database_url: str) -> None:
                         session, user.id, f"m{number}", f"bench:{user.id}:{number}", now
                     )
         # As ApplicationBuilder does: a plain Bot's pool of one connection serialises sends.
-        bot = Bot(
+        budget = TelegramBudget()
+        bot: ExtBot[Precedence] = ExtBot(
             emulator.token,
             base_url=emulator.base_url,
             request=HTTPXRequest(connection_pool_size=64),
+            rate_limiter=budget,
         )
         async with bot:
             sender = EmulatorSender(bot)
@@ -96,6 +102,7 @@ async def run(chats: int, per_chat: int, database_url: str) -> None:
                 sender=sender,
                 kinds=default_kinds(),
                 staff_ids=[],
+                pacer=budget.pacer,
             )
             total = chats * per_chat
 

@@ -36,9 +36,11 @@ from mesobot.handlers import (
     staff_requests,
     start,
 )
+from mesobot.handlers.budget import TelegramBudget
 from mesobot.handlers.context import BotData, MesobotApplication, MesobotContext
 from mesobot.handlers.feature import Feature, add_features
 from mesobot.lifecycle import DEFAULT_OBSERVERS
+from mesobot.outbox.pacing import Pacer
 from mesobot.patient_changes import register_patient_change_kinds
 from mesobot.services import Services
 from mesobot.staff_notices import register_staff_notice_kinds
@@ -48,9 +50,17 @@ logger = logging.getLogger(__name__)
 
 
 def build_application(
-    settings: Settings, *, clock: Clock | None = None, clinic: Clinic | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    clinic: Clinic | None = None,
+    pacer: Pacer | None = None,
 ) -> MesobotApplication:
-    """The whole bot, ready for `run_polling()` or for tests to start and stop."""
+    """The whole bot, ready for `run_polling()` or for tests to start and stop.
+
+    `pacer` holds Telegram's limits (`Pacer()` by default); tests that tap faster than a
+    person can pass one with higher rates.
+    """
     services = build_services(settings, clock=clock, clinic=clinic)
     token = settings.telegram_bot_token.get_secret_value()
     application: MesobotApplication = (
@@ -62,6 +72,8 @@ def build_application(
         .defaults(Defaults(parse_mode="HTML"))
         .job_queue(JobQueue[MesobotContext]())
         .concurrent_updates(PerUserUpdateProcessor())
+        # One budget for every message the bot sends, replies and the outbox alike.
+        .rate_limiter(TelegramBudget(pacer))
         .post_init(_on_start)
         .post_stop(_on_stopping)
         .post_shutdown(_on_stop)

@@ -10,6 +10,7 @@ from mesobot.app import build_application
 from mesobot.clock import Clock
 from mesobot.config import DEFAULT_CLINIC_FILE, Settings
 from mesobot.handlers.context import MesobotApplication
+from mesobot.outbox.pacing import Pacer
 from tests.emulator.server import BotApiEmulator
 
 
@@ -33,10 +34,19 @@ def settings_for(
     )
 
 
+def quick_pacer() -> Pacer:
+    """Telegram's budget at rates that keep tests quick: a test patient taps faster than a
+    person can, and the emulator enforces no flood limits unless a test turns them on. The
+    budget's own tests use `Pacer()`, Telegram's real limits, against those flood limits."""
+    return Pacer(per_second=1000, per_chat_interval=0.001, group_limit=1000)
+
+
 @asynccontextmanager
-async def running_bot(settings: Settings, *, clock: Clock) -> AsyncIterator[MesobotApplication]:
+async def running_bot(
+    settings: Settings, *, clock: Clock, pacer: Pacer | None = None
+) -> AsyncIterator[MesobotApplication]:
     """The application started with long polling, and stopped cleanly afterwards."""
-    application = build_application(settings, clock=clock)
+    application = build_application(settings, clock=clock, pacer=pacer or quick_pacer())
     await application.initialize()
     assert application.post_init is not None
     await application.post_init(application)

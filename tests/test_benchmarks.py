@@ -20,6 +20,10 @@ FIGURES = {
     "outbox_idle": r"idle per minute: [\d.]+ write transactions, [\d.]+ read transactions",
     "outbox_pending": r"start to first update handled: [\d.]+ s.*\nresident memory: peak [\d.]+",
     "outbox_rate": r"5 messages to 5 chat\(s\): [\d.]+ s, [\d.]+ msg/s",
+    "reply_during_broadcast": (
+        r"\d+ replies during a \d+-message wave: p50 \d+ ms, p95 \d+ ms, p99 \d+ ms, max \d+ ms"
+        r".*\nlost replies: 0; the wave at [\d.]+ msg/s, with the replies [\d.]+ msg/s"
+    ),
     "user_fairness": r"B behind A's 100 queued updates, 1 round\(s\): B's reply p50 \d+ ms",
     "planner": r"plan_series, 4 sessions, 2k bookings +n=20 +median +[\d.]+ ms",
     "tap_latency": (

@@ -166,17 +166,21 @@ async def test_flood_control_limits_per_chat_and_overall(
     emulator_clock: ManualClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """With flood control on: one message per second per chat and 30 per second overall."""
+    """With flood control on: one message per second per chat after a burst of five, and
+    30 per second overall."""
     # PTB 22 warns that retry_after becomes a timedelta unless this opts in now.
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
     emulator.enable_flood_control(FloodLimits(overall=30, per_chat=1, window=1.0))
-    await emulator_bot.send_message(anna.id, "1")
+    for text in ("1", "2", "3", "4", "5"):
+        await emulator_bot.send_message(anna.id, text)
     flooded = emulator.expect_violation("Too Many Requests: retry after 1")
     with flooded, pytest.raises(RetryAfter) as error:
-        await emulator_bot.send_message(anna.id, "2")
+        await emulator_bot.send_message(anna.id, "6")
     assert error.value.retry_after.total_seconds() == 1
     emulator_clock.advance(1)
-    await emulator_bot.send_message(anna.id, "2")
+    await emulator_bot.send_message(anna.id, "6")
+    with emulator.expect_violation("Too Many Requests: retry after 1"), pytest.raises(RetryAfter):
+        await emulator_bot.send_message(anna.id, "7")
     others = [emulator.create_user(f"U{n}") for n in range(30)]
     for user in others[:29]:
         user.send_command("start")

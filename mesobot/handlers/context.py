@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from mesobot.outbox.dispatcher import Dispatcher
+from mesobot.outbox.pacing import Precedence
 from mesobot.services import Services
 
 if TYPE_CHECKING:
@@ -30,7 +31,12 @@ class BotData:
         self.features = ()
 
 
-MesobotContext = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
+MesobotContext = CallbackContext[ExtBot[Precedence], dict[Any, Any], dict[Any, Any], BotData]
 MesobotApplication = Application[
-    ExtBot[None], MesobotContext, dict[Any, Any], dict[Any, Any], BotData, JobQueue[MesobotContext]
+    ExtBot[Precedence],
+    MesobotContext,
+    dict[Any, Any],
+    dict[Any, Any],
+    BotData,
+    JobQueue[MesobotContext],
 ]

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from mesobot import texts
+from mesobot.handlers.budget import ReplyHandedOver
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
 from mesobot.i18n import pick_language, translations
@@ -30,6 +31,10 @@ def describe_update(update: object) -> str:
 
 async def on_error(update: object, context: MesobotContext) -> None:
     """Log an exception raised while handling an update and apologise to the user."""
+    if isinstance(context.error, ReplyHandedOver):
+        # Not a failure the user should hear of: the outbox sends the reply in a moment.
+        logger.info("Handling %s: %s", describe_update(update), context.error)
+        return
     # exc_info carries the traceback; the update's text is left out because it may hold
     # health data that a patient typed.
     logger.error("Failed to handle %s", describe_update(update), exc_info=context.error)

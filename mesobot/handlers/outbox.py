@@ -1,4 +1,5 @@
-"""The outbox's Telegram edge: the sender, the job-queue wake-ups, and unblocked chats.
+"""The outbox's Telegram edge: the sender, the job-queue wake-ups, unblocked chats, and the
+replies the bot's budget hands over.
 
 Everything else of the outbox (`mesobot.outbox`) knows nothing of Telegram.
 """
@@ -6,10 +7,8 @@ Everything else of the outbox (`mesobot.outbox`) knows nothing of Telegram.
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
-import time
-import warnings
-from datetime import timedelta
 from typing import Any
 
 from telegram import (
@@ -22,13 +21,16 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ChatMemberHandler
 
+from mesobot.handlers.budget import HandOver, TelegramBudget, retry_after_seconds
 from mesobot.handlers.context import MesobotApplication, MesobotContext
 from mesobot.handlers.feature import Feature
 from mesobot.handlers.markup import inline_markup
 from mesobot.outbox.claims import resume_recipient
 from mesobot.outbox.dispatcher import Dispatcher
 from mesobot.outbox.enqueue import on_outbox_commit
-from mesobot.outbox.policies import CAPTION_LIMIT, RenderedMessage, telegram_length
+from mesobot.outbox.pacing import Precedence
+from mesobot.outbox.policies import CAPTION_LIMIT, Button, RenderedMessage, telegram_length
+from mesobot.outbox.replies import queue_reply, register_reply_kind
 from mesobot.outbox.sending import FloodWait, Rejected, TransientFailure, Unreachable
 from mesobot.services import Services
 
@@ -46,19 +48,20 @@ JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True, "max
 
 
 class TelegramSender:
-    """Sends through PTB's bot and turns Telegram's errors into the outbox's."""
+    """Sends through PTB's bot, within its budget, and turns Telegram's errors into the
+    outbox's."""
 
     def __init__(self, application: MesobotApplication) -> None:
         self.application = application
-        self._last_flood: tuple[int, float] | None = None
 
-    async def send(self, chat_id: int, message: RenderedMessage) -> None:
+    async def send(self, chat_id: int, message: RenderedMessage, precedence: Precedence) -> None:
         """Send `message` as HTML to `chat_id`: a text, or a document with the text as caption."""
         markup = inline_markup(message.buttons)
         try:
-            await self._send(chat_id, message, markup)
+            await self._send(chat_id, message, markup, precedence)
         except RetryAfter as error:
-            raise self._flood(chat_id, error) from None
+            seconds = retry_after_seconds(error)
+            raise FloodWait(seconds, description=error.message) from None
         except Forbidden as error:
             raise Unreachable(error.message) from None
         except BadRequest as error:
@@ -71,41 +74,90 @@ class TelegramSender:
             raise TransientFailure(error.message) from None
 
     async def _send(
-        self, chat_id: int, message: RenderedMessage, markup: InlineKeyboardMarkup | None
+        self,
+        chat_id: int,
+        message: RenderedMessage,
+        markup: InlineKeyboardMarkup | None,
+        precedence: Precedence,
     ) -> None:
         bot = self.application.bot
+        # The precedence also marks each call as the outbox's (mesobot.handlers.budget).
         if message.document is not None:
             await bot.send_document(
                 chat_id,
                 InputFile(message.document.content, filename=message.document.filename),
                 caption=message.text,
                 reply_markup=markup,
+                rate_limit_args=precedence,
             )
         elif message.photo_file_id is None:
-            await bot.send_message(chat_id, message.text, reply_markup=markup)
+            await bot.send_message(
+                chat_id, message.text, reply_markup=markup, rate_limit_args=precedence
+            )
         elif telegram_length(message.text) <= CAPTION_LIMIT:
             await bot.send_photo(
-                chat_id, message.photo_file_id, caption=message.text, reply_markup=markup
+                chat_id,
+                message.photo_file_id,
+                caption=message.text,
+                reply_markup=markup,
+                rate_limit_args=precedence,
             )
         else:
             # Too long for a caption: the photo, then the text with the buttons. A failure in
             # between sends the photo again on retry, which is better than losing the text.
-            await bot.send_photo(chat_id, message.photo_file_id)
-            await bot.send_message(chat_id, message.text, reply_markup=markup)
+            await bot.send_photo(chat_id, message.photo_file_id, rate_limit_args=precedence)
+            await bot.send_message(
+                chat_id, message.text, reply_markup=markup, rate_limit_args=precedence
+            )
 
-    def _flood(self, chat_id: int, error: RetryAfter) -> FloodWait:
-        with warnings.catch_warnings():  # PTB warns while `retry_after` may still be an int
-            warnings.simplefilter("ignore")
-            value = error.retry_after
-        seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
-        # Telegram's 429 does not say whether it limits one chat or the bot: a second chat
-        # flooded within a second means the bot's overall limit, so everything waits.
-        now = time.monotonic()
-        whole_bot = self._last_flood is not None and (
-            self._last_flood[0] != chat_id and now - self._last_flood[1] < 1.0
+
+def budget_of(application: MesobotApplication) -> TelegramBudget:
+    """The bot's rate limiter: the one budget of everything the bot sends."""
+    budget = application.bot.rate_limiter
+    assert isinstance(budget, TelegramBudget), "build the application with mesobot.app"
+    return budget
+
+
+# Direct calls the outbox can send again as a message (an edit becomes a new message).
+_HANDED_OVER = {"sendMessage", "editMessageText"}
+
+
+def reply_hand_over(services: Services) -> HandOver:
+    """Queues a direct reply Telegram did not take in the outbox, text and buttons as sent."""
+
+    async def hand_over(endpoint: str, data: dict[str, Any]) -> bool:
+        chat_id, text = data.get("chat_id"), data.get("text")
+        if endpoint not in _HANDED_OVER or not isinstance(chat_id, int) or not text:
+            return False  # an upload, a photo: its handler's next update asks again
+        if data.get("parse_mode") != "HTML":
+            text = html.escape(str(text))  # the outbox sends HTML
+        markup = data.get("reply_markup")
+        rows = (
+            tuple(
+                tuple(
+                    Button(b.text, b.callback_data)
+                    for b in row
+                    if isinstance(b.callback_data, str)
+                )
+                for row in markup.inline_keyboard
+            )
+            if isinstance(markup, InlineKeyboardMarkup)
+            else ()
         )
-        self._last_flood = (chat_id, now)
-        return FloodWait(seconds, whole_bot=whole_bot, description=error.message)
+        async with services.database.write() as session:
+            await queue_reply(
+                session=session,
+                chat_id=chat_id,
+                text=str(text),
+                buttons=rows,
+                now=services.clock.now(),
+            )
+        logger.warning(
+            "A reply (%s) to chat %d did not go; the outbox will send it", endpoint, chat_id
+        )
+        return True
+
+    return hand_over
 
 
 async def _wake(context: MesobotContext) -> None:
@@ -129,12 +181,15 @@ async def start_outbox(application: MesobotApplication) -> None:
             job.schedule_removal()
         job_queue.run_once(_wake, when=delay, name=_NEXT_DUE_JOB, job_kwargs=JOB_KWARGS)
 
+    budget = budget_of(application)
+    budget.hand_over = reply_hand_over(services)
     dispatcher = Dispatcher(
         database=services.database,
         clock=services.clock,
         sender=TelegramSender(application),
         kinds=services.outbox_kinds,
         staff_ids=services.settings.mesobot_staff_ids,
+        pacer=budget.pacer,  # the budget the sender's calls pace with
         schedule_wake=schedule_wake,
     )
     application.bot_data.dispatcher = dispatcher
@@ -160,6 +215,7 @@ async def stop_outbox(application: MesobotApplication) -> None:
     dispatcher, application.bot_data.dispatcher = application.bot_data.dispatcher, None
     if dispatcher is not None:
         await dispatcher.stop()
+    budget_of(application).hand_over = None  # the database closes next
 
 
 async def on_my_chat_member(update: Update, context: MesobotContext) -> None:
@@ -178,8 +234,9 @@ async def on_my_chat_member(update: Update, context: MesobotContext) -> None:
         logger.info("Chat %d accepts the bot again; %d messages resumed", change.chat.id, resumed)
 
 
-def feature(_services: Services) -> Feature:
+def feature(services: Services) -> Feature:
     """The dispatcher's life, and chats that unblock the bot (in the bookkeeping group)."""
+    register_reply_kind(services.outbox_kinds)  # replies the budget hands over
     return Feature(
         bookkeeping=[ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)],
         on_start=[start_outbox],

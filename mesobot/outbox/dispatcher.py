@@ -1,7 +1,9 @@
-"""The dispatcher: claims due messages, paces them, sends them and records what happened.
+"""The dispatcher: claims due messages, sends them and records what happened.
 
 It knows nothing of Telegram or of the job queue: the edge gives it a `Sender` and a way to
-be woken later, and wakes it when time moves, a message is queued, or a timer fires.
+be woken later, and wakes it when time moves, a message is queued, or a timer fires. Pacing
+is the sender's (one budget with the bot's direct replies); the dispatcher reads the same
+`Pacer` to claim only messages whose chats may be sent to soon.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from mesobot.outbox.leadership import Leadership, leadership_for
 from mesobot.outbox.models import MessageState, OutboxMessage
 from mesobot.outbox.pacing import Pacer
 from mesobot.outbox.policies import KindRegistry, LateAction, RenderRequest
+from mesobot.outbox.precedence import precedence_of
 from mesobot.outbox.queued import queued_message
 from mesobot.outbox.recording import SentRecorder
 from mesobot.outbox.sending import FloodWait, Rejected, Sender, TransientFailure, Unreachable
@@ -38,7 +41,7 @@ class Dispatcher:
     """Sends due outbox messages; at most `batch_size` are in flight (claimed, not recorded).
 
     Keeping in-flight rows to one batch bounds the duplicates a crash can cause: only rows
-    sent but not yet recorded go again.
+    sent but not yet recorded go again. `pacer` must be the one the sender paces with.
     """
 
     def __init__(
@@ -213,10 +216,7 @@ class Dispatcher:
         try:
             await self._deliver_or_raise(message)
         except FloodWait as flood:
-            self.pacer.flood_wait(
-                chat_id=None if flood.whole_bot else message.recipient,
-                retry_after=flood.retry_after,
-            )
+            # The sender's budget holds the chat meanwhile; the row waits in the table.
             at = self.clock.now() + timedelta(seconds=flood.retry_after)
             await self._record(
                 claims.schedule_retry,
@@ -286,8 +286,7 @@ class Dispatcher:
                 claims.mark_finished, message_id=message.id, state=MessageState.CANCELLED
             )
             return
-        async with self.pacer.slot(message.recipient):
-            await self.sender.send(message.recipient, rendered)
+        await self.sender.send(message.recipient, rendered, precedence_of(message))
         await self._sent.record(message.id)
 
     async def _record(self, operation: Callable[..., object], **arguments: object) -> None:

@@ -1,20 +1,23 @@
 """What the dispatcher needs from whatever delivers messages, and the failures it understands.
 
 The Telegram implementation lives at the edge (`mesobot.handlers.outbox`); tests may use
-their own.
+their own. Pacing is the sender's: the Telegram one sends through the bot's rate limiter,
+whose budget direct replies share.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
+from mesobot.outbox.pacing import Precedence
 from mesobot.outbox.policies import RenderedMessage
 
 
 class Sender(Protocol):
     """Delivers one rendered message to one chat, or raises one of the errors below."""
 
-    async def send(self, chat_id: int, message: RenderedMessage) -> None: ...
+    async def send(self, chat_id: int, message: RenderedMessage, precedence: Precedence) -> None:
+        """Send within Telegram's budget, behind the sends of a better `precedence`."""
 
 
 class SendError(Exception):
@@ -22,12 +25,11 @@ class SendError(Exception):
 
 
 class FloodWait(SendError):
-    """429: wait `retry_after` seconds, for this chat only or for every chat."""
+    """429: Telegram asks for `retry_after` seconds; the row is tried again after them."""
 
-    def __init__(self, retry_after: float, *, whole_bot: bool, description: str = "") -> None:
+    def __init__(self, retry_after: float, *, description: str = "") -> None:
         super().__init__(description or f"flood control, retry after {retry_after}s")
         self.retry_after = retry_after
-        self.whole_bot = whole_bot
 
 
 class Unreachable(SendError):

@@ -19,65 +19,85 @@ def counts_as_message(method: str) -> bool:
 
 @dataclass(frozen=True)
 class FloodLimits:
-    """At most `overall` messages in any `window` seconds, and `per_chat` into one chat;
-    at most `per_group` in any `group_window` seconds into one group (Telegram's FAQ: "no more
-    than 20 messages per minute" in a group)."""
+    """At most `overall` messages in any `window` seconds; into one chat `per_chat` per
+    `window` on average, with bursts of up to `per_chat_burst` at once (Telegram: "avoid
+    sending more than one message per second ... We may allow short bursts"); at most
+    `per_group` in any `group_window` seconds into one group (Telegram's FAQ: "no more than
+    20 messages per minute" in a group)."""
 
     overall: int = 30
     per_chat: int = 1
     window: float = 1.0
+    per_chat_burst: int = 5
     per_group: int = 20
     group_window: float = 60.0
 
 
+@dataclass(frozen=True, eq=False)  # each admitted call is its own, even at one instant
+class _Admitted:
+    at: float
+    chat_id: object
+
+
 class FloodControl:
-    """Counts sent messages over a sliding window and answers 429 beyond the limits.
+    """Counts sent messages and answers 429, with retry_after, beyond the limits.
 
     A message counts from the moment its request arrives, as at Telegram's end: checked and
     counted in one step, so that calls arriving together cannot all pass one check, and a
-    call that takes long to handle does not move its place in the window later.
+    call that takes long to handle does not move its place in the window later. Overall and
+    per group, a sliding window; per chat, a generic cell rate: one message per interval on
+    average, `per_chat_burst` at once after a quiet spell.
     """
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
         self.limits: FloodLimits | None = None
-        self._sent: deque[tuple[float, object]] = deque()
-        self._group_sent: dict[object, deque[tuple[float, object]]] = {}
+        self._sent: deque[_Admitted] = deque()
+        self._group_sent: dict[object, deque[_Admitted]] = {}
+        # Per chat: when its average would allow the next message (its theoretical arrival).
+        self._chat_due: dict[object, float] = {}
 
-    def admit(self, chat_id: object) -> tuple[float, object] | None:
+    def admit(self, chat_id: object) -> _Admitted | None:
         """Count one message into chat_id arriving now, or raise 429 with retry_after when it
         would exceed a limit. Returns what to pass to `withdraw` if the call then fails."""
-        if self.limits is None:
+        limits = self.limits
+        if limits is None:
             return None
         now = self._clock()
-        while self._sent and self._sent[0][0] <= now - self.limits.window:
+        while self._sent and self._sent[0].at <= now - limits.window:
             self._sent.popleft()
-        in_chat = [sent_at for sent_at, chat in self._sent if chat == chat_id]
-        for times, limit in ((in_chat, self.limits.per_chat), (self._sent, self.limits.overall)):
-            if len(times) >= limit:
-                oldest = times[0] if times is in_chat else self._sent[0][0]
-                wait = oldest + self.limits.window - now
-                raise too_many_requests(max(1, math.ceil(wait)))
+        interval = limits.window / limits.per_chat
+        chat_due = self._chat_due.get(chat_id, now)
+        waits = [chat_due - (limits.per_chat_burst - 1) * interval - now]
+        if len(self._sent) >= limits.overall:
+            waits.append(self._sent[0].at + limits.window - now)
         group = self._group_sent.get(chat_id) if _is_group(chat_id) else None
         if group is not None:
-            while group and group[0][0] <= now - self.limits.group_window:
+            while group and group[0].at <= now - limits.group_window:
                 group.popleft()
-            if len(group) >= self.limits.per_group:
-                wait = group[0][0] + self.limits.group_window - now
-                raise too_many_requests(max(1, math.ceil(wait)))
-        entry = (now, chat_id)
+            if len(group) >= limits.per_group:
+                waits.append(group[0].at + limits.group_window - now)
+        wait = max(waits)
+        if wait > 1e-9:
+            raise too_many_requests(max(1, math.ceil(wait)))
+        entry = _Admitted(now, chat_id)
         self._sent.append(entry)
+        self._chat_due[chat_id] = max(chat_due, now) + interval
         if _is_group(chat_id):
             self._group_sent.setdefault(chat_id, deque()).append(entry)
         return entry
 
-    def withdraw(self, entry: tuple[float, object] | None) -> None:
+    def withdraw(self, entry: _Admitted | None) -> None:
         """Stop counting a call that was refused after all (403, 400): no message was sent."""
-        if entry is not None and entry in self._sent:
+        if entry is None or self.limits is None:
+            return
+        if entry in self._sent:
             self._sent.remove(entry)
-        group = self._group_sent.get(entry[1]) if entry is not None else None
+        group = self._group_sent.get(entry.chat_id)
         if group is not None and entry in group:
             group.remove(entry)
+        interval = self.limits.window / self.limits.per_chat
+        self._chat_due[entry.chat_id] = self._chat_due.get(entry.chat_id, entry.at) - interval
 
 
 def _is_group(chat_id: object) -> bool:

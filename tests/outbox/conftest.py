@@ -12,6 +12,7 @@ from mesobot.app import build_application
 from mesobot.clock import ManualClock
 from mesobot.config import Settings
 from mesobot.handlers.context import MesobotApplication
+from tests.app_harness import quick_pacer
 from tests.emulator.driver import TelegramUser
 from tests.emulator.server import BotApiEmulator
 
@@ -46,7 +47,7 @@ async def running_bot(
         database_url=database_url,
         mesobot_staff_ids=[staff.id],
     )
-    application = build_application(settings, clock=clock)
+    application = build_application(settings, clock=clock, pacer=quick_pacer())
     assert application.post_init
     assert application.post_stop
     assert application.post_shutdown

@@ -11,7 +11,7 @@ from mesobot.db import Database
 from mesobot.outbox.api import enqueue
 from mesobot.outbox.dispatcher import Dispatcher
 from mesobot.outbox.kinds import TEXT, default_kinds
-from mesobot.outbox.pacing import Pacer
+from mesobot.outbox.pacing import Precedence
 from mesobot.outbox.policies import KindRegistry, RenderedMessage
 from mesobot.outbox.sending import SendError
 
@@ -23,7 +23,7 @@ class RecordingSender:
     sent: list[tuple[int, str]] = field(default_factory=list)
     failures: dict[int, list[SendError]] = field(default_factory=dict)
 
-    async def send(self, chat_id: int, message: RenderedMessage) -> None:
+    async def send(self, chat_id: int, message: RenderedMessage, precedence: Precedence) -> None:
         queued = self.failures.get(chat_id)
         if queued:
             raise queued.pop(0)
@@ -31,11 +31,6 @@ class RecordingSender:
 
     def texts_to(self, chat_id: int) -> list[str]:
         return [text for chat, text in self.sent if chat == chat_id]
-
-
-def fast_pacer() -> Pacer:
-    """Pacing at rates that keep tests quick; the real rates are measured in bench/."""
-    return Pacer(per_second=1000.0, per_chat_interval=0.01)
 
 
 def make_dispatcher(
@@ -53,7 +48,6 @@ def make_dispatcher(
         sender=sender,
         kinds=kinds or default_kinds(),
         staff_ids=staff_ids,
-        pacer=fast_pacer(),
         max_attempts=max_attempts,
         first_backoff=timedelta(minutes=1),
     )

@@ -131,7 +131,7 @@ async def test_each_kind_meets_its_late_policy_after_a_downtime(
 async def test_a_flood_wait_retries_without_counting_an_attempt(
     database: Database, clock: ManualClock
 ) -> None:
-    sender = RecordingSender(failures={1: [FloodWait(0.05, whole_bot=False)]})
+    sender = RecordingSender(failures={1: [FloodWait(0.05)]})
     dispatcher = make_dispatcher(database, clock, sender)
     await queue_text(database, recipient=1, text="x", due_at=clock.now(), now=clock.now())
     await dispatcher.drain()

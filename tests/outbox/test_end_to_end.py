@@ -9,6 +9,7 @@ from mesobot.clock import ManualClock
 from mesobot.outbox.api import cancel, enqueue
 from mesobot.outbox.models import MessageState, OutboxMessage
 from tests.emulator.clock import ManualClock as EmulatorClock
+from tests.emulator.faults import FloodLimits
 from tests.outbox.conftest import RunningBot
 
 
@@ -82,7 +83,8 @@ async def test_a_429_is_waited_out_and_the_message_still_goes(
     anna = running_bot.started_user()
     emulator = running_bot.emulator
     emulator.enable_flood_control()
-    emulator.flood.admit(anna.id)  # the emulator's clock stands still: this chat is flooded
+    for _ in range(FloodLimits().per_chat_burst):  # the clock stands still: the burst is used
+        emulator.flood.admit(anna.id)
     message_id = await _queue(running_bot, anna.id, "after the flood")
     await emulator.wait_for_violation("Too Many Requests: retry after 1")
     await _eventually_state(running_bot, message_id, error="flood control")
