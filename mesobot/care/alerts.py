@@ -12,7 +12,7 @@ from mesobot.care.models import CheckInAnswer, ReactionReport
 from mesobot.care.subjects import load_subject, local_date_text, patient_contact
 from mesobot.i18n import translations
 from mesobot.models import Patient
-from mesobot.texts import care as texts
+from mesobot.texts import care_staff as staff_texts
 from mesobot.texts import escape
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ async def _patient_and_session(
         else ("?", "?")
     )
     if subject is None:
-        return patient, phone, escape(texts.no_session(translations(language)))
+        return patient, phone, escape(staff_texts.no_session(translations(language)))
     treatment = services.clinic.treatments.get(subject.course.treatment)
     name = treatment.name.in_language(language) if treatment else subject.course.treatment
     session_text = escape(
@@ -68,7 +68,7 @@ async def _check_in_answers(session: AsyncSession, report: ReactionReport, langu
             .order_by(col(CheckInAnswer.day))
         )
     ).all()
-    names = texts.check_in_answer_names(translations(language))
+    names = staff_texts.check_in_answer_names(translations(language))
     return "; ".join(f"{row.day}: {names[_ANSWERS.get(row.answer, 2)]}" for row in rows)
 
 
@@ -98,7 +98,7 @@ async def alert_text(
     assert report.id is not None
     patient, phone, session_text = await _patient_and_session(session, services, report, language)
     answers = await _check_in_answers(session, report, language)
-    return texts.staff_alert(
+    return staff_texts.staff_alert(
         t,
         report_id=report.id,
         severity=escape(_severity_name(care, report)),
@@ -112,7 +112,7 @@ async def alert_text(
         answers=escape(answers),
         description=escape(report.description) if report.description else None,
         photo=report.photo_file_id is not None,
-        state=escape(texts.report_state_name(t, report.state)),
+        state=escape(staff_texts.report_state_name(t, report.state)),
     )
 
 
@@ -129,7 +129,7 @@ async def addition_text(
     assert report.id is not None
     patient_row = await session.get(Patient, report.patient_id)
     patient = patient_contact(patient_row, None)[0] if patient_row else "?"
-    return texts.staff_addition(
+    return staff_texts.staff_addition(
         translations(language),
         report_id=report.id,
         patient=patient,

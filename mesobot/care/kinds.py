@@ -48,6 +48,7 @@ from mesobot.outbox.policies import (
     RenderRequest,
 )
 from mesobot.texts import care as texts
+from mesobot.texts import care_staff as staff_texts
 from mesobot.texts import escape
 
 if TYPE_CHECKING:
@@ -214,7 +215,7 @@ class CareRenderers:
         values = self._values(subject, request.language)
         patient, phone = patient_contact(subject.patient, subject.course)
         return RenderedMessage(
-            texts.silence_alert(
+            staff_texts.silence_alert(
                 translations(request.language),
                 patient=patient,
                 phone=escape(phone),
@@ -246,7 +247,7 @@ class CareRenderers:
             request.session, self.services, report, request.language, round_number=round_number
         )
         t = translations(request.language)
-        acknowledge, call = texts.alert_buttons(t)
+        acknowledge, call = staff_texts.alert_buttons(t)
         assert report.id is not None
         row = (
             Button(acknowledge, self.codec.encode(buttons.ReportAck(report.id, False))),
@@ -281,7 +282,9 @@ class CareRenderers:
         )
         code = appointment.code if appointment is not None else None
         return RenderedMessage(
-            texts.group_notice(translations(request.language), report_id=report_id, code=code)
+            staff_texts.group_notice(
+                translations(request.language), report_id=report_id, code=code
+            )
         )
 
     async def report_follow_up(self, request: RenderRequest) -> RenderedMessage | None:

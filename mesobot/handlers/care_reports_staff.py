@@ -36,7 +36,7 @@ from mesobot.models import Patient
 from mesobot.patients import language_of
 from mesobot.screens import Row, inline_rows
 from mesobot.services import Services
-from mesobot.texts import care as texts
+from mesobot.texts import care_staff as staff_texts
 from mesobot.texts import escape
 
 _REPORT_NUMBER = re.compile(r"#(\d+)")
@@ -65,7 +65,7 @@ async def reports(update: Update, context: MesobotContext) -> None:
     if user is None or message is None:
         return
     if not services.is_staff(user.id):
-        await message.reply_text(texts.staff_only(translations("en")))
+        await message.reply_text(staff_texts.staff_only(translations("en")))
         return
     now = services.clock.now()
     language = "en"
@@ -75,13 +75,13 @@ async def reports(update: Update, context: MesobotContext) -> None:
         entries = [(r, await alert_text(session, services, r, language)) for r in rows[:20]]
     t = translations(language)
     if not entries:
-        await message.reply_text(texts.no_open_reports(t))
+        await message.reply_text(staff_texts.no_open_reports(t))
         return
-    ack, contact, close = texts.report_buttons(t)
+    ack, contact, close = staff_texts.report_buttons(t)
     for row, text in entries:
         assert row.id is not None
         if escalation_exhausted(row, care=services.clinic.care, now=now):
-            text = f"<b>{escape(texts.top_of_reports(t))}</b>\n{text}"
+            text = f"<b>{escape(staff_texts.top_of_reports(t))}</b>\n{text}"
         buttons: Row = [
             (contact, ReportContact(row.id)),
             (close, ReportClose(row.id)),
@@ -122,9 +122,9 @@ async def on_acknowledge(update: Update, context: MesobotContext) -> None:
         )
     t = translations(language)
     if result is None:
-        await query.answer(texts.acknowledged_by_other(t), show_alert=True)
+        await query.answer(staff_texts.acknowledged_by_other(t), show_alert=True)
         return
-    await query.answer(texts.acknowledged(t, call=data.call), show_alert=True)
+    await query.answer(staff_texts.acknowledged(t, call=data.call), show_alert=True)
 
 
 async def on_contact(update: Update, context: MesobotContext) -> None:
@@ -144,7 +144,8 @@ async def on_contact(update: Update, context: MesobotContext) -> None:
         return
     name, phone = patient_contact(patient, subject.course if subject else None)
     await context.bot.send_message(
-        user.id, texts.contact_card(translations(language), patient=name, phone=escape(phone))
+        user.id,
+        staff_texts.contact_card(translations(language), patient=name, phone=escape(phone)),
     )
 
 
@@ -160,7 +161,7 @@ async def on_close(update: Update, context: MesobotContext) -> None:
     await query.answer()
     await context.bot.send_message(
         user.id,
-        texts.close_prompt(translations(language), report_id=data.report_id),
+        staff_texts.close_prompt(translations(language), report_id=data.report_id),
         reply_markup=ForceReply(selective=True),
     )
 
@@ -185,7 +186,7 @@ async def on_close_note(update: Update, context: MesobotContext) -> bool:
         language = await language_of(session=session, telegram_user_id=user.id)
         t = translations(language)
         # Only a reply to our own prompt counts, not to an alert that also shows "#n".
-        if message.reply_to_message.text != texts.close_prompt(t, report_id=report_id):
+        if message.reply_to_message.text != staff_texts.close_prompt(t, report_id=report_id):
             return False
         closed = await close_report(
             session=session,
@@ -195,7 +196,7 @@ async def on_close_note(update: Update, context: MesobotContext) -> bool:
             now=services.clock.now(),
         )
     if closed is not None:
-        await message.reply_text(texts.report_closed(t, report_id=report_id))
+        await message.reply_text(staff_texts.report_closed(t, report_id=report_id))
     return True
 
 
