@@ -13,10 +13,10 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from mesobot.care.config import CareSettings
+from mesobot.care.config import CareSettings, Severity
 from mesobot.care.models import ReactionReport, ReportState
 from mesobot.models import Appointment, Course, Patient, SessionState
-from mesobot.outbox.api import cancel, enqueue, enqueue_to_staff
+from mesobot.outbox.api import Priority, cancel, enqueue, enqueue_to_staff
 
 if TYPE_CHECKING:
     from mesobot.services import Services
@@ -25,6 +25,14 @@ REPORT_ALERT = "care.report_alert"  # to each staff member privately: may hold h
 REPORT_ADDITION = "care.report_addition"  # a photo or description added later, same readers
 REPORT_GROUP = "care.report_group"  # to the staff group: never a health detail
 REPORT_FOLLOW_UP = "care.report_follow_up"  # to the patient: never paused by /notifications
+
+# The outbox lane of a report's alerts: before everything else, the most severe first.
+ALERT_LANES = {
+    Severity.EMERGENCY: Priority.ALERT_EMERGENCY,
+    Severity.HIGH: Priority.ALERT_HIGH,
+    Severity.MODERATE: Priority.ALERT_MODERATE,
+    Severity.LOW: Priority.ALERT_LOW,
+}
 
 # Pressing a sign twice (a double tap, a retried update) within this time is one report.
 _SAME_REPORT_WINDOW = timedelta(minutes=10)
@@ -101,7 +109,9 @@ async def _enqueue_alerts(
     cause = report_cause(report.id)
     interval = timedelta(minutes=care.escalation_minutes)
     # Round 0 goes now, before any backlog; rounds 1..max go again to everyone unless someone
-    # acknowledges.
+    # acknowledges, in the same lane: a report's alerts are few (one open report per sign),
+    # and one nobody has acknowledged is no less urgent for it.
+    lane = ALERT_LANES[Severity(report.severity)]
     for round_number in range(care.escalation_max_resends + 1):
         await enqueue_to_staff(
             session=session,
@@ -112,7 +122,7 @@ async def _enqueue_alerts(
             key_prefix=f"care.alert:{report.id}:{round_number}",
             now=now,
             cause=cause,
-            urgent=round_number == 0,
+            priority=lane,
         )
     group = services.settings.mesobot_staff_chat_id
     if group is not None:
@@ -125,6 +135,7 @@ async def _enqueue_alerts(
             idempotency_key=f"care.group:{report.id}",
             now=now,
             cause=cause,
+            priority=lane,
         )
 
 
@@ -158,7 +169,6 @@ async def add_detail(
         key_prefix=f"care.addition:{report.id}:{uuid.uuid4().hex[:12]}",
         now=now,
         cause=report_cause(report.id),
-        urgent=True,
     )
 
 

@@ -1,9 +1,10 @@
 """The outbox's interface for every other package: nothing outside `mesobot/outbox/` touches
 its rows.
 
-Queue messages in the cause's transaction (`enqueue`, `enqueue_to_staff`); read what a cause
-has queued as read-only values (`pending_for_cause`, `messages_for_cause`); cancel, move or
-rewrite what is not sent yet (`cancel`, `reschedule`, `replace_payload`).
+Queue messages in the cause's transaction (`enqueue`, `enqueue_to_staff`), each in a
+`Priority` lane; read what a cause has queued as read-only values (`pending_for_cause`,
+`messages_for_cause`); cancel, move or rewrite what is not sent yet (`cancel`, `reschedule`,
+`replace_payload`).
 """
 
 from mesobot.outbox.enqueue import (
@@ -14,11 +15,12 @@ from mesobot.outbox.enqueue import (
     replace_payload,
     reschedule,
 )
-from mesobot.outbox.models import MessageState
+from mesobot.outbox.models import MessageState, Priority
 from mesobot.outbox.queued import QueuedMessage, messages_for_cause, pending_for_cause
 
 __all__ = [
     "MessageState",
+    "Priority",
     "QueuedMessage",
     "cancel",
     "enqueue",

@@ -11,6 +11,7 @@ from mesobot.db import Database
 from mesobot.outbox.api import enqueue
 from mesobot.outbox.dispatcher import Dispatcher
 from mesobot.outbox.kinds import TEXT, default_kinds
+from mesobot.outbox.models import Priority
 from mesobot.outbox.pacing import Pacer
 from mesobot.outbox.policies import KindRegistry, RenderedMessage
 from mesobot.outbox.sending import SendError
@@ -69,6 +70,7 @@ async def queue_text(
     cause: str | None = None,
     kind: str = TEXT,
     key: str | None = None,
+    priority: Priority = Priority.NORMAL,
 ) -> int:
     async with database.write() as session:
         row = await enqueue(
@@ -80,6 +82,7 @@ async def queue_text(
             idempotency_key=key or f"test:{recipient}:{text}",
             now=now,
             cause=cause,
+            priority=priority,
         )
     assert row.id is not None
     return row.id
