@@ -15,7 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.callbacks import CallbackCodec
 from mesobot.care import buttons
-from mesobot.care.alerts import addition_text, alert_text
+from mesobot.care.additions import digest_additions
+from mesobot.care.alerts import addition_text, alert_text, digest_text
 from mesobot.care.models import CarePreference, CheckInAnswer, ReactionReport, ReportState
 from mesobot.care.reports import (
     REPORT_ADDITION,
@@ -256,20 +257,27 @@ class CareRenderers:
         return RenderedMessage(text, (row,), photo_file_id=report.photo_file_id)
 
     async def report_addition(self, request: RenderRequest) -> RenderedMessage | None:
-        """A photo or description the patient added to a report."""
-        payload = request.message.payload
-        report = await request.session.get(ReactionReport, int(payload["report_id"]))
+        """A digest of what the patient added to a report: read from the report's additions
+        at send time (the message holds their ids, never their text)."""
+        message = request.message
+        report = await request.session.get(ReactionReport, int(message.payload["report_id"]))
         if report is None or report.state == ReportState.CLOSED:
             return None
-        text = await addition_text(
+        if "first" not in message.payload:  # queued before digests: it says where to look
+            return RenderedMessage(await addition_text(request.session, report, request.language))
+        additions, last_of_hour = await digest_additions(request.session, message)
+        if not additions:
+            return None
+        text = await digest_text(
             request.session,
             self.services,
             report,
+            additions,
             request.language,
-            description=payload.get("description"),
+            last_of_hour=last_of_hour,
         )
-        photo = payload.get("photo_file_id")
-        return RenderedMessage(text, photo_file_id=str(photo) if photo else None)
+        photos = [addition.photo_file_id for addition in additions if addition.photo_file_id]
+        return RenderedMessage(text, photo_file_id=photos[-1] if photos else None)
 
     async def report_group(self, request: RenderRequest) -> RenderedMessage | None:
         """The group notice: the report's number and session code, never a health detail."""

@@ -4,13 +4,14 @@ its rows.
 Queue messages in the cause's transaction (`enqueue`, `enqueue_to_staff`), each in a
 `Priority` lane; read what a cause has queued as read-only values (`pending_for_cause`,
 `messages_for_cause`); cancel, move or rewrite what is not sent yet (`cancel`, `reschedule`,
-`replace_payload`).
+`replace_payload`), or keep it unsent until the caller's transaction ends (`hold_pending`).
 """
 
 from mesobot.outbox.enqueue import (
     cancel,
     enqueue,
     enqueue_to_staff,
+    hold_pending,
     on_outbox_commit,
     replace_payload,
     reschedule,
@@ -25,6 +26,7 @@ __all__ = [
     "cancel",
     "enqueue",
     "enqueue_to_staff",
+    "hold_pending",
     "messages_for_cause",
     "on_outbox_commit",
     "pending_for_cause",

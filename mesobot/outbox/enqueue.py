@@ -245,6 +245,24 @@ async def replace_payload(
     return None if row is None else queued_message(row)
 
 
+async def hold_pending(*, session: AsyncSession, message_id: int) -> bool:
+    """Whether a message is still unsent; if so it stays unclaimed until this transaction ends.
+
+    For a message rendered from rows this transaction adds to (a digest of additions): once
+    held, it cannot be claimed, and so rendered, before they are committed. On PostgreSQL the
+    no-op UPDATE takes the row's lock (a claim skips locked rows); on SQLite the transaction
+    holds the only write lock, which a claim needs too.
+    """
+    where = _pending(cause=None, ids=[message_id], kinds=None)
+    result = await session.exec(
+        update(OutboxMessage)
+        .where(*where)
+        .values(state=OutboxMessage.state)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)
+
+
 async def next_due_at(*, session: AsyncSession) -> datetime | None:
     """When the earliest due message may next be tried, if any is due at all."""
     result = await session.exec(

@@ -112,17 +112,88 @@ def staff_alert(
     return "\n".join(lines)
 
 
-def staff_addition(
-    t: NullTranslations, *, report_id: int, patient: str, description: str | None
-) -> str:
-    """A detail added to a report, for staff privately."""
+def staff_addition(t: NullTranslations, *, report_id: int, patient: str) -> str:
+    """Additions queued before digests named theirs: only where to read them."""
     _ = t.gettext
-    text = _("The patient {patient} added to report #{number}.").format(
+    return _("The patient {patient} added to report #{number}: see /reports.").format(
         patient=patient, number=report_id
     )
-    if description:
-        text += "\n" + _("Description: {text}").format(text=description)
-    return text
+
+
+def addition_line(
+    t: NullTranslations, *, at: str, text: str | None, photo: bool, repeated: str | None
+) -> str:
+    """One addition in a digest or in /reports: when, and what (all escaped by the caller)."""
+    _ = t.gettext
+    parts = [f"<b>{at}</b>"]
+    if repeated is not None:
+        parts.append(_("reported again: {sign}").format(sign=repeated))
+    if photo:
+        parts.append(_("📷 photo"))
+    if text:
+        parts.append(text)
+    return " · ".join(parts)
+
+
+def continued_in_reports(t: NullTranslations) -> str:
+    """Ends a text cut short: the whole of it is in /reports."""
+    _ = t.gettext
+    return _("(continued in /reports)")
+
+
+def additions_digest(
+    t: NullTranslations,
+    *,
+    report_id: int,
+    patient: str,
+    lines: list[str],
+    left_out: int,
+    photos: int,
+    last_of_hour: bool,
+) -> str:
+    """What a patient added to a report since the last digest, for staff privately."""
+    _ = t.gettext
+    text = [
+        _("<b>Report #{number}</b>: the patient {patient} added").format(
+            number=report_id, patient=patient
+        ),
+        *lines,
+    ]
+    if left_out:
+        text.append(_("… and {count} more: see /reports.").format(count=left_out))
+    if photos > 1:
+        text.append(
+            _("{count} photos: the latest is shown, all of them in /reports.").format(count=photos)
+        )
+    if last_of_hour:
+        text.append(_("Further additions within the hour go to /reports only."))
+    return "\n".join(text)
+
+
+def additions_summary(t: NullTranslations, *, count: int, photos: int) -> str:
+    """Under a report in /reports: how much the patient added since (the button shows it)."""
+    _ = t.gettext
+    return _("Added by the patient since: {count} ({photos} photos).").format(
+        count=count, photos=photos
+    )
+
+
+def additions_button(t: NullTranslations, *, count: int) -> str:
+    """The /reports button that shows every addition to a report."""
+    _ = t.gettext
+    return _("Additions ({count})").format(count=count)
+
+
+def additions_heading(t: NullTranslations, *, report_id: int) -> str:
+    """Heads every addition to a report, listed on request from /reports."""
+    _ = t.gettext
+    return _("<b>Everything added to report #{number}</b>").format(number=report_id)
+
+
+def latest_photos(t: NullTranslations, *, shown: int, total: int) -> str:
+    """Says which photos follow, when not all of them do."""
+    _ = t.gettext
+    return _("The latest {shown} of {total} photos follow.").format(shown=shown, total=total)
 
 
 def check_in_answer_names(t: NullTranslations) -> tuple[str, str, str]:
