@@ -4,7 +4,8 @@ its rows.
 Queue messages in the cause's transaction (`enqueue`, `enqueue_to_staff`), each in a
 `Priority` lane; read what a cause has queued as read-only values (`pending_for_cause`,
 `messages_for_cause`); cancel, move or rewrite what is not sent yet (`cancel`, `reschedule`,
-`replace_payload`), or keep it unsent until the caller's transaction ends (`hold_pending`).
+`replace_payload`), or keep it unsent until the caller's transaction ends (`hold_pending`);
+at start, cancel what staff messages former staff still have queued (`cancel_for_former_staff`).
 """
 
 from mesobot.outbox.enqueue import (
@@ -18,12 +19,14 @@ from mesobot.outbox.enqueue import (
 )
 from mesobot.outbox.models import MessageState, Priority
 from mesobot.outbox.queued import QueuedMessage, messages_for_cause, pending_for_cause
+from mesobot.outbox.revocation import cancel_for_former_staff
 
 __all__ = [
     "MessageState",
     "Priority",
     "QueuedMessage",
     "cancel",
+    "cancel_for_former_staff",
     "enqueue",
     "enqueue_to_staff",
     "hold_pending",
