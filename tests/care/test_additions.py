@@ -114,8 +114,10 @@ async def test_past_ten_an_hour_additions_wait_in_reports(
         after=listing, where=lambda m: "latest 10 of 12" in _text(m)
     )
     following = marta.chat.messages
+    # Ten photos to one chat: at Telegram's one a second per chat, after a short burst.
     await world.emulator.wait_for(
-        lambda: len([m for m in following[following.index(note) :] if m.photo]) == 10
+        lambda: len([m for m in following[following.index(note) :] if m.photo]) == 10,
+        within=30,
     )
     photos = [m for m in following[following.index(note) :] if m.photo]
     assert [int(_PHOTO.findall(_text(m))[0]) for m in photos] == list(range(2, 12))
