@@ -15,7 +15,11 @@ BENCH = PROJECT_ROOT / "bench"
 # What each benchmark prints when it has measured something: one of its figures' lines.
 FIGURES = {
     "booking_database": r"SQLite: .*\n  plan a 4-session series +median +[\d.]+ ms",
-    "care_alert_latency": r"due later, 1 reports: p50 \d+ ms, p99 \d+ ms",
+    "care_alert_latency": (
+        r"20 other messages due at once, 1 reports: p50 \d+ ms, p99 \d+ ms.*\n"
+        r"while a second patient sends 5 photos to their report, 1 reports: p50 \d+ ms, "
+        r"p99 \d+ ms.*\n  5 photos became \d+ staff messages"
+    ),
     "emulator_throughput": r"50 updates, 5 users, .*: [\d,]+ updates/s",
     "outbox_idle": r"idle per minute: [\d.]+ write transactions, [\d.]+ read transactions",
     "outbox_pending": r"start to first update handled: [\d.]+ s.*\nresident memory: peak [\d.]+",

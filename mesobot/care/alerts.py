@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.care.config import CareSettings
-from mesobot.care.models import CheckInAnswer, ReactionReport
+from mesobot.care.models import CheckInAnswer, ReactionReport, ReportAddition
 from mesobot.care.subjects import load_subject, local_date_text, patient_contact
 from mesobot.i18n import translations
 from mesobot.models import Patient
-from mesobot.texts import care as texts
+from mesobot.scheduling.localtime import zone_named
+from mesobot.texts import care_staff as staff_texts
 from mesobot.texts import escape
-from mesobot.texts import staff_desk as desk
 from mesobot.texts.splitting import fitted
 
 if TYPE_CHECKING:
     from mesobot.services import Services
 
 _ANSWERS = {"fine": 0, "mild": 1, "unusual": 2}
+# A digest's lines stop here, with room left in Telegram's 4,096 for the heading and notes;
+# one addition's text is cut at _CLIP, so one long description cannot take them all.
+_DIGEST_BUDGET = 3000
+_CLIP = 600
 
 
 async def _patient_and_session(
@@ -35,7 +40,7 @@ async def _patient_and_session(
         else ("?", "?")
     )
     if subject is None:
-        return patient, phone, escape(texts.no_session(translations(language)))
+        return patient, phone, escape(staff_texts.no_session(translations(language)))
     treatment = services.clinic.treatments.get(subject.course.treatment)
     name = treatment.name.in_language(language) if treatment else subject.course.treatment
     session_text = escape(
@@ -46,17 +51,17 @@ async def _patient_and_session(
     return patient, phone, session_text
 
 
+def _sign_text(care: CareSettings, key: str, language: str) -> str:
+    # A sign as the patient chose it, with the possible reaction only staff see.
+    sign = care.signs.get(key)
+    if sign is None:
+        return escape(key)
+    label = escape(sign.label.in_language(language))
+    return f"{label} → <b>{escape(sign.staff_label)}</b>"
+
+
 def _sign_lines(care: CareSettings, report: ReactionReport, language: str) -> list[str]:
-    # Each sign as the patient chose it, with the possible reaction only staff see.
-    lines = []
-    for key in report.signs:
-        sign = care.signs.get(key)
-        if sign is None:
-            lines.append(escape(key))
-        else:
-            label = escape(sign.label.in_language(language))
-            lines.append(f"{label} → <b>{escape(sign.staff_label)}</b>")
-    return lines
+    return [_sign_text(care, key, language) for key in report.signs]
 
 
 async def _check_in_answers(session: AsyncSession, report: ReactionReport, language: str) -> str:
@@ -70,7 +75,7 @@ async def _check_in_answers(session: AsyncSession, report: ReactionReport, langu
             .order_by(col(CheckInAnswer.day))
         )
     ).all()
-    names = texts.check_in_answer_names(translations(language))
+    names = staff_texts.check_in_answer_names(translations(language))
     return "; ".join(f"{row.day}: {names[_ANSWERS.get(row.answer, 2)]}" for row in rows)
 
 
@@ -105,7 +110,7 @@ async def alert_text(
     answers = await _check_in_answers(session, report, language)
 
     def render(description: str | None) -> str:
-        return texts.staff_alert(
+        return staff_texts.staff_alert(
             t,
             report_id=report.id or 0,
             severity=escape(_severity_name(care, report)),
@@ -119,34 +124,88 @@ async def alert_text(
             answers=escape(answers),
             description=description,
             photo=report.photo_file_id is not None,
-            state=escape(texts.report_state_name(t, report.state)),
+            state=escape(staff_texts.report_state_name(t, report.state)),
         )
 
     if not report.description:
         return render(None)
     if whole:
         return render(escape(report.description))
-    return fitted(render, report.description, desk.continued_in_reports(t))
+    return fitted(render, report.description, staff_texts.continued_in_reports(t))
 
 
-async def addition_text(
+def addition_lines(
+    services: Services,
+    additions: Sequence[ReportAddition],
+    language: str,
+    *,
+    clip: int | None = None,
+) -> list[str]:
+    """One line per addition: its local time (with the day, if not today) and what it is;
+    texts longer than `clip` characters are cut, pointing to /reports for the rest."""
+    t = translations(language)
+    zone = zone_named(services.clinic.clinic.timezone)
+    today = services.clock.now().astimezone(zone).date()
+    lines = []
+    for addition in additions:
+        local = addition.created_at.astimezone(zone)
+        text = addition.text
+        if text and clip is not None and len(text) > clip:
+            text = text[:clip] + "… " + staff_texts.continued_in_reports(t)
+        lines.append(
+            staff_texts.addition_line(
+                t,
+                at=local.strftime("%H:%M" if local.date() == today else "%d/%m %H:%M"),
+                text=escape(text) if text else None,
+                photo=addition.photo_file_id is not None,
+                repeated=(
+                    _sign_text(services.clinic.care, addition.repeated_sign, language)
+                    if addition.repeated_sign
+                    else None
+                ),
+            )
+        )
+    return lines
+
+
+async def _patient_name(session: AsyncSession, report: ReactionReport) -> str:
+    patient_row = await session.get(Patient, report.patient_id)
+    return patient_contact(patient_row, None)[0] if patient_row else "?"
+
+
+async def digest_text(
     session: AsyncSession,
     services: Services,
     report: ReactionReport,
+    additions: Sequence[ReportAddition],
     language: str,
     *,
-    description: str | None,
+    last_of_hour: bool,
 ) -> str:
-    """A photo or description added to a report, for staff privately."""
-    del services
+    """A digest of additions, for staff privately: as many lines as fit one message."""
     assert report.id is not None
-    patient_row = await session.get(Patient, report.patient_id)
-    patient = patient_contact(patient_row, None)[0] if patient_row else "?"
-    t = translations(language)
+    lines = addition_lines(services, additions, language, clip=_CLIP)
+    shown: list[str] = []
+    used = 0
+    for line in lines:
+        used += len(line) + 1
+        if used > _DIGEST_BUDGET:
+            break
+        shown.append(line)
+    return staff_texts.additions_digest(
+        translations(language),
+        report_id=report.id,
+        patient=await _patient_name(session, report),
+        lines=shown,
+        left_out=len(lines) - len(shown),
+        photos=sum(1 for addition in additions if addition.photo_file_id),
+        last_of_hour=last_of_hour,
+    )
 
-    def render(text: str) -> str:
-        return texts.staff_addition(t, report_id=report.id or 0, patient=patient, description=text)
 
-    # A description as long as Telegram lets a patient send does not fit once escaped: cut.
-    more = desk.continued_in_reports(t)
-    return fitted(render, description, more) if description else render("")
+async def addition_text(session: AsyncSession, report: ReactionReport, language: str) -> str:
+    """An addition queued before digests named theirs: only where to read it."""
+    assert report.id is not None
+    return staff_texts.staff_addition(
+        translations(language), report_id=report.id, patient=await _patient_name(session, report)
+    )

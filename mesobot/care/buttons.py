@@ -62,6 +62,14 @@ class ReportClose(ButtonData):
     report_id: int
 
 
+@button("cad")
+@dataclass(frozen=True)
+class ReportAdditions(ButtonData):
+    """Staff ask for everything the patient added to a report."""
+
+    report_id: int
+
+
 @button("cnp")
 @dataclass(frozen=True)
 class NotificationsChoice(ButtonData):

@@ -15,7 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.callbacks import CallbackCodec
 from mesobot.care import buttons
-from mesobot.care.alerts import addition_text, alert_text
+from mesobot.care.additions import digest_additions
+from mesobot.care.alerts import addition_text, alert_text, digest_text
 from mesobot.care.models import CarePreference, CheckInAnswer, ReactionReport, ReportState
 from mesobot.care.reports import (
     REPORT_ADDITION,
@@ -48,6 +49,7 @@ from mesobot.outbox.policies import (
     RenderRequest,
 )
 from mesobot.texts import care as texts
+from mesobot.texts import care_staff as staff_texts
 from mesobot.texts import escape
 
 if TYPE_CHECKING:
@@ -214,7 +216,7 @@ class CareRenderers:
         values = self._values(subject, request.language)
         patient, phone = patient_contact(subject.patient, subject.course)
         return RenderedMessage(
-            texts.silence_alert(
+            staff_texts.silence_alert(
                 translations(request.language),
                 patient=patient,
                 phone=escape(phone),
@@ -246,7 +248,7 @@ class CareRenderers:
             request.session, self.services, report, request.language, round_number=round_number
         )
         t = translations(request.language)
-        acknowledge, call = texts.alert_buttons(t)
+        acknowledge, call = staff_texts.alert_buttons(t)
         assert report.id is not None
         row = (
             Button(acknowledge, self.codec.encode(buttons.ReportAck(report.id, False))),
@@ -255,20 +257,27 @@ class CareRenderers:
         return RenderedMessage(text, (row,), photo_file_id=report.photo_file_id)
 
     async def report_addition(self, request: RenderRequest) -> RenderedMessage | None:
-        """A photo or description the patient added to a report."""
-        payload = request.message.payload
-        report = await request.session.get(ReactionReport, int(payload["report_id"]))
+        """A digest of what the patient added to a report: read from the report's additions
+        at send time (the message holds their ids, never their text)."""
+        message = request.message
+        report = await request.session.get(ReactionReport, int(message.payload["report_id"]))
         if report is None or report.state == ReportState.CLOSED:
             return None
-        text = await addition_text(
+        if "first" not in message.payload:  # queued before digests: it says where to look
+            return RenderedMessage(await addition_text(request.session, report, request.language))
+        additions, last_of_hour = await digest_additions(request.session, message)
+        if not additions:
+            return None
+        text = await digest_text(
             request.session,
             self.services,
             report,
+            additions,
             request.language,
-            description=payload.get("description"),
+            last_of_hour=last_of_hour,
         )
-        photo = payload.get("photo_file_id")
-        return RenderedMessage(text, photo_file_id=str(photo) if photo else None)
+        photos = [addition.photo_file_id for addition in additions if addition.photo_file_id]
+        return RenderedMessage(text, photo_file_id=photos[-1] if photos else None)
 
     async def report_group(self, request: RenderRequest) -> RenderedMessage | None:
         """The group notice: the report's number and session code, never a health detail."""
@@ -281,7 +290,9 @@ class CareRenderers:
         )
         code = appointment.code if appointment is not None else None
         return RenderedMessage(
-            texts.group_notice(translations(request.language), report_id=report_id, code=code)
+            staff_texts.group_notice(
+                translations(request.language), report_id=report_id, code=code
+            )
         )
 
     async def report_follow_up(self, request: RenderRequest) -> RenderedMessage | None:

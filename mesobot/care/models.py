@@ -1,4 +1,5 @@
-"""Care tables: reaction reports, check-in answers, and each patient's notification choice."""
+"""Care tables: reaction reports and what patients add to them, check-in answers, and each
+patient's notification choice."""
 
 from __future__ import annotations
 
@@ -56,6 +57,27 @@ class ReactionReport(SQLModel, table=True):
     closed_at: datetime | None = instant_field(nullable=True, default=None)
     closed_by: int | None = Field(default=None, sa_type=BigInteger)
     close_note: str | None = Field(default=None, max_length=1000)
+
+
+class ReportAddition(SQLModel, table=True):
+    """Something a patient added to a report after it was made: a photo, a description, or
+    the same sign reported again. Kept whole, each on its own: staff get them merged into one
+    message a minute at most, and see every one in /reports.
+
+    Health data, as the report is: outbox messages name additions by id, never by content.
+    """
+
+    __tablename__ = "care_report_addition"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="reaction_report.id", index=True)
+    created_at: datetime = instant_field()
+    photo_file_id: str | None = Field(default=None, max_length=200)
+    # What the patient typed (a reply to the report prompt, or a photo's caption); Telegram
+    # allows 4,096 characters in a message.
+    text: str | None = Field(default=None, max_length=4096)
+    # A sign key the patient reported again while this report was open.
+    repeated_sign: str | None = Field(default=None, max_length=16)
 
 
 class CheckInAnswer(SQLModel, table=True):

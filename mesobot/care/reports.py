@@ -5,7 +5,6 @@ Nothing here imports Telegram: handlers call these inside `Database.write()`.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -13,10 +12,10 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from mesobot.care.config import CareSettings
-from mesobot.care.models import DESCRIPTION_MAX, ReactionReport, ReportState
+from mesobot.care.config import CareSettings, Severity
+from mesobot.care.models import ReactionReport, ReportState
 from mesobot.models import Appointment, Course, Patient, SessionState
-from mesobot.outbox.api import cancel, enqueue, enqueue_to_staff
+from mesobot.outbox.api import Priority, cancel, enqueue, enqueue_to_staff
 
 if TYPE_CHECKING:
     from mesobot.services import Services
@@ -25,6 +24,14 @@ REPORT_ALERT = "care.report_alert"  # to each staff member privately: may hold h
 REPORT_ADDITION = "care.report_addition"  # a photo or description added later, same readers
 REPORT_GROUP = "care.report_group"  # to the staff group: never a health detail
 REPORT_FOLLOW_UP = "care.report_follow_up"  # to the patient: never paused by /notifications
+
+# The outbox lane of a report's alerts: before everything else, the most severe first.
+ALERT_LANES = {
+    Severity.EMERGENCY: Priority.ALERT_EMERGENCY,
+    Severity.HIGH: Priority.ALERT_HIGH,
+    Severity.MODERATE: Priority.ALERT_MODERATE,
+    Severity.LOW: Priority.ALERT_LOW,
+}
 
 # Pressing a sign twice (a double tap, a retried update) within this time is one report.
 _SAME_REPORT_WINDOW = timedelta(minutes=10)
@@ -53,6 +60,29 @@ async def reported_session(
     return (await session.exec(query)).first()
 
 
+async def open_report_of_sign(
+    *, session: AsyncSession, patient_id: int, sign: str
+) -> ReactionReport | None:
+    """The patient's report of `sign` that is not closed yet, if any: one per sign at most."""
+    rows = (
+        await session.exec(
+            select(ReactionReport)
+            .where(
+                ReactionReport.patient_id == patient_id,
+                ReactionReport.state != ReportState.CLOSED,
+            )
+            .order_by(col(ReactionReport.id))
+        )
+    ).all()
+    return next((report for report in rows if sign in report.signs), None)
+
+
+def same_press(report: ReactionReport, now: datetime) -> bool:
+    """Whether the sign pressed again is the press that made `report` (a double tap, a
+    retried update) rather than the patient reporting it again."""
+    return now - report.created_at < _SAME_REPORT_WINDOW
+
+
 async def create_report(
     *,
     session: AsyncSession,
@@ -61,22 +91,10 @@ async def create_report(
     appointment_id: int | None,
     sign: str,
     now: datetime,
-) -> tuple[ReactionReport, bool]:
-    """Store a report of `sign` and queue its staff alerts; returns it and whether it is new."""
+) -> ReactionReport:
+    """Store a new report of `sign` and queue its staff alerts (see
+    `mesobot.care.additions.report_sign`, which first looks for an open one)."""
     assert patient.id is not None
-    existing = (
-        await session.exec(
-            select(ReactionReport).where(
-                ReactionReport.patient_id == patient.id,
-                ReactionReport.appointment_id == appointment_id,
-                ReactionReport.state != ReportState.CLOSED,
-                ReactionReport.created_at >= now - _SAME_REPORT_WINDOW,
-            )
-        )
-    ).all()
-    for report in existing:
-        if sign in report.signs:
-            return report, False
     level = services.clinic.care.signs[sign].level
     report = ReactionReport(
         patient_id=patient.id,
@@ -91,7 +109,7 @@ async def create_report(
     session.add(report)
     await session.flush()
     await _enqueue_alerts(session=session, services=services, report=report, now=now)
-    return report, True
+    return report
 
 
 async def _enqueue_alerts(
@@ -101,7 +119,9 @@ async def _enqueue_alerts(
     cause = report_cause(report.id)
     interval = timedelta(minutes=care.escalation_minutes)
     # Round 0 goes now, before any backlog; rounds 1..max go again to everyone unless someone
-    # acknowledges.
+    # acknowledges, in the same lane: a report's alerts are few (one open report per sign),
+    # and one nobody has acknowledged is no less urgent for it.
+    lane = ALERT_LANES[Severity(report.severity)]
     for round_number in range(care.escalation_max_resends + 1):
         await enqueue_to_staff(
             session=session,
@@ -112,7 +132,7 @@ async def _enqueue_alerts(
             key_prefix=f"care.alert:{report.id}:{round_number}",
             now=now,
             cause=cause,
-            urgent=round_number == 0,
+            priority=lane,
         )
     group = services.settings.mesobot_staff_chat_id
     if group is not None:
@@ -125,41 +145,8 @@ async def _enqueue_alerts(
             idempotency_key=f"care.group:{report.id}",
             now=now,
             cause=cause,
+            priority=lane,
         )
-
-
-async def add_detail(
-    *,
-    session: AsyncSession,
-    services: Services,
-    report: ReactionReport,
-    now: datetime,
-    photo_file_id: str | None = None,
-    description: str | None = None,
-) -> None:
-    """Attach a photo or a description to a report and send it on to staff."""
-    if photo_file_id is not None:
-        report.photo_file_id = photo_file_id
-    if description:
-        joined = f"{report.description}\n{description}" if report.description else description
-        report.description = joined[:DESCRIPTION_MAX]
-    session.add(report)
-    await session.flush()
-    await enqueue_to_staff(
-        session=session,
-        staff_ids=services.settings.mesobot_staff_ids,
-        kind=REPORT_ADDITION,
-        payload={
-            "report_id": report.id,
-            "photo_file_id": photo_file_id,
-            "description": description,
-        },
-        due_at=now,
-        key_prefix=f"care.addition:{report.id}:{uuid.uuid4().hex[:12]}",
-        now=now,
-        cause=report_cause(report.id),
-        urgent=True,
-    )
 
 
 async def latest_open_report(

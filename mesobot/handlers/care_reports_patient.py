@@ -18,15 +18,11 @@ from telegram.ext import (
     filters,
 )
 
+from mesobot.care.additions import add_to_report, report_sign
 from mesobot.care.buttons import ReportSign
 from mesobot.care.config import Severity
 from mesobot.care.models import ReactionReport
-from mesobot.care.reports import (
-    add_detail,
-    create_report,
-    latest_open_report,
-    reported_session,
-)
+from mesobot.care.reports import latest_open_report, reported_session
 from mesobot.care.subjects import load_subject
 from mesobot.care.timing import next_opening
 from mesobot.handlers.care_common import data_of, decoded
@@ -132,7 +128,7 @@ async def on_sign(update: Update, context: MesobotContext) -> None:
         subject = await load_subject(session, appointment_id)
         if subject is None or subject.patient.id != patient.id:
             appointment_id = None  # a stale or foreign session: keep the report, unattached
-        stored, _new = await create_report(
+        stored, _new = await report_sign(
             session=session,
             services=services,
             patient=patient,
@@ -177,13 +173,13 @@ async def on_detail(update: Update, context: MesobotContext) -> bool:
         ):
             return False  # a text that is not an answer to our prompt is another feature's
         if target is not None:
-            await add_detail(
+            await add_to_report(
                 session=session,
                 services=services,
                 report=target,
                 now=now,
                 photo_file_id=photo,
-                description=description,
+                text=description,
             )
     t = translations(patient.language)
     await message.reply_text(

@@ -4,6 +4,7 @@ patient, Contact patient and Close (with a note, typed as a reply)."""
 from __future__ import annotations
 
 import re
+from gettext import NullTranslations
 
 from telegram import (
     CallbackQuery,
@@ -17,8 +18,9 @@ from telegram.ext import (
     filters,
 )
 
-from mesobot.care.alerts import alert_text
-from mesobot.care.buttons import ReportAck, ReportClose, ReportContact
+from mesobot.care.additions import addition_counts, report_additions
+from mesobot.care.alerts import addition_lines, alert_text
+from mesobot.care.buttons import ReportAck, ReportAdditions, ReportClose, ReportContact
 from mesobot.care.models import ReactionReport
 from mesobot.care.reports import (
     acknowledge,
@@ -36,11 +38,15 @@ from mesobot.models import Patient
 from mesobot.patients import language_of
 from mesobot.screens import Row, inline_rows
 from mesobot.services import Services
-from mesobot.texts import care as texts
+from mesobot.texts import care_staff as staff_texts
 from mesobot.texts import escape
 from mesobot.texts.splitting import split_html_messages
 
 _REPORT_NUMBER = re.compile(r"#(\d+)")
+# The photos a press of Additions sends, the latest; and where a photo's caption text is cut
+# (Telegram allows 1,024 characters in a caption).
+_PHOTOS_SHOWN = 10
+_CAPTION_CLIP = 900
 
 
 def services_is_staff_note(update: Update, context: MesobotContext) -> bool:
@@ -66,37 +72,73 @@ async def reports(update: Update, context: MesobotContext) -> None:
     if user is None or message is None:
         return
     if not services.is_staff(user.id):
-        await message.reply_text(texts.staff_only(translations("en")))
+        await message.reply_text(staff_texts.staff_only(translations("en")))
         return
     now = services.clock.now()
-    language = "en"
     async with services.database.read() as session:
         language = await language_of(session=session, telegram_user_id=user.id)
-        rows = await open_reports(session=session, care=services.clinic.care, now=now)
-        entries = [
-            (r, await alert_text(session, services, r, language, whole=True)) for r in rows[:20]
-        ]
+        rows = (await open_reports(session=session, care=services.clinic.care, now=now))[:20]
+        entries = [(r, await alert_text(session, services, r, language, whole=True)) for r in rows]
+        added = await addition_counts(session, [r.id for r in rows if r.id is not None])
     t = translations(language)
     if not entries:
-        await message.reply_text(texts.no_open_reports(t))
+        await message.reply_text(staff_texts.no_open_reports(t))
         return
-    ack, contact, close = texts.report_buttons(t)
     for row, text in entries:
         assert row.id is not None
         if escalation_exhausted(row, care=services.clinic.care, now=now):
-            text = f"<b>{escape(texts.top_of_reports(t))}</b>\n{text}"
-        buttons: Row = [
-            (contact, ReportContact(row.id)),
-            (close, ReportClose(row.id)),
-        ]
-        if row.state == "open":
-            buttons.insert(0, (ack, ReportAck(row.id, False)))
-        markup = inline_markup(inline_rows(services.codec, [buttons]))
+            text = f"<b>{escape(staff_texts.top_of_reports(t))}</b>\n{text}"
+        count, photos = added.get(row.id, (0, 0))
+        if count:
+            text += "\n" + staff_texts.additions_summary(t, count=count, photos=photos)
+        markup = inline_markup(inline_rows(services.codec, _entry_buttons(t, row, count)))
         # The whole description, however long: in parts, the buttons under the last.
         *parts, last = split_html_messages(text.split("\n"))
         for part in parts:
             await message.reply_text(part)
         await message.reply_text(last, reply_markup=markup)
+
+
+def _entry_buttons(t: NullTranslations, row: ReactionReport, additions: int) -> list[Row]:
+    """A /reports entry's buttons: Acknowledge while open, Contact, Close; Additions if any."""
+    assert row.id is not None
+    ack, contact, close = staff_texts.report_buttons(t)
+    buttons: Row = [(contact, ReportContact(row.id)), (close, ReportClose(row.id))]
+    if row.state == "open":
+        buttons.insert(0, (ack, ReportAck(row.id, False)))
+    rows = [buttons]
+    if additions:
+        label = staff_texts.additions_button(t, count=additions)
+        rows.append([(label, ReportAdditions(row.id))])
+    return rows
+
+
+async def on_additions(update: Update, context: MesobotContext) -> None:
+    """Everything the patient added to a report, privately: every text, in as many messages as
+    it takes, then the latest photos (the digests may have left some out)."""
+    found = await _staff_decoded(update, context, ReportAdditions)
+    if found is None:
+        return
+    query, user, data = found
+    services = context.bot_data.services
+    async with services.database.read() as session:
+        language = await language_of(session=session, telegram_user_id=user.id)
+        additions = await report_additions(session, data.report_id)
+    await query.answer()
+    t = translations(language)
+    heading = staff_texts.additions_heading(t, report_id=data.report_id)
+    for part in split_html_messages([heading, *addition_lines(services, additions, language)]):
+        await context.bot.send_message(user.id, part)
+    photos = [addition for addition in additions if addition.photo_file_id][-_PHOTOS_SHOWN:]
+    total = sum(1 for addition in additions if addition.photo_file_id)
+    if total > len(photos):
+        await context.bot.send_message(
+            user.id, staff_texts.latest_photos(t, shown=len(photos), total=total)
+        )
+    for addition in photos:
+        assert addition.photo_file_id is not None
+        caption = addition_lines(services, [addition], language, clip=_CAPTION_CLIP)[0]
+        await context.bot.send_photo(user.id, addition.photo_file_id, caption=caption)
 
 
 async def _staff_decoded(
@@ -129,9 +171,9 @@ async def on_acknowledge(update: Update, context: MesobotContext) -> None:
         )
     t = translations(language)
     if result is None:
-        await query.answer(texts.acknowledged_by_other(t), show_alert=True)
+        await query.answer(staff_texts.acknowledged_by_other(t), show_alert=True)
         return
-    await query.answer(texts.acknowledged(t, call=data.call), show_alert=True)
+    await query.answer(staff_texts.acknowledged(t, call=data.call), show_alert=True)
 
 
 async def on_contact(update: Update, context: MesobotContext) -> None:
@@ -151,7 +193,8 @@ async def on_contact(update: Update, context: MesobotContext) -> None:
         return
     name, phone = patient_contact(patient, subject.course if subject else None)
     await context.bot.send_message(
-        user.id, texts.contact_card(translations(language), patient=name, phone=escape(phone))
+        user.id,
+        staff_texts.contact_card(translations(language), patient=name, phone=escape(phone)),
     )
 
 
@@ -167,7 +210,7 @@ async def on_close(update: Update, context: MesobotContext) -> None:
     await query.answer()
     await context.bot.send_message(
         user.id,
-        texts.close_prompt(translations(language), report_id=data.report_id),
+        staff_texts.close_prompt(translations(language), report_id=data.report_id),
         reply_markup=ForceReply(selective=True),
     )
 
@@ -192,7 +235,7 @@ async def on_close_note(update: Update, context: MesobotContext) -> bool:
         language = await language_of(session=session, telegram_user_id=user.id)
         t = translations(language)
         # Only a reply to our own prompt counts, not to an alert that also shows "#n".
-        if message.reply_to_message.text != texts.close_prompt(t, report_id=report_id):
+        if message.reply_to_message.text != staff_texts.close_prompt(t, report_id=report_id):
             return False
         closed = await close_report(
             session=session,
@@ -202,12 +245,13 @@ async def on_close_note(update: Update, context: MesobotContext) -> bool:
             now=services.clock.now(),
         )
     if closed is not None:
-        await message.reply_text(texts.report_closed(t, report_id=report_id))
+        await message.reply_text(staff_texts.report_closed(t, report_id=report_id))
     return True
 
 
 _HANDLERS = [
     CommandHandler("reports", reports, filters=filters.ChatType.PRIVATE),
+    CallbackQueryHandler(on_additions, pattern=data_of(ReportAdditions)),
     CallbackQueryHandler(on_acknowledge, pattern=data_of(ReportAck)),
     CallbackQueryHandler(on_contact, pattern=data_of(ReportContact)),
     CallbackQueryHandler(on_close, pattern=data_of(ReportClose)),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.ext import CommandHandler, filters
 
@@ -12,9 +14,12 @@ from mesobot.handlers.booking import send_screens, take_turn
 from mesobot.handlers.context import MesobotApplication, MesobotContext
 from mesobot.handlers.feature import Feature
 from mesobot.i18n import DEFAULT_LANGUAGE, available_languages, translations
+from mesobot.outbox.api import cancel_for_former_staff
 from mesobot.outbox.claims import resume_recipient
 from mesobot.screens import RemoveKeyboard, Screen
 from mesobot.services import Services
+
+logger = logging.getLogger(__name__)
 
 
 async def start(update: Update, context: MesobotContext) -> None:
@@ -60,12 +65,30 @@ async def publish_command_menus(application: MesobotApplication) -> None:
         )
 
 
+async def revoke_former_staff(application: MesobotApplication) -> None:
+    """Before the outbox starts: staff messages still queued (or paused) for someone no
+    longer in MESOBOT_STAFF_IDS are cancelled, so their /start resumes none of them."""
+    services = application.bot_data.services
+    staff_kinds = [kind.name for kind in services.outbox_kinds.kinds.values() if kind.for_staff]
+    async with services.database.write() as session:
+        cancelled = await cancel_for_former_staff(
+            session=session,
+            staff_kinds=staff_kinds,
+            staff_ids=services.settings.mesobot_staff_ids,
+            staff_chat_id=services.settings.mesobot_staff_chat_id,
+        )
+    if cancelled:
+        logger.info("Cancelled %d staff messages to former staff", cancelled)
+
+
 def feature(_services: Services) -> Feature:
-    """/start and /help; the command menus, published at start."""
+    """/start and /help; at start, staff messages to former staff cancelled and the command
+    menus published."""
     return Feature(
         handlers=[
             CommandHandler("start", start, filters=filters.ChatType.PRIVATE),
             CommandHandler("help", show_help, filters=filters.ChatType.PRIVATE),
         ],
-        on_start=[publish_command_menus],
+        # Before the outbox's own start (a later feature), so nothing revoked is claimed.
+        on_start=[revoke_former_staff, publish_command_menus],
     )

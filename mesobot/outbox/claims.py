@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.db import UTCDateTime
 from mesobot.outbox.enqueue import mark_outbox_written
-from mesobot.outbox.models import MessageState, OutboxMessage, OutboxRecipient
+from mesobot.outbox.models import MessageState, OutboxMessage, OutboxRecipient, Priority
 
 BATCH_CAP = 20
 
@@ -57,7 +57,8 @@ async def claim_due_messages(
     limit: int = BATCH_CAP,
     skip_chats: Collection[int] = (),
 ) -> list[OutboxMessage]:
-    """Claim up to `limit` due rows, at most one per chat, none for `skip_chats`.
+    """Claim up to `limit` due rows, at most one per chat, none for `skip_chats`: lane by
+    lane (`Priority`: alerts first, the most severe first), the earliest due in each.
 
     Each row moves from due to sending under a lease; a row whose state changed under us
     (another dispatcher, a cancel) fails the conditional UPDATE and is left alone. One row
@@ -66,25 +67,15 @@ async def claim_due_messages(
     limit = min(limit, BATCH_CAP)
     if limit <= 0:
         return []
-    query = (
-        select(OutboxMessage.id, OutboxMessage.recipient)
-        .where(col(OutboxMessage.state) == MessageState.DUE, OutboxMessage.next_attempt_at <= now)
-        .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
-        # Only `limit` rows are locked, so a second dispatcher finds the next ones; a chat's
-        # extra rows among them stay due and go after its pacing interval.
-        .limit(limit)
-        # Other dispatchers skip rows this one is claiming instead of waiting (PostgreSQL;
-        # SQLAlchemy leaves it out on SQLite, where the write lock serialises claims).
-        .with_for_update(skip_locked=True)
-    )
-    if skip_chats:
-        query = query.where(col(OutboxMessage.recipient).not_in(list(skip_chats)))
     chosen: dict[int, int] = {}
-    for row_id, recipient in (await session.exec(query)).all():
-        if recipient not in chosen and row_id is not None:
-            chosen[recipient] = row_id
-            if len(chosen) == limit:
-                break
+    for lane in sorted(Priority):
+        for row_id, recipient in await _due_in_lane(session, lane, now, limit, skip_chats):
+            if recipient not in chosen and row_id is not None:
+                chosen[recipient] = row_id
+                if len(chosen) == limit:
+                    break
+        if len(chosen) == limit:
+            break
     claimed: list[OutboxMessage] = []
     for row_id in chosen.values():
         result = await session.exec(
@@ -98,6 +89,39 @@ async def claim_due_messages(
             if row is not None:
                 claimed.append(row)
     return claimed
+
+
+async def _due_in_lane(
+    session: AsyncSession,
+    lane: Priority,
+    now: datetime,
+    limit: int,
+    skip_chats: Collection[int],
+) -> Sequence[tuple[int | None, int]]:
+    """Up to `limit` due rows of one lane, earliest first, locked for this claim.
+
+    One query per lane, each bounded on (state, priority, next_attempt_at) by the index of
+    those columns: a single query ordered by lane would walk every later-due row of a lane
+    (weeks of scheduled tips) before reaching the next lane's rows due now.
+    """
+    query = (
+        select(OutboxMessage.id, OutboxMessage.recipient)
+        .where(
+            col(OutboxMessage.state) == MessageState.DUE,
+            col(OutboxMessage.priority) == int(lane),
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+        # Only `limit` rows are locked, so a second dispatcher finds the next ones; a chat's
+        # extra rows among them stay due and go after its pacing interval.
+        .limit(limit)
+        # Other dispatchers skip rows this one is claiming instead of waiting (PostgreSQL;
+        # SQLAlchemy leaves it out on SQLite, where the write lock serialises claims).
+        .with_for_update(skip_locked=True)
+    )
+    if skip_chats:
+        query = query.where(col(OutboxMessage.recipient).not_in(list(skip_chats)))
+    return (await session.exec(query)).all()
 
 
 async def release_expired_leases(*, session: AsyncSession, now: datetime) -> int:

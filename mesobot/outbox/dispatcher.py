@@ -27,6 +27,7 @@ from mesobot.outbox.policies import KindRegistry, LateAction, RenderRequest
 from mesobot.outbox.precedence import precedence_of
 from mesobot.outbox.queued import queued_message
 from mesobot.outbox.recording import SentRecorder
+from mesobot.outbox.revocation import REVOKED, no_longer_staff
 from mesobot.outbox.sending import FloodWait, Rejected, Sender, TransientFailure, Unreachable
 from mesobot.patients import language_of
 
@@ -254,6 +255,15 @@ class Dispatcher:
         kind = self.kinds.get(message.kind)
         if kind is None:
             raise Rejected(f"unknown message kind {message.kind!r}")
+        if kind.for_staff and no_longer_staff(message.recipient, self.staff_ids):
+            # Queued before they left MESOBOT_STAFF_IDS, or by a process with the old list.
+            await self._record(
+                claims.mark_finished,
+                message_id=message.id,
+                state=MessageState.CANCELLED,
+                error=REVOKED,
+            )
+            return
         late_by = self.clock.now() - message.due_at
         action = kind.late_policy.decide(late_by)
         if action is LateAction.DROP:

@@ -8,7 +8,7 @@ never the rows, so that only this package decides what a row may become.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, event, func, update
@@ -17,18 +17,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.db import MesobotSession
-from mesobot.outbox.models import MessageState, OutboxMessage, OutboxRecipient
+from mesobot.outbox.models import MessageState, OutboxMessage, OutboxRecipient, Priority
 from mesobot.outbox.queued import PENDING_STATES, QueuedMessage, queued_message
 
 # Set on a session that wrote to the outbox, so that its commit wakes the dispatcher.
 _WROTE_OUTBOX = "mesobot.outbox.wrote"
 _commit_listeners: list[Callable[[], None]] = []
-
-# The dispatcher claims due rows oldest `next_attempt_at` first. An urgent message due now
-# would wait behind any backlog (after an outage, thousands of tips may be due at once);
-# giving it this `next_attempt_at` puts it first. Its `due_at` stays true, so late policies
-# are unaffected, and a retry after a failure sets a real time again.
-FIRST_IN_LINE = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def on_outbox_commit(listener: Callable[[], None]) -> Callable[[], None]:
@@ -72,14 +66,15 @@ async def enqueue(
     idempotency_key: str,
     now: datetime,
     cause: str | None = None,
-    urgent: bool = False,
+    priority: Priority = Priority.NORMAL,
 ) -> QueuedMessage:
     """Queue a message to `recipient` at `due_at` in the caller's transaction (no commit).
 
     Enqueueing the same `idempotency_key` again returns the message already queued, whatever
     its state, so a retried handler never queues twice. A recipient known to be unreachable
-    gets the message paused until they return. An `urgent` message not yet tried goes before
-    every other due message (an alert must not wait behind a backlog of tips).
+    gets the message paused until they return. The dispatcher claims lower `priority` lanes
+    first (an alert must not wait behind a backlog of tips); enqueueing a key again keeps the
+    lane it was first given.
     """
     unreachable = await session.get(OutboxRecipient, recipient)
     state = (
@@ -95,6 +90,7 @@ async def enqueue(
         "next_attempt_at": due_at,
         "state": state,
         "attempts": 0,
+        "priority": int(priority),
         "idempotency_key": idempotency_key,
         "cause": cause,
         "created_at": now,
@@ -105,16 +101,6 @@ async def enqueue(
     await session.exec(statement)
     mark_outbox_written(session)
     keyed = col(OutboxMessage.idempotency_key) == idempotency_key
-    if urgent:
-        await _update(
-            session,
-            [
-                keyed,
-                col(OutboxMessage.state) == MessageState.DUE,
-                col(OutboxMessage.attempts) == 0,
-            ],
-            next_attempt_at=FIRST_IN_LINE,
-        )
     row = (
         await session.exec(
             select(OutboxMessage).where(keyed).execution_options(populate_existing=True)
@@ -133,7 +119,7 @@ async def enqueue_to_staff(
     key_prefix: str,
     now: datetime,
     cause: str | None = None,
-    urgent: bool = False,
+    priority: Priority = Priority.NORMAL,
 ) -> list[QueuedMessage]:
     """Queue one message to each staff member, keyed `<key_prefix>:<staff id>` (see `enqueue`).
 
@@ -149,7 +135,7 @@ async def enqueue_to_staff(
             idempotency_key=f"{key_prefix}:{staff_id}",
             now=now,
             cause=cause,
-            urgent=urgent,
+            priority=priority,
         )
         for staff_id in staff_ids
     ]
@@ -257,6 +243,24 @@ async def replace_payload(
         return None
     row = await session.get(OutboxMessage, message_id, populate_existing=True)
     return None if row is None else queued_message(row)
+
+
+async def hold_pending(*, session: AsyncSession, message_id: int) -> bool:
+    """Whether a message is still unsent; if so it stays unclaimed until this transaction ends.
+
+    For a message rendered from rows this transaction adds to (a digest of additions): once
+    held, it cannot be claimed, and so rendered, before they are committed. On PostgreSQL the
+    no-op UPDATE takes the row's lock (a claim skips locked rows); on SQLite the transaction
+    holds the only write lock, which a claim needs too.
+    """
+    where = _pending(cause=None, ids=[message_id], kinds=None)
+    result = await session.exec(
+        update(OutboxMessage)
+        .where(*where)
+        .values(state=OutboxMessage.state)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)
 
 
 async def next_due_at(*, session: AsyncSession) -> datetime | None:

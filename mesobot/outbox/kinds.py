@@ -20,7 +20,11 @@ MESSAGE_FAILED = "outbox.message_failed"
 
 
 async def render_text(request: RenderRequest) -> RenderedMessage:
-    """A text fixed when it was queued (HTML, already escaped by whoever queued it)."""
+    """A text fixed when it was queued (HTML, already escaped by whoever queued it).
+
+    For tests and tools only: its payload holds the text itself, and outbox rows are kept and
+    exported, so no feature queues it; features' kinds hold ids and render at send time.
+    """
     text = str(request.message.payload["text"])
     if request.late_by is not None:
         minutes = int(request.late_by / timedelta(minutes=1))

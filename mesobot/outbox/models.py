@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index
@@ -24,13 +24,39 @@ class MessageState(StrEnum):
     PAUSED = "paused"  # the recipient blocked the bot or never started it
 
 
+class Priority(IntEnum):
+    """The dispatcher's lanes, claimed lowest value first; within a lane, by due time.
+
+    Alerts to staff go before anything else, the most severe first: a backlog of thousands of
+    tips due at once never holds one up. A patient's reply handed over to the outbox goes
+    after the severe alerts and before the rest, the order the shared Telegram budget keeps.
+    Only what is worth jumping the queue gets a lane: an alert's additions do not.
+    """
+
+    ALERT_EMERGENCY = 0
+    ALERT_HIGH = 10
+    REPLY = 20
+    ALERT_MODERATE = 30
+    ALERT_LOW = 40
+    NORMAL = 100
+
+
 class OutboxMessage(SQLModel, table=True):
     """A message the bot must send to one chat at `due_at`, rendered when it is sent."""
 
     __tablename__ = "outbox_message"
-    # The dispatcher's one hot query: due rows by the time they may next be tried.
     __table_args__ = (
+        # The dispatcher's idle look and its next wake-up: due rows by the time they may next
+        # be tried, whatever their lane.
         Index("ix_outbox_message_state_next_attempt_at", "state", "next_attempt_at"),
+        # Its claim: due rows of one lane by that time, then id (what claims order by).
+        Index(
+            "ix_outbox_message_state_priority_next_attempt_at_id",
+            "state",
+            "priority",
+            "next_attempt_at",
+            "id",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -43,6 +69,8 @@ class OutboxMessage(SQLModel, table=True):
     # Equal to due_at until a retry or a flood wait pushes the next try later.
     next_attempt_at: datetime = instant_field()
     state: str = Field(max_length=16, default=MessageState.DUE)
+    # A `Priority`: lower goes first. Kept with the row, so a retry stays in its lane.
+    priority: int = Field(default=Priority.NORMAL)
     attempts: int = Field(default=0)
     lease_until: datetime | None = instant_field(nullable=True, default=None)
     idempotency_key: str = Field(max_length=200, unique=True)

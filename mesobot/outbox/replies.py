@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.outbox.enqueue import enqueue
 from mesobot.outbox.kinds import render_text
+from mesobot.outbox.models import Priority
 from mesobot.outbox.policies import (
     Button,
     KindRegistry,
@@ -44,7 +45,7 @@ async def queue_reply(
         idempotency_key=f"reply:{chat_id}:{uuid.uuid4().hex}",
         now=now,
         cause=f"reply:{chat_id}",
-        urgent=True,
+        priority=Priority.REPLY,
     )
 
 

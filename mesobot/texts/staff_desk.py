@@ -157,11 +157,6 @@ def reports_heading(t: NullTranslations) -> str:
     return t.gettext("<b>Reaction reports</b>")
 
 
-def continued_in_reports(t: NullTranslations) -> str:
-    """After the part of a long report description that fits an alert."""
-    return t.gettext("(continued in /reports)")
-
-
 def phone_line(t: NullTranslations, phone: str | None) -> str:
     """The patient's phone (`phone` escaped), or that none was given."""
     if phone:

@@ -11,6 +11,7 @@ from mesobot.db import Database
 from mesobot.outbox.api import enqueue
 from mesobot.outbox.dispatcher import Dispatcher
 from mesobot.outbox.kinds import TEXT, default_kinds
+from mesobot.outbox.models import Priority
 from mesobot.outbox.pacing import Precedence
 from mesobot.outbox.policies import KindRegistry, RenderedMessage
 from mesobot.outbox.sending import SendError
@@ -63,6 +64,7 @@ async def queue_text(
     cause: str | None = None,
     kind: str = TEXT,
     key: str | None = None,
+    priority: Priority = Priority.NORMAL,
 ) -> int:
     async with database.write() as session:
         row = await enqueue(
@@ -74,6 +76,7 @@ async def queue_text(
             idempotency_key=key or f"test:{recipient}:{text}",
             now=now,
             cause=cause,
+            priority=priority,
         )
     assert row.id is not None
     return row.id

@@ -15,7 +15,7 @@ from mesobot.db import Database
 from mesobot.outbox import claims
 from mesobot.outbox.api import enqueue, enqueue_to_staff, on_outbox_commit, pending_for_cause
 from mesobot.outbox.enqueue import cancel, reschedule
-from mesobot.outbox.models import MessageState, OutboxMessage
+from mesobot.outbox.models import MessageState, OutboxMessage, Priority
 from tests.outbox.factories import queue_text
 
 
@@ -157,7 +157,7 @@ async def test_staff_messages_are_one_per_member_and_read_back_as_values(
     database: Database, clock: ManualClock
 ) -> None:
     """`enqueue_to_staff` keys each row `<prefix>:<staff id>` (a retry queues nothing more);
-    `pending_for_cause` hands back frozen values; `urgent` puts a message first in line."""
+    `pending_for_cause` hands back frozen values; each row keeps the lane it was given."""
     for _ in range(2):
         async with database.write() as session:
             await enqueue_to_staff(
@@ -169,11 +169,11 @@ async def test_staff_messages_are_one_per_member_and_read_back_as_values(
                 key_prefix="alert:1",
                 now=clock.now(),
                 cause="report:1",
-                urgent=True,
+                priority=Priority.ALERT_HIGH,
             )
     rows = await _rows(database)
     assert [row.idempotency_key for row in rows] == ["alert:1:7", "alert:1:8"]
-    assert all(row.next_attempt_at < row.due_at for row in rows)
+    assert all(row.priority == Priority.ALERT_HIGH for row in rows)
     async with database.write() as session:
         pending = await pending_for_cause(session=session, cause="report:1")
     assert [message.recipient for message in pending] == [7, 8]
