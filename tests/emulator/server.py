@@ -304,7 +304,8 @@ async def _read_parameters(request: web.Request) -> tuple[dict[str, Any], dict[s
     if request.method == "POST" and request.can_read_body:
         for key, value in (await request.post()).items():
             if isinstance(value, web.FileField):
-                content = value.file.read()
+                with value.file:  # aiohttp's temporary file: closed here, not left to GC
+                    content = value.file.read()
                 uploads[key] = Upload(value.filename, content, value.content_type)
             else:
                 fields[key] = value

@@ -16,6 +16,7 @@ from mesobot.clock import ManualClock
 from mesobot.db import Database
 from mesobot.outbox.api import enqueue
 from mesobot.outbox.claims import claim_due_messages
+from mesobot.outbox.models import Priority
 from mesobot.outbox.pacing import Pacer, Precedence
 from mesobot.outbox.precedence import precedence_of
 from mesobot.outbox.replies import queue_reply
@@ -134,11 +135,11 @@ async def test_replies_keep_to_the_count_alone_while_bulk_is_spaced_evenly() -> 
 async def test_each_claimed_row_competes_as_what_it_is(
     database: Database, clock: ManualClock
 ) -> None:
-    """A report's first alert (queued urgent) is an alert, a handed-over reply a reply, a
+    """A report's first alert (in the high lane) is an alert, a handed-over reply a reply, a
     reminder bulk."""
     now = clock.now()
     async with database.write() as session:
-        for recipient, urgent in ((1, True), (2, False)):
+        for recipient, priority in ((1, Priority.ALERT_HIGH), (2, Priority.NORMAL)):
             await enqueue(
                 session=session,
                 recipient=recipient,
@@ -147,7 +148,7 @@ async def test_each_claimed_row_competes_as_what_it_is(
                 due_at=now,
                 idempotency_key=f"precedence:{recipient}",
                 now=now,
-                urgent=urgent,
+                priority=priority,
             )
         await queue_reply(session=session, chat_id=3, text="Your answer", buttons=(), now=now)
     async with database.write() as session:

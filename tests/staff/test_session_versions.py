@@ -102,7 +102,10 @@ async def test_a_cancel_confirmed_after_someone_marked_the_session_done_cancels_
     async with clinic.services.database.read() as session:
         kinds = list(await session.exec(select(OutboxMessage.kind)))
     assert patient_notices.SESSION_CANCELLED not in kinds
-    assert len(clinic.patient.bot_messages) == told_before
+    # Bob's Done may still be sending the patient its aftercare, at Telegram's pace: what
+    # matters is that nothing tells the patient of a cancellation.
+    later = [m.text or m.caption or "" for m in clinic.patient.bot_messages[told_before:]]
+    assert not [text for text in later if "cancel" in text.lower()]
 
 
 async def test_a_move_begun_before_another_move_shows_the_session_as_it_is_now(
