@@ -23,6 +23,7 @@ from pydantic import (
 from mesobot.calendar_files import CalendarSource
 from mesobot.care.config import CareSettings, Severity
 from mesobot.catalog import FieldError, Treatment
+from mesobot.privacy.settings import RetentionSettings
 from mesobot.scheduling.calendar import WEEKDAYS, Calendar, Closure, OpeningInterval
 from mesobot.scheduling.localtime import zone_named
 
@@ -195,6 +196,8 @@ class Clinic(_Strict):
     treatments: Annotated[dict[_TreatmentKey, Treatment], Field(min_length=1)]
     # Optional: reminders, aftercare, check-ins and reaction reports (defaults in care.config).
     care: CareSettings = CareSettings()
+    # Optional: how long what is kept (defaults and their reasons in privacy.settings).
+    retention: RetentionSettings = RetentionSettings()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -230,7 +230,7 @@ async def publish_course(
         return await replace_payload(session=session, message_id=already[0], payload=payload)
     message = await enqueue(
         session=session,
-        recipient=patient.telegram_user_id,
+        recipient=patient.chat,
         kind=CALENDAR_KIND,
         payload=payload,
         due_at=now,
@@ -332,7 +332,7 @@ async def upcoming_staff_sessions(
     *, session: AsyncSession, services: Services
 ) -> list[tuple[CalendarEntry, str, int]]:
     """Published sessions of the next `STAFF_DAYS` local days: (entry, session code, the
-    patient's Telegram id), cancelled ones included so that a staff calendar drops them."""
+    patient's id), cancelled ones included so that a staff calendar drops them."""
     now = services.clock.now()
     first_day = now.astimezone(zone_named(services.clinic.clinic.timezone)).date()
     last_day = first_day + timedelta(days=STAFF_DAYS)  # as `staff_entries_between` counts
@@ -341,7 +341,7 @@ async def upcoming_staff_sessions(
         Appointment.start_utc < now + timedelta(days=STAFF_DAYS + 2),
     )
     query = (
-        select(CalendarPublication, Patient.telegram_user_id)
+        select(CalendarPublication, Course.patient_id)
         .join(Course, col(Course.id) == col(CalendarPublication.course_id))
         .join(Patient, col(Patient.id) == col(Course.patient_id))
         .where(col(CalendarPublication.course_id).in_(recent))
@@ -351,11 +351,11 @@ async def upcoming_staff_sessions(
     uid_codes = select(Appointment.calendar_uid, Appointment.code).where(in_courses)
     codes = dict((await session.exec(uid_codes)).all())
     found = []
-    for publication, telegram_user_id in published:
+    for publication, patient_id in published:
         for data in publication.entries:
             entry = entry_from_json(data)
             if entry.uid in codes and first_day <= entry.start.date() < last_day:
-                found.append((entry, codes[entry.uid], telegram_user_id))
+                found.append((entry, codes[entry.uid], patient_id))
     return sorted(found, key=lambda item: (item[0].start_utc, item[0].uid))
 
 

@@ -178,7 +178,7 @@ async def _tell_patient(
         return
     await enqueue(
         session=session,
-        recipient=patient.telegram_user_id,
+        recipient=patient.chat,
         kind=REPORT_FOLLOW_UP,
         payload={"report_id": report.id, "call": call},
         due_at=now,

@@ -159,7 +159,7 @@ async def sync_session_messages(
     plan = planned_messages(
         appointment=appointment,
         treatment=course.treatment,
-        patient_chat=patient.telegram_user_id,
+        patient_chat=patient.chat,
         clinic=services.clinic,
         staff_ids=services.settings.mesobot_staff_ids,
         now=now,

@@ -49,15 +49,13 @@ async def send_staff_calendar(update: Update, context: MesobotContext) -> None:
     if not appointments:
         await message.reply_text(texts.staff_no_sessions(t, days=STAFF_DAYS))
         return
-    user_ids = sorted({user_id for _entry, _code, user_id in appointments})
+    patient_ids = sorted({patient_id for _entry, _code, patient_id in appointments})
     async with services.database.read() as session:
         # The name each patient gave the clinic when booking, reduced to initials.
         rows = await session.exec(
-            select(Patient.telegram_user_id, Patient.display_name).where(
-                col(Patient.telegram_user_id).in_(user_ids)
-            )
+            select(Patient.id, Patient.display_name).where(col(Patient.id).in_(patient_ids))
         )
-        names = {user_id: initials(name, None) for user_id, name in rows}
+        names = {patient_id: initials(name, None) for patient_id, name in rows if patient_id}
     document = staff_file(
         services=services, appointments=appointments, initials=names, language=language
     )

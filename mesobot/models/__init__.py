@@ -5,6 +5,7 @@
 import mesobot.calendar_delivery.models  # registers calendar_publication, as below
 import mesobot.care.models  # registers the reports, check-in answers and care preferences
 import mesobot.outbox.models
+import mesobot.privacy.models
 import mesobot.staff.models  # noqa: F401  (registers the staff tables: audit, closures, prompts)
 from mesobot.models.base import metadata
 from mesobot.models.closure_version import ClosureVersion

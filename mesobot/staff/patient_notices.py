@@ -48,7 +48,7 @@ async def _tell_patient(
     assert patient is not None
     await enqueue(
         session=session,
-        recipient=patient.telegram_user_id,
+        recipient=patient.chat,
         kind=kind,
         payload=payload,
         due_at=now,
