@@ -142,7 +142,8 @@ def addition_lines(
     clip: int | None = None,
 ) -> list[str]:
     """One line per addition: its local time (with the day, if not today) and what it is;
-    texts longer than `clip` characters are cut, pointing to /reports for the rest."""
+    texts longer than `clip` (UTF-16 units, as Telegram counts) are cut at a word, pointing
+    to /reports for the rest."""
     t = translations(language)
     zone = zone_named(services.clinic.clinic.timezone)
     today = services.clock.now().astimezone(zone).date()
@@ -150,13 +151,17 @@ def addition_lines(
     for addition in additions:
         local = addition.created_at.astimezone(zone)
         text = addition.text
-        if text and clip is not None and len(text) > clip:
-            text = text[:clip] + "… " + staff_texts.continued_in_reports(t)
+        text_html: str | None
+        if text and clip is not None:
+            # Cut at a word, outside any entity, with the pointer to the rest.
+            text_html = fitted(str, text, staff_texts.continued_in_reports(t), limit=clip)
+        else:
+            text_html = escape(text) if text else None
         lines.append(
             staff_texts.addition_line(
                 t,
                 at=local.strftime("%H:%M" if local.date() == today else "%d/%m %H:%M"),
-                text=escape(text) if text else None,
+                text=text_html,
                 photo=addition.photo_file_id is not None,
                 repeated=(
                     _sign_text(services.clinic.care, addition.repeated_sign, language)

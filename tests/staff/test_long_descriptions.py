@@ -14,8 +14,9 @@ from mesobot.texts.splitting import TELEGRAM_LIMIT
 from tests.emulator.state import Message
 from tests.staff.conftest import Clinic, confirmed
 
-# 3,749 characters, which the patient can send in one message; escaped, 5,249.
-DESCRIPTION = "".join(f"Swelling & <redness> {n:03d} " for n in range(150)).strip()
+# 3,899 characters, which the patient can send in one message; escaped, 5,399. Words of 26
+# characters a group, so a cut by count alone lands inside a word.
+DESCRIPTION = "".join(f"Swelling & <redness> {n:04d} " for n in range(150)).strip()
 MORE = "(continued in /reports)"
 
 
@@ -72,6 +73,7 @@ async def test_a_long_description_is_stored_whole_cut_in_alerts_and_whole_in_rep
     line = next(line for line in _shown(added).split("\n") if MORE in line)
     kept = line.split(" · ", 1)[1].split(f"… {MORE}", 1)[0]
     assert DESCRIPTION.startswith(kept)
+    assert DESCRIPTION[len(kept.rstrip())] == " "  # cut between words, never inside one
     # /reports: the whole description, in as many messages as it takes, buttons on the last.
     count = len(clinic.rita.chat.messages)
     clinic.rita.send_command("reports")
@@ -82,8 +84,8 @@ async def test_a_long_description_is_stored_whole_cut_in_alerts_and_whole_in_rep
     parts = [m for m in clinic.rita.chat.messages[count:] if m.from_bot]
     assert len(parts) >= 2
     assert [bool(m.buttons) for m in parts] == [False] * (len(parts) - 1) + [True]
-    shown = "".join(_shown(m) for m in parts)
-    assert DESCRIPTION in shown.replace("\n", "")  # cut between two messages, never lost
+    shown = " ".join(" ".join(_shown(m).split()) for m in parts)
+    assert DESCRIPTION in shown  # cut between two messages at a space, never lost
     assert MORE not in shown
     async with clinic.services.database.read() as session:
         ids = list(await session.exec(select(ReactionReport.id).order_by(col(ReactionReport.id))))
