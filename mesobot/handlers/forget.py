@@ -14,7 +14,7 @@ from mesobot.handlers.markup import inline_markup
 from mesobot.i18n import pick_language, translations
 from mesobot.models import Patient
 from mesobot.privacy.erasure import erase_patient, preview_erasure
-from mesobot.privacy.erasure_buttons import ForgetChoice
+from mesobot.privacy.erasure_buttons import ForgetChoice, created_stamp
 from mesobot.screens import Row, inline_rows
 from mesobot.services import Services
 from mesobot.texts import erasure as texts
@@ -42,9 +42,10 @@ async def forget(update: Update, context: MesobotContext) -> None:
     t = translations(patient.language)
     until = preview.keep_until
     yes, no = texts.forget_buttons(t)
+    stamp = created_stamp(patient.created_at)
     rows: list[Row] = [
-        [(yes, ForgetChoice(patient.id, erase=True))],
-        [(no, ForgetChoice(patient.id, erase=False))],
+        [(yes, ForgetChoice(patient.id, stamp, erase=True))],
+        [(no, ForgetChoice(patient.id, stamp, erase=False))],
     ]
     await message.reply_text(
         texts.forget_explanation(
@@ -68,7 +69,11 @@ async def on_forget_choice(update: Update, context: MesobotContext) -> None:
     async with services.database.write() as session:
         patient = await session.get(Patient, data.patient)
         # Only the patient the question was put to, and only while they are that patient.
-        mine = patient is not None and patient.telegram_user_id == user.id
+        mine = (
+            patient is not None
+            and patient.telegram_user_id == user.id
+            and created_stamp(patient.created_at) == data.created
+        )
         language = patient.language if patient is not None and mine else None
         if mine and data.erase:
             erased = await erase_patient(

@@ -21,7 +21,7 @@ from mesobot.i18n import translations
 from mesobot.models import Patient
 from mesobot.outbox.policies import RenderedMessage
 from mesobot.privacy.erasure import erase_patient
-from mesobot.privacy.erasure_buttons import StaffErase
+from mesobot.privacy.erasure_buttons import StaffErase, created_stamp
 from mesobot.privacy.models import ClinicalIdentity
 from mesobot.screens import InlineRows, Row, inline_rows
 from mesobot.services import Services
@@ -34,7 +34,12 @@ from mesobot.texts import escape
 def erase_rows(services: Services, patients: list[Patient], t: NullTranslations) -> InlineRows:
     """An Erase button for each patient /patient lists who is not erased yet."""
     rows: list[Row] = [
-        [(texts.erase_button(t, patient_id=p.id), StaffErase(p.id, confirm=False))]
+        [
+            (
+                texts.erase_button(t, patient_id=p.id),
+                StaffErase(p.id, created_stamp(p.created_at), confirm=False),
+            )
+        ]
         for p in patients
         if p.id is not None and p.erased_at is None
     ]
@@ -76,25 +81,35 @@ async def on_staff_erase(update: Update, context: MesobotContext) -> None:
     if data.cancel:
         await show(query, RenderedMessage(texts.staff_not_erased(t)))
     elif not data.confirm:
-        await _ask(update, services, data.patient, t)
+        await _ask(update, services, data, t)
     else:
-        await show(query, await _erase(services, data.patient, staff, t))
+        await show(query, await _erase(services, data, staff, t))
 
 
-async def _ask(update: Update, services: Services, patient_id: int, t: NullTranslations) -> None:
+def _still_there(patient: Patient | None, data: StaffErase) -> bool:
+    """Whether the button's patient is still there to erase (not another with their id)."""
+    return (
+        patient is not None
+        and patient.erased_at is None
+        and created_stamp(patient.created_at) == data.created
+    )
+
+
+async def _ask(update: Update, services: Services, data: StaffErase, t: NullTranslations) -> None:
     """The confirmation step, as a new message under the /patient view."""
+    patient_id = data.patient
     async with services.database.read() as session:
         patient = await session.get(Patient, patient_id)
     message = update.effective_message
     if message is None:
         return
-    if patient is None or patient.erased_at is not None:
+    if patient is None or not _still_there(patient, data):
         await message.reply_text(texts.staff_already_erased(t, patient_id=patient_id))
         return
     now, keep = texts.erase_confirm_buttons(t)
     rows: list[Row] = [
-        [(now, StaffErase(patient_id, confirm=True))],
-        [(keep, StaffErase(patient_id, confirm=False, cancel=True))],
+        [(now, StaffErase(patient_id, data.created, confirm=True))],
+        [(keep, StaffErase(patient_id, data.created, confirm=False, cancel=True))],
     ]
     await message.reply_text(
         texts.erase_question(t, patient_id=patient_id, label=escape(patient_label(patient))),
@@ -103,14 +118,19 @@ async def _ask(update: Update, services: Services, patient_id: int, t: NullTrans
 
 
 async def _erase(
-    services: Services, patient_id: int, staff: StaffActor, t: NullTranslations
+    services: Services, data: StaffErase, staff: StaffActor, t: NullTranslations
 ) -> RenderedMessage:
     """Erase the patient and record who did it, then say what was done and kept."""
-    now = services.clock.now()
+    now, patient_id, erased = services.clock.now(), data.patient, None
     async with services.database.write() as session:
-        erased = await erase_patient(
-            session=session, services=services, patient_id=patient_id, actor=staff.actor, now=now
-        )
+        if _still_there(await session.get(Patient, patient_id), data):
+            erased = await erase_patient(
+                session=session,
+                services=services,
+                patient_id=patient_id,
+                actor=staff.actor,
+                now=now,
+            )
         if erased is not None:
             await record_action(
                 session=session,

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from mesobot.callbacks import ButtonData, button
+
+
+def created_stamp(created_at: datetime) -> int:
+    """A patient row's creation in microseconds: with its id, it names that row only. SQLite
+    gives a deleted patient's id to the next one, and the button must not erase them."""
+    return int(created_at.timestamp() * 1_000_000)
 
 
 @button("fg")
@@ -14,6 +21,7 @@ class ForgetChoice(ButtonData):
     stale Confirm pressed after they began again as a new patient erases nothing."""
 
     patient: int
+    created: int  # `created_stamp` of the patient row
     erase: bool
 
 
@@ -23,5 +31,6 @@ class StaffErase(ButtonData):
     """Staff's Erase under /patient (`confirm` False: the first press, which asks again)."""
 
     patient: int
+    created: int  # `created_stamp` of the patient row
     confirm: bool
     cancel: bool = False
