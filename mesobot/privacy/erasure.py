@@ -9,6 +9,7 @@ given and of reactions reported, keeps its identity in `clinical_identity` and n
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -33,6 +34,8 @@ from mesobot.texts import erasure as texts
 
 if TYPE_CHECKING:
     from mesobot.services import Services
+
+logger = logging.getLogger(__name__)
 
 # To each staff member privately: which sessions an erasure cancelled (codes and dates only).
 SESSIONS_CANCELLED = "privacy.erasure_sessions_cancelled"
@@ -94,6 +97,8 @@ async def erase_patient(
         await keep_clinical_record(
             session=session, patient=patient, appointments=appointments, keep_until=until, now=now
         )
+    # Ids only: after restoring an older backup, these lines say whom to erase again.
+    logger.info("Erased patient %d (clinical record kept: %s)", patient_id, until is not None)
     return Erased(patient_id, cancelled, until)
 
 
