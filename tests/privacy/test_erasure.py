@@ -19,6 +19,7 @@ from mesobot.db import Database
 from mesobot.handlers.context import MesobotApplication
 from mesobot.lifecycle import Change
 from mesobot.models import Appointment, Patient, SessionState
+from mesobot.outbox.models import OutboxMessage
 from mesobot.privacy.models import ClinicalIdentity
 from tests.app_harness import running_bot, settings_for
 from tests.booking.driver import PatientAtKeyboard, courses_of
@@ -117,6 +118,15 @@ def _sqlite_files_holding(database_url: str) -> list[str]:
     return holding
 
 
+async def _outbox_rows_to(database: Database, chat_id: int) -> int:
+    """How many outbox rows, in any state, are addressed to `chat_id`."""
+    async with database.read() as session:
+        rows = await session.exec(
+            select(OutboxMessage.id).where(OutboxMessage.recipient == chat_id)  # type: ignore[call-overload]
+        )
+        return len(rows.all())
+
+
 async def _weeks_pass(clinic: Clinic, clock: ManualClock) -> None:
     """Eight weeks pass: every reminder, preparation and check-in would have been due."""
     dispatcher = clinic.app.bot_data.dispatcher
@@ -154,6 +164,7 @@ async def test_forget_erases_everything_of_a_patient_never_treated(
     messages_before = len(patient.user.chat.messages)
     await _weeks_pass(clinic, clock)
     assert len(patient.user.chat.messages) == messages_before
+    assert await _outbox_rows_to(clinic.app.bot_data.services.database, patient.user.id) == 0
     database = clinic.app.bot_data.services.database
     async with database.read() as session:
         assert (await session.exec(select(Patient))).all() == []  # type: ignore[call-overload]
@@ -213,6 +224,10 @@ async def test_staff_erase_keeps_the_given_sessions_identity_only_in_clinical_id
     assert appointments[0].code not in _text(told)
     await clinic.patient.emulator.wait_for(lambda: "erased;" in _text(question))
     assert await _tables_holding(services.database) == {ClinicalIdentity.__tablename__}
+    messages_before = len(clinic.patient.user.chat.messages)
+    await _weeks_pass(clinic, clock)
+    assert len(clinic.patient.user.chat.messages) == messages_before
+    assert await _outbox_rows_to(services.database, clinic.patient.user.id) == 0
     async with services.database.read() as session:
         identity = await session.get(ClinicalIdentity, patient_id)
         kept = await session.get(Appointment, appointments[0].id)
