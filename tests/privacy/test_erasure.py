@@ -144,6 +144,8 @@ async def test_forget_erases_everything_of_a_patient_never_treated(
     caplog.set_level(logging.INFO)
     appointments = await _book_and_confirm(clinic)
     patient = clinic.patient
+    if clinic.database_url.startswith("sqlite"):
+        assert _sqlite_files_holding(clinic.database_url)  # the scan sees what is there
     [explanation] = await patient.command("forget")
     text = _text(explanation)
     assert "Deleted at once" in text
