@@ -239,7 +239,7 @@ async def test_staff_erase_keeps_the_given_sessions_identity_only_in_clinical_id
     assert identity.keep_until.year == appointments[0].start_utc.year + 5
     assert kept is not None
     assert kept.state is SessionState.DONE
-    rita.send_command("patient", str(patient_id))
+    rita.send_command("patient", "peñalver")  # found by the kept identity's name
     shown = await rita.next_bot_message(where=lambda m: "Erased patient" in _text(m))
     assert NAME in _text(shown)
     assert PHONE in _text(shown)
