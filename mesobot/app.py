@@ -25,12 +25,14 @@ from mesobot.handlers import (
     care_reports_staff,
     errors,
     fallback,
+    forget,
     group_chats,
     outbox,
     patient_appointments,
     staff_access,
     staff_agenda,
     staff_closures,
+    staff_erase,
     staff_expiry,
     staff_patients,
     staff_requests,
@@ -42,6 +44,7 @@ from mesobot.handlers.feature import Feature, add_features
 from mesobot.lifecycle import DEFAULT_OBSERVERS
 from mesobot.outbox.pacing import Pacer
 from mesobot.patient_changes import register_patient_change_kinds
+from mesobot.privacy.erasure import register_erasure_kinds
 from mesobot.services import Services
 from mesobot.staff_notices import register_staff_notice_kinds
 from mesobot.update_processor import PerUserUpdateProcessor
@@ -103,6 +106,7 @@ def build_services(
     # Every message kind the outbox may meet must be known before the dispatcher starts.
     register_staff_notice_kinds(services)
     register_patient_change_kinds(services.outbox_kinds)
+    register_erasure_kinds(services.outbox_kinds)  # staff told of an erasure's cancellations
     install_care(services)  # care kinds, and the observer that schedules care messages
     register_calendar_delivery(services)  # calendar files follow confirmed courses
     return services
@@ -128,9 +132,11 @@ def features(services: Services) -> list[Feature]:
         staff_agenda.feature(services),
         staff_closures.feature(services),
         staff_patients.feature(services),
+        staff_erase.feature(services),  # Erase under /patient ("se" buttons only)
         # The booking flow's typed-answer handler takes any private text that is not a
         # command: features with typed text of their own come before it.
         patient_appointments.feature(services),
+        forget.feature(services),  # /forget and its "fg" buttons; no typed text
         booking.feature(services),
         # Care: reminder and check-in answers, /notifications, /report and staff's /reports;
         # their buttons match only their own "c" kinds. Report photos and replies are taken

@@ -96,6 +96,9 @@ def _take_over_sqlite_transactions(engine: AsyncEngine, *, in_file: bool) -> Non
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(WRITE_LOCK_TIMEOUT * 1000)}")
+        # Deleted content is overwritten with zeros, not left in free pages and cells for
+        # anyone reading the file: an erased patient's data must leave no readable trace.
+        cursor.execute("PRAGMA secure_delete=ON")
         if in_file:
             _use_write_ahead_log(cursor)
         cursor.close()
@@ -122,6 +125,17 @@ def _use_write_ahead_log(cursor: Any) -> None:
     if mode != "wal":
         logger.warning("SQLite stays out of WAL mode: journal_mode is %s", mode)
     cursor.execute("PRAGMA synchronous=NORMAL")
+
+
+def _checkpoint_wal(connection: Any) -> None:
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, _log_frames, _done = cursor.fetchone()
+        if busy:
+            logger.warning("SQLite's WAL checkpoint was held up by a reader; the log stays")
+    finally:
+        cursor.close()
 
 
 class MesobotSession(Session):
@@ -250,6 +264,17 @@ class Database:
                 raise
             _write_owner.reset(owner)
             await session.commit()
+
+    async def checkpoint(self) -> None:
+        """Copy SQLite's write-ahead log into the database file and truncate it, so that it
+        holds no old page images (called after an erasure commits). A no-op on PostgreSQL
+        and on databases out of WAL mode; waits for this process's writers like a writer."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        async with self._turn(), self.engine.connect() as connection:
+            # Outside any transaction (none is begun for a raw cursor): a checkpoint cannot
+            # run inside one.
+            await connection.run_sync(_checkpoint_wal)
 
     def _turn(self) -> AbstractAsyncContextManager[None]:
         return _no_queue() if self._writers is None else self._writers.turn()

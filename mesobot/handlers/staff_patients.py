@@ -13,7 +13,9 @@ from telegram.ext import CommandHandler
 from mesobot.care.models import ReactionReport
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature, Handler
-from mesobot.handlers.staff_access import clinic_time, language_of, reply_long, staff_command
+from mesobot.handlers.markup import inline_markup
+from mesobot.handlers.staff_access import clinic_time, language_of, staff_command
+from mesobot.handlers.staff_erase import erase_rows, erased_patient_lines
 from mesobot.i18n import translations
 from mesobot.models import Appointment
 from mesobot.services import Services
@@ -23,6 +25,7 @@ from mesobot.staff_notices import patient_label, treatment_label
 from mesobot.texts import escape, send_privately
 from mesobot.texts import staff as texts
 from mesobot.texts import staff_desk as desk
+from mesobot.texts.splitting import split_html_messages
 
 
 async def show_patient(update: Update, context: MesobotContext) -> None:
@@ -46,7 +49,13 @@ async def show_patient(update: Update, context: MesobotContext) -> None:
             desk.no_patient_matches(t, text=escape(text or "…"))
         )
         return
-    await reply_long(update, lines)
+    # The Erase buttons go under the last part of the view (staff_erase asks again first).
+    parts = split_html_messages(lines)
+    erase = inline_markup(erase_rows(services, patients, t))
+    for number, part in enumerate(parts, start=1):
+        await update.effective_message.reply_text(
+            part, reply_markup=erase if number == len(parts) else None
+        )
 
 
 async def _report_lines(
@@ -84,6 +93,8 @@ async def _patient_lines(
         f" (#{patient.id}, Telegram {patient.telegram_user_id}{handle})",
         desk.phone_line(t, escape(phone) if phone else None),
     ]
+    if patient.erased_at is not None:
+        lines = await erased_patient_lines(session, services, patient, t)
     for course in await courses_of(session=session, patient_id=patient.id):
         lines.append("")
         lines.append(

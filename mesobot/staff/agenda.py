@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.models import Appointment, Course, Patient, SessionState, StateEvent
+from mesobot.privacy.models import ClinicalIdentity
 from mesobot.staff.models import AuditEntry
 
 
@@ -117,6 +118,12 @@ async def find_patients(*, session: AsyncSession, text: str, limit: int = 5) -> 
     if not text.startswith("@") and len(text) >= 2:
         name = func.lower(col(Patient.display_name))
         conditions.append(name.contains(text.lower(), autoescape=True))
+        # An erased patient's name is only in the identity kept for their clinical record.
+        kept = func.lower(col(ClinicalIdentity.display_name))
+        erased = select(ClinicalIdentity.patient_id).where(
+            kept.contains(text.lower(), autoescape=True)
+        )
+        conditions.append(col(Patient.id).in_(erased))
     if not conditions:
         return []
     query = select(Patient).where(or_(*conditions)).order_by(col(Patient.id)).limit(limit)

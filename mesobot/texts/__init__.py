@@ -60,4 +60,5 @@ def command_descriptions(t: NullTranslations) -> list[tuple[str, str]]:
         ("report", _("Tell the clinic about an unusual reaction")),
         ("notifications", _("Pause or resume tips and check-ins")),
         ("calendar", _("Your appointments as a calendar file")),
+        ("forget", _("Delete your data")),
     ]
