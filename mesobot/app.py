@@ -29,6 +29,7 @@ from mesobot.handlers import (
     group_chats,
     outbox,
     patient_appointments,
+    retention,
     staff_access,
     staff_agenda,
     staff_closures,
@@ -129,6 +130,7 @@ def features(services: Services) -> list[Feature]:
         # typed decline reason matches only staff's replies, so patients' texts pass on.
         staff_requests.feature(services),
         staff_expiry.feature(services),
+        retention.feature(services),  # the daily [retention] job
         staff_agenda.feature(services),
         staff_closures.feature(services),
         staff_patients.feature(services),
