@@ -2,7 +2,7 @@
 
 Every rule is one idempotent bulk statement on the caller's session: running the job twice,
 late, or in two processes at once removes nothing more and nothing less, so it is safe to run
-in any process (the handler schedules it in the one that runs the outbox dispatcher).
+in any process (mesobot/handlers/retention.py runs it in every one, daily).
 """
 
 from __future__ import annotations
