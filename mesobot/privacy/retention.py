@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.care.models import ReactionReport, ReportAddition
 from mesobot.models.draft import FlowDraft
 from mesobot.outbox.models import MessageState, OutboxMessage
+from mesobot.outbox.replies import REPLY
 from mesobot.privacy.models import ClinicalIdentity
 from mesobot.privacy.settings import RetentionSettings
 from mesobot.staff.models import AuditEntry
@@ -70,17 +71,22 @@ async def _expire_messages(
     session: AsyncSession, limits: RetentionSettings, now: datetime
 ) -> tuple[int, int]:
     finished = col(OutboxMessage.state).in_(FINISHED_STATES)
+    # A message's age counts from when it was sent (or given up), not queued: reminders and
+    # check-ins are queued weeks ahead.
+    ended = func.coalesce(col(OutboxMessage.sent_at), col(OutboxMessage.created_at))
     purged = await session.exec(
         delete(OutboxMessage).where(
-            finished,
-            col(OutboxMessage.created_at) < now - timedelta(days=limits.delivered_message_days),
+            finished, ended < now - timedelta(days=limits.delivered_message_days)
         )
     )
+    # Only a handed-over reply's payload holds words; the others hold ids and parameters that
+    # care still reads after sending (which check-in days went unanswered), kept with the row.
     emptied = await session.exec(
         update(OutboxMessage)
         .where(
             finished,
-            col(OutboxMessage.created_at) < now - timedelta(days=limits.message_payload_days),
+            col(OutboxMessage.kind) == REPLY,
+            ended < now - timedelta(days=limits.message_payload_days),
         )
         .values(payload={})
     )

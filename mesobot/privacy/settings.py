@@ -21,8 +21,8 @@ class RetentionSettings(BaseModel):
     clinical_record_years: int = Field(default=5, ge=1, le=100)
     # Sent, cancelled and dropped messages are kept this long for "was it sent?" questions...
     delivered_message_days: int = Field(default=90, ge=1, le=3650)
-    # ...but their payloads (ids, and sometimes the text of a handed-over reply) are emptied
-    # after this many days: what was said is not needed to answer whether it was sent.
+    # ...but a handed-over reply's payload, its text, is emptied after this many days: what
+    # was said is not needed to answer whether it was sent (other payloads hold only ids).
     message_payload_days: int = Field(default=7, ge=0, le=3650)
     # Unfinished bookings are deleted this many days after they expire.
     draft_days: int = Field(default=7, ge=0, le=3650)

@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from mesobot.db import Database
 from mesobot.outbox.models import MessageState, OutboxMessage
+from mesobot.outbox.replies import REPLY
 from mesobot.privacy.retention import enforce_retention
 from mesobot.privacy.settings import RetentionSettings
 
@@ -19,7 +20,7 @@ async def _sent_message(database: Database) -> int:
     async with database.write() as session:
         message = OutboxMessage(
             recipient=111,
-            kind="tip",
+            kind=REPLY,  # the one kind whose payload holds words
             payload={"text": "free text"},
             due_at=START,
             next_attempt_at=START,
