@@ -9,6 +9,7 @@ from mesobot.booking import Booked, CourseRequest, request_course
 from mesobot.clinic import Clinic, load_clinic
 from mesobot.config import DEFAULT_CLINIC_FILE
 from mesobot.db import Database
+from mesobot.flow.steps import CONSENT_VERSION
 from mesobot.models import Patient
 from mesobot.scheduling.bookings import BookingIndex
 from mesobot.scheduling.planner import plan_series
@@ -25,7 +26,13 @@ async def add_patients(database: Database, count: int, *, now: datetime) -> list
     """`count` patients; returns their ids."""
     async with database.write() as session:
         patients = [
-            Patient(telegram_user_id=10_000 + n, created_at=now, last_seen_at=now)
+            Patient(
+                telegram_user_id=10_000 + n,
+                created_at=now,
+                last_seen_at=now,
+                consent_version=CONSENT_VERSION,
+                consent_at=now,
+            )
             for n in range(count)
         ]
         session.add_all(patients)

@@ -37,7 +37,7 @@ from mesobot.catalog import LocalizedText
 from mesobot.clinic import Clinic
 from mesobot.i18n import translations
 from mesobot.lifecycle import session_cause
-from mesobot.models import Appointment, SessionState
+from mesobot.models import Appointment, Patient, SessionState
 from mesobot.outbox.api import MessageState, messages_for_cause
 from mesobot.outbox.policies import (
     ALWAYS_SEND,
@@ -48,6 +48,7 @@ from mesobot.outbox.policies import (
     RenderedMessage,
     RenderRequest,
 )
+from mesobot.privacy.consent import has_consent
 from mesobot.texts import care as texts
 from mesobot.texts import care_staff as staff_texts
 from mesobot.texts import escape
@@ -77,9 +78,12 @@ def _late(request: RenderRequest, text: str) -> str:
     return f"{text}\n\n{texts.late_note(translations(request.language), request.late_by)}"
 
 
-async def tips_paused(session: AsyncSession, patient_id: int | None) -> bool:
-    """Whether the patient paused tips and check-ins with /notifications."""
-    preference = await session.get(CarePreference, patient_id) if patient_id else None
+async def tips_paused(session: AsyncSession, patient: Patient) -> bool:
+    """Whether the patient gets no tips and check-ins: paused with /notifications, or consent
+    withdrawn (`mesobot.privacy.consent`)."""
+    if not has_consent(patient):
+        return True
+    preference = await session.get(CarePreference, patient.id) if patient.id else None
     return bool(preference and preference.tips_paused)
 
 
@@ -148,7 +152,7 @@ class CareRenderers:
         subject = await self._upcoming(request)
         if subject is None:
             return None
-        if await tips_paused(request.session, subject.patient.id):
+        if await tips_paused(request.session, subject.patient):
             return None
         language = request.language
         text = _fill(
@@ -170,7 +174,7 @@ class CareRenderers:
             SessionState.CONFIRMED,
         ):
             return None
-        if await tips_paused(request.session, subject.patient.id):
+        if await tips_paused(request.session, subject.patient):
             return None
         return subject
 

@@ -21,19 +21,7 @@ from mesobot.screens import RemoveKeyboard, Row, Screen
 from mesobot.staff.presence import no_staff_phone
 from mesobot.texts import booking as texts
 
-# Consent and age
-
-
-async def on_consent(flow: Flow, data: b.ConsentAnswer) -> Outcome:
-    """Store consent (version and time) and go on; without it, treatments can only be read."""
-    if flow.step not in (steps.CONSENT, steps.BROWSE):
-        return await flow.stale(texts.stale_button(flow.t))
-    if not data.agree:
-        return Outcome(await flow.go(steps.BROWSE))
-    flow.patient.consent_version = steps.CONSENT_VERSION
-    flow.patient.consent_at = flow.now
-    step = steps.ADULT if flow.patient.adult_confirmed_at is None else steps.TREATMENT
-    return Outcome(await flow.go(step))
+# Age
 
 
 async def on_adult(flow: Flow, data: b.AdultAnswer) -> Outcome:
@@ -181,6 +169,8 @@ async def on_confirm(flow: Flow, data: b.ConfirmBooking) -> Outcome:
     shown_slot = (answers.get("day"), answers.get("minute"))
     if flow.step != steps.PREVIEW or shown_slot != (data.day.isoformat(), data.minute):
         return await flow.stale(texts.stale_button(flow.t))
+    if not may_book(flow.patient):  # consent withdrawn, or a newer text not yet agreed to
+        return Outcome(await flow.restart())
     plan = await flow.plan(data.day, data.minute)
     if not isinstance(plan, PlannedSeries) or steps.plan_digest(plan) != data.plan:
         return await flow.stale(texts.plan_changed(flow.t))

@@ -20,6 +20,12 @@ class ConsentAnswer(ButtonData):
     agree: bool
 
 
+@button("bw")
+@dataclass(frozen=True)
+class WithdrawConsent(ButtonData):
+    """Withdraw the consent given (from /consent)."""
+
+
 @button("bj")
 @dataclass(frozen=True)
 class AdultAnswer(ButtonData):

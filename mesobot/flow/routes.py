@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from mesobot.callbacks import ButtonData
-from mesobot.flow import appointments, booking_steps, cancellations
+from mesobot.flow import appointments, booking_steps, cancellations, consent_steps
 from mesobot.flow import buttons as b
 from mesobot.flow.machine import Flow, Outcome
 
@@ -14,7 +14,8 @@ ButtonStep = Callable[[Flow, Any], Awaitable[Outcome]]
 
 BUTTON_STEPS: dict[type[ButtonData], ButtonStep] = {
     # The booking flow
-    b.ConsentAnswer: booking_steps.on_consent,
+    b.ConsentAnswer: consent_steps.on_consent,
+    b.WithdrawConsent: consent_steps.on_withdraw,
     b.AdultAnswer: booking_steps.on_adult,
     b.TreatmentList: booking_steps.on_list,
     b.TreatmentInfo: booking_steps.on_info,

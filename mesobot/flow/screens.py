@@ -53,7 +53,11 @@ def consent_screen(flow: Flow) -> Screen:
     agree = (texts.label(t, "agree"), b.ConsentAnswer(True))
     decline = (texts.label(t, "decline"), b.ConsentAnswer(False))
     return Screen(
-        texts.consent(t, clinic_name=flow.services.clinic.clinic.name),
+        texts.consent(
+            t,
+            clinic_name=flow.services.clinic.clinic.name,
+            record_years=flow.services.clinic.retention.clinical_record_years,
+        ),
         flow.keyboard([[agree, decline]]),
     )
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from mesobot.scheduling.series import PlannedSeries
 
-CONSENT_VERSION = "2026-11"  # bump when the consent text changes: patients agree again
+CONSENT_VERSION = "2026-12"  # bump when the consent text changes: patients agree again
 
 CONSENT = "consent"
 ADULT = "adult"

@@ -13,7 +13,7 @@ from typing import TypeVar
 from telegram import Update, User
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from mesobot.flow import booking_steps
+from mesobot.flow import booking_steps, consent_steps
 from mesobot.flow import buttons as b
 from mesobot.flow.machine import Flow
 from mesobot.flow.routes import button_step
@@ -90,15 +90,25 @@ async def on_text(update: Update, context: MesobotContext) -> None:
     await send_screens(context, user.id, screens)
 
 
+async def consent(update: Update, context: MesobotContext) -> None:
+    """/consent: see, give or withdraw consent."""
+    user = update.effective_user
+    if user is None:
+        return
+    screens = await take_turn(context, user, consent_steps.consent_command)
+    await send_screens(context, user.id, screens)
+
+
 _PRIVATE = filters.ChatType.PRIVATE
 
 
 def feature(_services: Services) -> Feature:
-    """/cancel, the flow's buttons, and typed answers (any private text no feature before
+    """/cancel, /consent, the flow's buttons, and typed answers (any private text no feature before
     this one claimed)."""
     return Feature(
         handlers=[
             CommandHandler("cancel", cancel, filters=_PRIVATE),
+            CommandHandler("consent", consent, filters=_PRIVATE),
             CallbackQueryHandler(on_booking_button, pattern=b.PATTERN),
             MessageHandler(
                 _PRIVATE & ((filters.TEXT & ~filters.COMMAND) | filters.CONTACT), on_text

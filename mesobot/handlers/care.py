@@ -19,10 +19,12 @@ from mesobot.handlers.markup import inline_markup
 from mesobot.i18n import translations
 from mesobot.models import Appointment, Course, Patient, SessionState
 from mesobot.patients import record_patient
+from mesobot.privacy.consent import has_consent
 from mesobot.screens import Row, inline_rows
 from mesobot.services import Services
 from mesobot.staff.presence import no_staff_phone
 from mesobot.texts import care as texts
+from mesobot.texts import consent as consent_texts
 
 _ANSWERS = ("fine", "mild", "unusual")
 
@@ -135,6 +137,9 @@ async def notifications(update: Update, context: MesobotContext) -> None:
             now=services.clock.now(),
         )
         preference = await session.get(CarePreference, patient.id)
+    if not has_consent(patient):
+        await message.reply_text(consent_texts.care_off(translations(patient.language)))
+        return
     paused = bool(preference and preference.tips_paused)
     await message.reply_text(
         texts.notifications_state(translations(patient.language), paused=paused),
@@ -161,7 +166,9 @@ async def on_notifications_choice(update: Update, context: MesobotContext) -> No
         preference.tips_paused, preference.changed_at = data.pause, now
         session.add(preference)
     await query.answer()
-    if query.message is not None:
+    if query.message is not None and not has_consent(patient):
+        await query.edit_message_text(consent_texts.care_off(translations(patient.language)))
+    elif query.message is not None:
         await query.edit_message_text(
             texts.notifications_state(translations(patient.language), paused=data.pause),
             reply_markup=_notifications_markup(context, patient.language, paused=data.pause),

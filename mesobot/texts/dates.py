@@ -13,6 +13,11 @@ def money(minor_units: int, currency: str, language: str) -> str:
     return format_currency(minor_units / 100, currency, locale=language)
 
 
+def long_date(day: date, language: str) -> str:
+    """A date written out, such as '7 December 2031'."""
+    return format_date(day, "d MMMM y", locale=language)
+
+
 def long_day_label(day: date, language: str) -> str:
     """A date with its weekday, such as 'Mon, 7 Dec 2026'."""
     return format_date(day, "EEE, d MMM y", locale=language)

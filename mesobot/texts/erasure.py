@@ -3,15 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from gettext import NullTranslations
-
-from babel.dates import format_date
-
-
-def record_end(day: date, language: str) -> str:
-    """The day a kept clinical record ends, such as '7 December 2031'."""
-    return format_date(day, "d MMMM y", locale=language)
 
 
 def forget_explanation(

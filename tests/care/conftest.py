@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 
 import pytest
 from sqlmodel import col, select
@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from mesobot.clock import ManualClock
 from mesobot.config import Settings
 from mesobot.db import Database
+from mesobot.flow.steps import CONSENT_VERSION
 from mesobot.handlers.context import MesobotApplication
 from mesobot.lifecycle import Change, SessionChange, sessions_changed
 from mesobot.models import Appointment, Course, CourseState, Patient, SessionState
@@ -64,11 +65,19 @@ async def app(world: CareWorld, clock: ManualClock) -> AsyncIterator[MesobotAppl
         yield application
 
 
-async def add_patient(database: Database, telegram_id: int, *, language: str, now: object) -> int:
+async def add_patient(
+    database: Database, telegram_id: int, *, language: str, now: datetime
+) -> int:
     """A patient row for an emulator user."""
     async with database.write() as session:
+        # A patient with a course has agreed to the consent text (care needs it).
         patient = Patient(
-            telegram_user_id=telegram_id, language=language, created_at=now, last_seen_at=now
+            telegram_user_id=telegram_id,
+            language=language,
+            created_at=now,
+            last_seen_at=now,
+            consent_version=CONSENT_VERSION,
+            consent_at=now,
         )
         session.add(patient)
         await session.flush()

@@ -11,6 +11,7 @@ import pytest
 
 from mesobot.booking import Booked, CourseRequest, request_course
 from mesobot.clock import ManualClock
+from mesobot.flow.steps import CONSENT_VERSION
 from mesobot.handlers.context import MesobotApplication
 from mesobot.models import Appointment, Course, Patient
 from mesobot.staff.closures import clinic_calendar
@@ -130,7 +131,11 @@ async def clinic(
         database = application.bot_data.services.database
         async with database.write() as session:
             row = Patient(
-                telegram_user_id=patient.id, created_at=clock.now(), last_seen_at=clock.now()
+                telegram_user_id=patient.id,
+                created_at=clock.now(),
+                last_seen_at=clock.now(),
+                consent_version=CONSENT_VERSION,
+                consent_at=clock.now(),
             )
             if hasattr(Patient, "display_name"):
                 row.display_name = "Ana Pérez"  # type: ignore[attr-defined]
