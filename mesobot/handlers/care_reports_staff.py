@@ -33,11 +33,13 @@ from mesobot.handlers.care_common import B, data_of, decoded
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
 from mesobot.handlers.markup import inline_markup
+from mesobot.handlers.staff_access import note_views, staff_of
 from mesobot.i18n import translations
 from mesobot.models import Patient
 from mesobot.patients import language_of
 from mesobot.screens import Row, inline_rows
 from mesobot.services import Services
+from mesobot.staff.audit import VIEW_CONTACT, VIEW_REPORTS
 from mesobot.texts import care_staff as staff_texts
 from mesobot.texts import escape
 from mesobot.texts.splitting import split_html_messages
@@ -71,7 +73,8 @@ async def reports(update: Update, context: MesobotContext) -> None:
     services = context.bot_data.services
     if user is None or message is None:
         return
-    if not services.is_staff(user.id):
+    staff = staff_of(update, services)
+    if staff is None:
         await message.reply_text(staff_texts.staff_only(translations("en")))
         return
     now = services.clock.now()
@@ -84,6 +87,7 @@ async def reports(update: Update, context: MesobotContext) -> None:
     if not entries:
         await message.reply_text(staff_texts.no_open_reports(t))
         return
+    await note_views(services, staff, VIEW_REPORTS, [row.patient_id for row in rows])
     for row, text in entries:
         assert row.id is not None
         if escalation_exhausted(row, care=services.clinic.care, now=now):
@@ -124,7 +128,11 @@ async def on_additions(update: Update, context: MesobotContext) -> None:
     async with services.database.read() as session:
         language = await language_of(session=session, telegram_user_id=user.id)
         additions = await report_additions(session, data.report_id)
+        report = await session.get(ReactionReport, data.report_id)
     await query.answer()
+    staff = staff_of(update, services)
+    if staff is not None and report is not None:
+        await note_views(services, staff, VIEW_REPORTS, [report.patient_id])
     t = translations(language)
     heading = staff_texts.additions_heading(t, report_id=data.report_id)
     for part in split_html_messages([heading, *addition_lines(services, additions, language)]):
@@ -189,8 +197,10 @@ async def on_contact(update: Update, context: MesobotContext) -> None:
         patient = await session.get(Patient, row.patient_id) if row else None
         subject = await load_subject(session, row.appointment_id if row else None)
     await query.answer()
-    if patient is None or query.message is None:
+    staff = staff_of(update, services)
+    if patient is None or query.message is None or staff is None:
         return
+    await note_views(services, staff, VIEW_CONTACT, [patient.id])
     name, phone = patient_contact(patient, subject.course if subject else None)
     await context.bot.send_message(
         user.id,

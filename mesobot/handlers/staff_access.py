@@ -8,6 +8,7 @@ a patient or a request exists).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 
 from telegram import (
@@ -30,7 +31,7 @@ from mesobot.handlers.markup import inline_markup
 from mesobot.i18n import DEFAULT_LANGUAGE, available_languages, pick_language, translations
 from mesobot.outbox.policies import RenderedMessage
 from mesobot.services import Services
-from mesobot.staff.audit import StaffActor
+from mesobot.staff.audit import StaffActor, record_views
 from mesobot.texts import staff as texts
 from mesobot.texts.splitting import split_html_messages
 
@@ -50,6 +51,24 @@ def staff_of(update: Update, services: Services) -> StaffActor | None:
         return None
     # Other staff read this name ("already confirmed by Rita"): no bidi or zero-width tricks.
     return StaffActor(user.id, visible_name(user.full_name or "") or str(user.id))
+
+
+async def note_views(
+    services: Services, staff: StaffActor, action: str, patient_ids: Iterable[int | None]
+) -> None:
+    """Record that `staff` is being shown these patients' data (`mesobot.staff.audit`), in
+    a short write of its own: the view itself was read without holding the write lock."""
+    viewed = [patient_id for patient_id in patient_ids if patient_id is not None]
+    if not viewed:
+        return
+    async with services.database.write() as session:
+        await record_views(
+            session=session,
+            staff=staff,
+            action=action,
+            at=services.clock.now(),
+            patient_ids=viewed,
+        )
 
 
 async def refuse(update: Update) -> None:

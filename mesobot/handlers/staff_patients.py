@@ -14,13 +14,13 @@ from mesobot.care.models import ReactionReport
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature, Handler
 from mesobot.handlers.markup import inline_markup
-from mesobot.handlers.staff_access import clinic_time, language_of, staff_command
+from mesobot.handlers.staff_access import clinic_time, language_of, note_views, staff_command
 from mesobot.handlers.staff_erase import erase_rows, erased_patient_lines
 from mesobot.i18n import translations
 from mesobot.models import Appointment
 from mesobot.services import Services
 from mesobot.staff.agenda import courses_of, find_patients
-from mesobot.staff.audit import patient_history
+from mesobot.staff.audit import VIEW_PATIENT, patient_history
 from mesobot.staff_notices import patient_label, treatment_label
 from mesobot.texts import escape, send_privately
 from mesobot.texts import staff as texts
@@ -30,7 +30,8 @@ from mesobot.texts.splitting import split_html_messages
 
 async def show_patient(update: Update, context: MesobotContext) -> None:
     """/patient <name, @username or id>: everything staff may need about a patient."""
-    if await staff_command(update, context) is None or update.effective_message is None:
+    staff = await staff_command(update, context)
+    if staff is None or update.effective_message is None:
         return
     services, language = context.bot_data.services, language_of(update)
     t = translations(language)
@@ -49,6 +50,7 @@ async def show_patient(update: Update, context: MesobotContext) -> None:
             desk.no_patient_matches(t, text=escape(text or "…"))
         )
         return
+    await note_views(services, staff, VIEW_PATIENT, [patient.id for patient in patients])
     # The Erase buttons go under the last part of the view (staff_erase asks again first).
     parts = split_html_messages(lines)
     erase = inline_markup(erase_rows(services, patients, t))

@@ -17,6 +17,7 @@ from mesobot.handlers.staff_access import (
     clinic_time,
     language_of,
     markup,
+    note_views,
     reply_long,
     show,
     staff_command,
@@ -34,7 +35,7 @@ from mesobot.models import Course, CourseState
 from mesobot.outbox.policies import Button, RenderedMessage
 from mesobot.services import Services
 from mesobot.staff import buttons
-from mesobot.staff.audit import StaffActor
+from mesobot.staff.audit import VIEW_REQUEST, StaffActor
 from mesobot.staff.decisions import Superseded, confirm_course, decline_course, pending_requests
 from mesobot.staff.models import StaffPrompt
 from mesobot.staff.patient_notices import PRESET
@@ -72,20 +73,22 @@ async def on_confirm(press: Press, data: buttons.ConfirmAll) -> None:
         await _decided(press, data.course, CourseState.CONFIRMED)
 
 
-async def _still_current(press: Press, course_id: int, version: int) -> bool:
-    """Whether the course is as the pressed button saw it; if not, staff are shown why."""
+async def _still_current(press: Press, course_id: int, version: int) -> Course | None:
+    """The course, if it is as the pressed button saw it; if not, staff are shown why."""
     async with press.services.database.read() as session:
         course = await session.get(Course, course_id)
     if course is None or course.version != version:
         await show_outdated(press, course, course_id)
-        return False
-    return True
+        return None
+    return course
 
 
 async def on_edit(press: Press, data: buttons.EditRequest | buttons.ViewRequest) -> None:
     """Open the change view (or go back to the decisions) if nobody decided meanwhile."""
-    if not await _still_current(press, data.course, data.version):
+    course = await _still_current(press, data.course, data.version)
+    if course is None:
         return
+    await note_views(press.services, press.staff, VIEW_REQUEST, [course.patient_id])
     await press.query.answer()
     if isinstance(data, buttons.EditRequest):
         await show_edit_view(press, data.course)
@@ -239,7 +242,8 @@ async def on_request_button(update: Update, context: MesobotContext) -> None:
 
 async def show_pending(update: Update, context: MesobotContext) -> None:
     """/pending: requests awaiting a decision, oldest first, each with its decisions."""
-    if await staff_command(update, context) is None or update.effective_message is None:
+    staff = await staff_command(update, context)
+    if staff is None or update.effective_message is None:
         return
     services, language = context.bot_data.services, language_of(update)
     t = translations(language)
@@ -252,6 +256,7 @@ async def show_pending(update: Update, context: MesobotContext) -> None:
     if not courses:
         await update.effective_message.reply_text(desk.no_pending(t))
         return
+    await note_views(services, staff, VIEW_REQUEST, [course.patient_id for course in courses])
     await reply_long(update, [desk.pending_heading(t, count=len(courses))])
     for view in views:
         if view is not None:

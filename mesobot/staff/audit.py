@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -54,6 +55,30 @@ async def record_action(
     return entry
 
 
+# Staff looking at a patient's data (GDPR art. 15: the patient may ask who saw it). A view
+# changes nothing, so it has no before/after; /mydata lists these, /patient's history not.
+VIEW_PREFIX = "view:"
+VIEW_PATIENT = "view:patient"  # /patient
+VIEW_REQUEST = "view:request"  # a request with its questionnaire (/pending, its buttons)
+VIEW_REPORTS = "view:reports"  # /reports and a report's additions
+VIEW_CONTACT = "view:contact"  # a report's Contact patient
+
+
+async def record_views(
+    *,
+    session: AsyncSession,
+    staff: StaffActor,
+    action: str,
+    at: datetime,
+    patient_ids: Iterable[int],
+) -> None:
+    """One audit entry per patient whose data `staff` was shown (no commit)."""
+    for patient_id in sorted(set(patient_ids)):
+        await record_action(
+            session=session, staff=staff, action=action, at=at, patient_id=patient_id
+        )
+
+
 async def last_course_action(*, session: AsyncSession, course_id: int) -> AuditEntry | None:
     """The latest staff action on a course: who got there first when a press loses."""
     query = (
@@ -67,10 +92,11 @@ async def last_course_action(*, session: AsyncSession, course_id: int) -> AuditE
 async def patient_history(
     *, session: AsyncSession, patient_id: int, limit: int = 30
 ) -> list[AuditEntry]:
-    """The latest staff actions about a patient, newest first."""
+    """The latest staff actions about a patient, newest first (views left out)."""
     query = (
         select(AuditEntry)
         .where(AuditEntry.patient_id == patient_id)
+        .where(col(AuditEntry.action).not_like(VIEW_PREFIX + "%"))
         .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
         .limit(limit)
     )

@@ -37,8 +37,10 @@ async def _session(clinic: Clinic, appointment_id: int | None) -> Appointment:
 
 
 async def _actions(clinic: Clinic) -> list[str]:
+    """The staff changes recorded, in order (views of a patient's data left out)."""
+    query = select(AuditEntry.action).where(col(AuditEntry.action).not_like("view:%"))
     async with clinic.services.database.read() as session:
-        return list(await session.exec(select(AuditEntry.action).order_by(col(AuditEntry.id))))
+        return list(await session.exec(query.order_by(col(AuditEntry.id))))
 
 
 def _card_after(user: TelegramUser, pressed: Message) -> Message | None:
