@@ -6,12 +6,11 @@ statement, so two processes running it at once remove exactly what one would.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from typing import Any
 
 from mesobot.handlers.context import MesobotApplication, MesobotContext
 from mesobot.handlers.feature import Feature
+from mesobot.handlers.periodic import run_periodically
 from mesobot.privacy.retention import enforce_retention
 from mesobot.services import Services
 
@@ -21,7 +20,6 @@ logger = logging.getLogger(__name__)
 RETENTION_INTERVAL_SECONDS = 24 * 60 * 60
 # The first run a minute after start, so a bot restarted daily still enforces its limits.
 FIRST_RUN_SECONDS = 60
-_JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 
 
 async def run_retention(context: MesobotContext) -> None:
@@ -36,24 +34,13 @@ async def run_retention(context: MesobotContext) -> None:
 
 async def start_retention(application: MesobotApplication) -> None:
     """Run retention daily, and whenever the (test) clock jumps."""
-    job_queue = application.job_queue
-    assert job_queue is not None
-    job_queue.run_repeating(
+    run_periodically(
+        application,
         run_retention,
+        name="retention",
         interval=RETENTION_INTERVAL_SECONDS,
         first=FIRST_RUN_SECONDS,
-        name="retention",
-        job_kwargs=_JOB_KWARGS,
     )
-    loop = asyncio.get_running_loop()
-
-    def soon() -> None:
-        if application.running:
-            loop.call_soon_threadsafe(
-                lambda: job_queue.run_once(run_retention, 0, job_kwargs=_JOB_KWARGS)
-            )
-
-    application.bot_data.subscriptions.append(application.bot_data.services.clock.subscribe(soon))
 
 
 def feature(_services: Services) -> Feature:

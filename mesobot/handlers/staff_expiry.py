@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from typing import Any
 
 from mesobot.handlers.context import MesobotApplication, MesobotContext
 from mesobot.handlers.feature import Feature
+from mesobot.handlers.periodic import run_periodically
 from mesobot.services import Services
 from mesobot.staff.decisions import expire_due_requests
 
@@ -15,7 +14,6 @@ logger = logging.getLogger(__name__)
 
 # How often undecided requests are looked for; a moved test clock also triggers a look.
 EXPIRY_INTERVAL_SECONDS = 60
-_JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 
 
 async def expire_requests(context: MesobotContext) -> None:
@@ -37,24 +35,13 @@ async def start_expiry(application: MesobotApplication) -> None:
     changed the course could run twice (a crash between render and record) or in a process
     that then fails to send.
     """
-    job_queue = application.job_queue
-    assert job_queue is not None
-    job_queue.run_repeating(
+    run_periodically(
+        application,
         expire_requests,
+        name="staff-expiry",
         interval=EXPIRY_INTERVAL_SECONDS,
         first=EXPIRY_INTERVAL_SECONDS,
-        name="staff-expiry",
-        job_kwargs=_JOB_KWARGS,
     )
-    loop = asyncio.get_running_loop()
-
-    def soon() -> None:
-        if application.running:
-            loop.call_soon_threadsafe(
-                lambda: job_queue.run_once(expire_requests, 0, job_kwargs=_JOB_KWARGS)
-            )
-
-    application.bot_data.subscriptions.append(application.bot_data.services.clock.subscribe(soon))
 
 
 def feature(_services: Services) -> Feature:
