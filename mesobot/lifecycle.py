@@ -9,7 +9,7 @@ once with `sessions_changed`, in the same transaction, and each part registers a
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from mesobot.models import Appointment
+from mesobot.models import Appointment, SessionState
 from mesobot.outbox.api import cancel
+from mesobot.states import move_session
 
 if TYPE_CHECKING:
     from mesobot.services import Services
@@ -83,3 +84,28 @@ async def cancel_messages_of_ended_sessions(
 
 
 DEFAULT_OBSERVERS: tuple[Observer, ...] = (cancel_messages_of_ended_sessions,)
+
+
+async def cancel_sessions(
+    *,
+    session: AsyncSession,
+    appointments: Iterable[Appointment],
+    change: Change,
+    actor: str,
+    at: datetime,
+    note: str | None = None,
+) -> list[SessionChange]:
+    """Cancel each of `appointments` (the caller picks which), recording every move; the
+    changes to announce with `sessions_changed` once the rest of the change is made."""
+    changes = []
+    for appointment in appointments:
+        await move_session(
+            session=session,
+            appointment=appointment,
+            to=SessionState.CANCELLED,
+            at=at,
+            actor=actor,
+            note=note,
+        )
+        changes.append(SessionChange(appointment, change))
+    return changes

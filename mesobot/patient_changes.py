@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from mesobot import session_moves
 from mesobot.flow.steps import plan_digest
 from mesobot.i18n import translations
-from mesobot.lifecycle import Change, SessionChange, sessions_changed
+from mesobot.lifecycle import Change, SessionChange, cancel_sessions, sessions_changed
 from mesobot.models import Appointment, Course, CourseState, Patient, SessionState
 from mesobot.models.course import HOLDING_STATES
 from mesobot.outbox.api import enqueue_to_staff
@@ -289,16 +289,9 @@ async def cancel_rest_of_course(
         return looked_up
     found, number = looked_up
     staying, ending = found.sessions[: number - 1], found.sessions[number - 1 :]
-    changes = []
-    for appointment in ending:
-        await move_session(
-            session=session,
-            appointment=appointment,
-            to=SessionState.CANCELLED,
-            at=now,
-            actor=ACTOR,
-        )
-        changes.append(SessionChange(appointment, Change.CANCELLED))
+    changes = await cancel_sessions(
+        session=session, appointments=ending, change=Change.CANCELLED, actor=ACTOR, at=now
+    )
     course = found.course
     course.session_count = len(staying)
     if not staying:

@@ -22,14 +22,19 @@ from mesobot.calendar_delivery.delivery import calendar_cause
 from mesobot.care.models import ReactionReport
 from mesobot.care.reports import report_cause
 from mesobot.i18n import translations
-from mesobot.lifecycle import Change, SessionChange, session_cause, sessions_changed
+from mesobot.lifecycle import (
+    Change,
+    cancel_sessions,
+    session_cause,
+    sessions_changed,
+)
 from mesobot.models import Appointment, Course, CourseState, Patient, SessionState
 from mesobot.models.course import HOLDING_STATES
 from mesobot.outbox.api import enqueue_to_staff, forget_causes, forget_chat
 from mesobot.outbox.policies import ALWAYS_SEND, KindRegistry, RenderedMessage, RenderRequest
 from mesobot.privacy.erasure_data import delete_everything, keep_clinical_record
 from mesobot.staff.patient_notices import course_cause
-from mesobot.states import move_course, move_session
+from mesobot.states import move_course
 from mesobot.texts import erasure as texts
 
 if TYPE_CHECKING:
@@ -134,18 +139,16 @@ async def _cancel_future_sessions(
     session: AsyncSession, services: Services, patient_id: int, actor: str, now: datetime
 ) -> list[CancelledSession]:
     """Cancel every future session as the patient's own cancel does, and end their courses."""
-    changes: list[SessionChange] = []
-    for appointment in await _appointments_of(session, patient_id):
-        if _cancellable(appointment, now):
-            await move_session(
-                session=session,
-                appointment=appointment,
-                to=SessionState.CANCELLED,
-                at=now,
-                actor=actor,
-                note="erasure",
-            )
-            changes.append(SessionChange(appointment, Change.CANCELLED))
+    changes = await cancel_sessions(
+        session=session,
+        appointments=[
+            a for a in await _appointments_of(session, patient_id) if _cancellable(a, now)
+        ],
+        change=Change.CANCELLED,
+        actor=actor,
+        at=now,
+        note="erasure",
+    )
     courses = await session.exec(
         select(Course).where(Course.patient_id == patient_id, col(Course.state).in_(_OPEN_COURSES))
     )

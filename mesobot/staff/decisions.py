@@ -17,7 +17,7 @@ from sqlalchemy import and_, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from mesobot.lifecycle import Change, SessionChange, sessions_changed
+from mesobot.lifecycle import Change, SessionChange, cancel_sessions, sessions_changed
 from mesobot.models import Appointment, Course, CourseState, SessionState
 from mesobot.staff import patient_notices
 from mesobot.staff.audit import StaffActor, last_course_action, record_action
@@ -157,18 +157,14 @@ async def end_requested_course(
 ) -> list[Appointment]:
     """Decline or expire a requested course: its sessions free their places."""
     appointments = await course_sessions(session=session, course_id=course.id or 0)
-    changes = []
-    for appointment in appointments:
-        if appointment.state in OPEN_SESSION_STATES:
-            await move_session(
-                session=session,
-                appointment=appointment,
-                to=SessionState.CANCELLED,
-                at=now,
-                actor=actor,
-                note=str(to),
-            )
-            changes.append(SessionChange(appointment, Change.DECLINED))
+    changes = await cancel_sessions(
+        session=session,
+        appointments=[a for a in appointments if a.state in OPEN_SESSION_STATES],
+        change=Change.DECLINED,
+        actor=actor,
+        at=now,
+        note=str(to),
+    )
     await move_course(session=session, course=course, to=to, at=now, actor=actor, note=note)
     course.decided_at = now
     await sessions_changed(session=session, services=services, changes=changes, now=now)
