@@ -32,7 +32,12 @@ from mesobot.models import Appointment, Course, CourseState, Patient, SessionSta
 from mesobot.models.course import HOLDING_STATES
 from mesobot.outbox.api import enqueue_to_staff, forget_causes, forget_chat
 from mesobot.outbox.policies import ALWAYS_SEND, KindRegistry, RenderedMessage, RenderRequest
-from mesobot.privacy.erasure_data import delete_everything, keep_clinical_record
+from mesobot.privacy.erasure_data import (
+    delete_everything,
+    keep_clinical_record,
+    may_have_been_given,
+)
+from mesobot.privacy.retention import add_years
 from mesobot.staff.patient_notices import course_cause
 from mesobot.states import move_course
 from mesobot.texts import erasure as texts
@@ -80,7 +85,7 @@ async def preview_erasure(
     """What `erase_patient` would cancel and keep, read only."""
     appointments = await _appointments_of(session, patient_id)
     future = [a for a in appointments if _cancellable(a, now)]
-    return ErasurePreview(len(future), keep_until(services, appointments))
+    return ErasurePreview(len(future), keep_until(services, appointments, now))
 
 
 async def erase_patient(
@@ -94,7 +99,7 @@ async def erase_patient(
     cancelled = await _cancel_future_sessions(session, services, patient_id, actor, now)
     await _tell_staff(session, services, patient_id, cancelled, actor, now)
     appointments = await _appointments_of(session, patient_id)
-    until = keep_until(services, appointments)
+    until = keep_until(services, appointments, now)
     await _forget_messages(session, patient, appointments, kept=until is not None)
     if until is None:
         await delete_everything(session=session, patient=patient)
@@ -107,17 +112,15 @@ async def erase_patient(
     return Erased(patient_id, cancelled, until)
 
 
-def keep_until(services: Services, appointments: Sequence[Appointment]) -> datetime | None:
-    """The end of the clinical record: the last session given plus the clinic's years."""
-    given = [a.start_utc for a in appointments if a.state is SessionState.DONE]
+def keep_until(
+    services: Services, appointments: Sequence[Appointment], now: datetime
+) -> datetime | None:
+    """The end of the clinical record: the last session given (or over and not marked yet)
+    plus the clinic's years."""
+    given = [a.start_utc for a in appointments if may_have_been_given(a, now)]
     if not given:
         return None
-    last = max(given)
-    years = services.clinic.retention.clinical_record_years
-    try:
-        return last.replace(year=last.year + years)
-    except ValueError:  # 29 February into a common year
-        return last.replace(year=last.year + years, day=28)
+    return add_years(max(given), services.clinic.retention.clinical_record_years)
 
 
 def _cancellable(appointment: Appointment, now: datetime) -> bool:

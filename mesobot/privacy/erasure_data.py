@@ -24,6 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from mesobot.calendar_delivery.models import CalendarPublication
 from mesobot.care.models import CarePreference, CheckInAnswer, ReactionReport, ReportAddition
 from mesobot.models import Appointment, Course, FlowDraft, Patient, SessionState, StateEvent
+from mesobot.models.course import HOLDING_STATES
 from mesobot.privacy.models import ClinicalIdentity, ConsentEvent
 from mesobot.staff.models import AuditEntry, StaffPrompt
 
@@ -39,6 +40,14 @@ async def delete_everything(*, session: AsyncSession, patient: Patient) -> None:
     await _run(session, delete(Patient).where(col(Patient.id) == patient.id))
 
 
+def may_have_been_given(appointment: Appointment, now: datetime) -> bool:
+    """Done, or over and not marked yet by staff: its record must be kept, since once the
+    identity is gone a Done marked later could not be."""
+    if appointment.state is SessionState.DONE:
+        return True
+    return appointment.state in HOLDING_STATES and appointment.start_utc <= now
+
+
 async def keep_clinical_record(
     *,
     session: AsyncSession,
@@ -49,7 +58,7 @@ async def keep_clinical_record(
 ) -> None:
     """Keep the record of sessions given and reactions reported, its identity apart."""
     assert patient.id is not None
-    kept = {a.course_id for a in appointments if a.state is SessionState.DONE}
+    kept = {a.course_id for a in appointments if may_have_been_given(a, now)}
     gone = set(await _course_ids(session, patient.id)) - kept
     record: dict[str, Any] = {"courses": await _strip_courses(session, kept)}
     record["reports"] = await _strip_reports(session, patient.id)

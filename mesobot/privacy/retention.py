@@ -44,12 +44,13 @@ class RetentionRun:
     audit_anonymised: int
 
 
-def years_before(now: datetime, years: int) -> datetime:
-    """The same calendar instant `years` earlier (29 February falls back to the 28th)."""
+def add_years(instant: datetime, years: int) -> datetime:
+    """The same calendar instant `years` later, or earlier for a negative number (29 February
+    falls back to the 28th)."""
     try:
-        return now.replace(year=now.year - years)
+        return instant.replace(year=instant.year + years)
     except ValueError:
-        return now.replace(year=now.year - years, day=28)
+        return instant.replace(year=instant.year + years, day=28)
 
 
 async def enforce_retention(
@@ -143,7 +144,7 @@ async def _anonymise_audit(session: AsyncSession, limits: RetentionSettings, now
     """Old entries keep who did what and when, no longer whom it was about."""
     result = await session.exec(
         update(AuditEntry)
-        .where(col(AuditEntry.at) < years_before(now, limits.audit_years))
+        .where(col(AuditEntry.at) < add_years(now, -limits.audit_years))
         .where(
             col(AuditEntry.patient_id).is_not(None)
             | col(AuditEntry.course_id).is_not(None)

@@ -245,3 +245,25 @@ async def test_staff_erase_keeps_the_given_sessions_identity_only_in_clinical_id
     assert PHONE in _text(shown)
     for needle in _needles():
         assert needle not in caplog.text
+
+
+async def test_forget_after_a_session_staff_have_not_marked_keeps_its_record(
+    clinic: Clinic, clock: ManualClock
+) -> None:
+    """The first session is over but not marked Done: it may have been given, so /forget
+    keeps the clinical identity for it (a Done marked later would otherwise have nobody)."""
+    appointments = await _book_and_confirm(clinic)
+    clock.advance(appointments[0].start_utc + timedelta(hours=2) - clock.now())
+    replies = await clinic.patient.command("forget")
+    assert "5 years after your last session" in replies[-1].text
+    await clinic.patient.tap("Yes, delete my data")
+    services = clinic.app.bot_data.services
+    async with services.database.read() as session:
+        identities = (await session.exec(select(ClinicalIdentity))).all()  # type: ignore[call-overload]
+        first = await session.get(Appointment, appointments[0].id)
+    [(identity,)] = identities
+    assert identity.keep_until == appointments[0].start_utc.replace(
+        year=appointments[0].start_utc.year + 5
+    )
+    assert first is not None
+    assert first.state is SessionState.CONFIRMED  # left for staff to mark

@@ -11,7 +11,7 @@ from mesobot.care.models import ReactionReport, ReportAddition, ReportState
 from mesobot.db import Database
 from mesobot.models.draft import FlowDraft
 from mesobot.privacy.models import ClinicalIdentity
-from mesobot.privacy.retention import enforce_retention, years_before
+from mesobot.privacy.retention import add_years, enforce_retention
 from mesobot.privacy.settings import RetentionSettings
 from mesobot.staff.models import AuditEntry
 from tests.factories import add_patients
@@ -121,7 +121,7 @@ async def test_audit_entry_loses_whom_it_was_about_after_audit_years(database: D
             )
         )
     limit = START.replace(year=START.year + LIMITS.audit_years)
-    assert years_before(limit, LIMITS.audit_years) == START
+    assert add_years(limit, -LIMITS.audit_years) == START
 
     await _enforce(database, limit - DAY)
     async with database.read() as session:
