@@ -14,6 +14,7 @@ from mesobot.calendar_delivery.delivery import register_calendar_delivery
 from mesobot.callbacks import CallbackCodec
 from mesobot.care.kinds import install_care
 from mesobot.clinic import Clinic, load_clinic
+from mesobot.clinic_contact import register_contact_kinds
 from mesobot.clock import Clock
 from mesobot.config import Settings
 from mesobot.db import Database, describe_url
@@ -23,6 +24,7 @@ from mesobot.handlers import (
     care,
     care_reports_patient,
     care_reports_staff,
+    clinic_info,
     errors,
     fallback,
     forget,
@@ -108,6 +110,7 @@ def build_services(
     register_staff_notice_kinds(services)
     register_patient_change_kinds(services.outbox_kinds)
     register_erasure_kinds(services.outbox_kinds)  # staff told of an erasure's cancellations
+    register_contact_kinds(services.outbox_kinds)  # staff told a patient asked to be called
     install_care(services)  # care kinds, and the observer that schedules care messages
     register_calendar_delivery(services)  # calendar files follow confirmed courses
     return services
@@ -139,6 +142,7 @@ def features(services: Services) -> list[Feature]:
         # command: features with typed text of their own come before it.
         patient_appointments.feature(services),
         forget.feature(services),  # /forget and its "fg" buttons; no typed text
+        clinic_info.feature(services),  # /clinic and Talk to a person ("pc"); no typed text
         booking.feature(services),
         # Care: reminder and check-in answers, /notifications, /report and staff's /reports;
         # their buttons match only their own "c" kinds. Report photos and replies are taken

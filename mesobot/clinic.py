@@ -154,6 +154,9 @@ class ClinicInfo(_Strict):
     bot_url: str | None = None
     # Calendars sync to third-party clouds: the treatment's name is written only on opt-in.
     name_treatment_in_calendar: bool = False
+    # Optional: where the clinic is, for the map pin of /clinic (both, or neither).
+    latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
+    longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -163,6 +166,13 @@ class ClinicInfo(_Strict):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{key!r} is not an IANA timezone such as 'Europe/Madrid'") from None
         return key
+
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> Self:
+        if (self.latitude is None) != (self.longitude is None):
+            missing = "longitude" if self.longitude is None else "latitude"
+            raise FieldError(missing, "give both latitude and longitude, or neither")
+        return self
 
     @model_validator(mode="after")
     def _usable_in_calendars(self) -> Self:

@@ -318,3 +318,14 @@ def test_emergency_phone_is_needed_exactly_when_a_sign_is_an_emergency() -> None
     assert "'sign_1' has emergency severity" in str(refused.value)
     raw["clinic"]["emergency_phone"] = "112"
     assert parse_clinic(raw, source="clinic.toml").clinic.emergency_phone == "112"
+
+
+def test_a_map_pin_needs_both_coordinates_within_range() -> None:
+    """/clinic's map pin: latitude without longitude (or one off the globe) is refused."""
+    message = _refusal(lambda raw: raw["clinic"].pop("longitude"))
+    assert 'field "clinic.longitude"' in message
+    assert "both latitude and longitude" in message
+    assert 'field "clinic.latitude"' in _refusal(lambda raw: raw["clinic"].update(latitude=91))
+    raw = _sample()
+    del raw["clinic"]["latitude"], raw["clinic"]["longitude"]
+    assert parse_clinic(raw, source="clinic.toml").clinic.latitude is None

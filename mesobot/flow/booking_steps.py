@@ -12,6 +12,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.booking import Booked, Taken
+from mesobot.clinic_contact import TalkToPerson
 from mesobot.flow import buttons as b
 from mesobot.flow import steps
 from mesobot.flow.machine import Flow, Outcome, may_book
@@ -20,6 +21,7 @@ from mesobot.scheduling.series import PlannedSeries
 from mesobot.screens import RemoveKeyboard, Row, Screen
 from mesobot.staff.presence import no_staff_phone
 from mesobot.texts import booking as texts
+from mesobot.texts import clinic as clinic_texts
 
 # Age
 
@@ -219,7 +221,9 @@ async def unknown_command(flow: Flow) -> list[Screen]:
 
 async def help_command(flow: Flow) -> list[Screen]:
     """/help: what the bot can do; the flow stays where it is."""
-    return [Screen(texts.help_text(flow.t))]
+    talk: Row = [(clinic_texts.talk_label(flow.t), TalkToPerson())]
+    phone = flow.services.clinic.clinic.phone
+    return [Screen(texts.help_text(flow.t, phone=phone), flow.keyboard([talk]))]
 
 
 async def on_unavailable(flow: Flow, _data: b.Unavailable) -> Outcome:

@@ -53,13 +53,15 @@ def command_descriptions(t: NullTranslations) -> list[tuple[str, str]]:
     """The command menu patients see: (command, one-line description)."""
     _ = t.gettext
     return [
+        # A reaction first: the one thing that may not wait.
+        ("report", _("Tell the clinic about an unusual reaction")),
         ("start", _("Start, or see the treatments")),
         ("appointments", _("Your sessions: move or cancel them")),
-        ("cancel", _("Leave what you are doing")),
-        ("help", _("What this bot can do")),
-        ("report", _("Tell the clinic about an unusual reaction")),
-        ("notifications", _("Pause or resume tips and check-ins")),
         ("calendar", _("Your appointments as a calendar file")),
+        ("notifications", _("Pause or resume tips and check-ins")),
+        ("clinic", _("Address, phone and opening hours")),
         ("consent", _("See, give or withdraw your consent")),
         ("forget", _("Delete your data")),
+        ("help", _("What this bot can do")),
+        ("cancel", _("Leave what you are doing")),
     ]

@@ -355,17 +355,22 @@ def not_available(t: NullTranslations) -> str:
     return t.gettext("That day is not available.")
 
 
-def help_text(t: NullTranslations) -> str:
-    """The answer to /help."""
+def help_text(t: NullTranslations, *, phone: str) -> str:
+    """The answer to /help: reporting a reaction first, then the rest, then a person."""
     return t.gettext(
         "<b>What I can do</b>\n"
+        "/report: tell the clinic about an unusual reaction after a session\n"
         "/start: read about the treatments and book a course\n"
         "/appointments: your sessions; move or cancel them\n"
-        "/cancel: leave what you are doing at any step\n"
-        "/help: this message\n\n"
+        "/calendar: your sessions as a calendar file\n"
+        "/notifications: pause or resume tips and check-ins\n"
+        "/clinic: the address, phone and opening hours\n"
+        "/consent, /mydata, /forget: your consent and your data\n"
+        "/cancel: leave what you are doing\n\n"
+        "To talk to a person, press the button below or call {phone}.\n"
         "I give no medical advice. If you feel unwell after a treatment, call the clinic or "
         "your emergency number."
-    )
+    ).format(phone=escape(phone or "—"))
 
 
 # Buttons (labels are plain text, not HTML)

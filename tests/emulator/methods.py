@@ -149,6 +149,13 @@ async def _sendPhoto(world: World, params: Params) -> ApiObject:
     return await _send(world, params, photo=photo, **_caption_fields(caption))
 
 
+@method
+async def _sendVenue(world: World, params: Params) -> ApiObject:
+    location = {"latitude": params["latitude"], "longitude": params["longitude"]}
+    venue = {"location": location, "title": params["title"], "address": params["address"]}
+    return await _send(world, params, venue=venue)
+
+
 def _caption_fields(caption: Any) -> dict[str, Any]:
     if caption is None:
         return {}

@@ -66,7 +66,7 @@ class BotApiSchema:
         """Check every parameter; raise a 400 ApiError naming the first violation."""
         fields = {field["name"]: field for field in self.methods[method].get("fields", [])}
         for name in raw:
-            if name not in fields:
+            if name not in fields and not _tolerated(method, name):
                 raise bad_request(f'unknown parameter "{name}" for method {method}')
         for name in uploads:
             if name in fields and name in raw:
@@ -228,3 +228,10 @@ def _attached_file(value: Any, uploads: Mapping[str, Upload], path: str) -> Uplo
     if not isinstance(value, str) or not value.startswith("attach://") or name not in uploads:
         raise _Mismatch(f'field "{path}" must be an attach:// reference to an uploaded file')
     return uploads[name]
+
+
+def _tolerated(method: str, name: str) -> bool:
+    """A parameter the method lacks that Telegram ignores and PTB always sends: with
+    Defaults(parse_mode), Bot._send_message passes parse_mode to every send method, such as
+    sendVenue, which has none. Any other unknown parameter (a typo) stays an error."""
+    return name == "parse_mode" and method.startswith("send")

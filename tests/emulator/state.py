@@ -115,6 +115,7 @@ class Message:
     document: StoredFile | None = None
     photo: StoredFile | None = None
     contact: ApiObject | None = None
+    venue: ApiObject | None = None
     forward_origin: ApiObject | None = None
     reply_to: "Message | None" = None
     edit_date: int | None = None
@@ -159,6 +160,8 @@ class Message:
             "document": self.document.document() if self.document else None,
             "photo": self.photo.photo_sizes() if self.photo else None,
             "contact": self.contact,
+            "venue": self.venue,
+            "location": self.venue["location"] if self.venue else None,
             "forward_origin": self.forward_origin,
             "edit_date": self.edit_date,
             "reply_to_message": (
