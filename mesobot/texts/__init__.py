@@ -60,5 +60,6 @@ def command_descriptions(t: NullTranslations) -> list[tuple[str, str]]:
         ("report", _("Tell the clinic about an unusual reaction")),
         ("notifications", _("Pause or resume tips and check-ins")),
         ("calendar", _("Your appointments as a calendar file")),
+        ("mydata", _("See and download your data")),
         ("forget", _("Delete your data")),
     ]
