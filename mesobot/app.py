@@ -29,6 +29,7 @@ from mesobot.handlers import (
     fallback,
     forget,
     group_chats,
+    mydata,
     outbox,
     patient_appointments,
     retention,
@@ -37,6 +38,7 @@ from mesobot.handlers import (
     staff_closures,
     staff_erase,
     staff_expiry,
+    staff_export,
     staff_patients,
     staff_requests,
     start,
@@ -138,11 +140,13 @@ def features(services: Services) -> list[Feature]:
         staff_closures.feature(services),
         staff_patients.feature(services),
         staff_erase.feature(services),  # Erase under /patient ("se" buttons only)
+        staff_export.feature(services),  # Export under /patient ("sxp" buttons only)
         # The booking flow's typed-answer handler takes any private text that is not a
         # command: features with typed text of their own come before it.
         patient_appointments.feature(services),
         forget.feature(services),  # /forget and its "fg" buttons; no typed text
         clinic_info.feature(services),  # /clinic and Talk to a person ("pc"); no typed text
+        mydata.feature(services),  # /mydata; no buttons, no typed text
         booking.feature(services),
         # Care: reminder and check-in answers, /notifications, /report and staff's /reports;
         # their buttons match only their own "c" kinds. Report photos and replies are taken

@@ -14,6 +14,7 @@ from mesobot.scheduling.series import PlannedSeries
 from mesobot.screens import Row, Screen, SharePhone
 from mesobot.staff.presence import no_staff_phone
 from mesobot.texts import booking as texts
+from mesobot.texts import consent as consent_texts
 from mesobot.texts import escape
 from mesobot.texts.dates import clock_label, long_day_label, money, month_label
 
@@ -53,7 +54,7 @@ def consent_screen(flow: Flow) -> Screen:
     agree = (texts.label(t, "agree"), b.ConsentAnswer(True))
     decline = (texts.label(t, "decline"), b.ConsentAnswer(False))
     return Screen(
-        texts.consent(
+        consent_texts.consent(
             t,
             clinic_name=flow.services.clinic.clinic.name,
             record_years=flow.services.clinic.retention.clinical_record_years,

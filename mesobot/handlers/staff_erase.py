@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
+from mesobot.callbacks import ButtonData
 from mesobot.handlers.care_common import data_of
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
@@ -23,7 +24,7 @@ from mesobot.outbox.policies import RenderedMessage
 from mesobot.privacy.erasure import erase_patient
 from mesobot.privacy.erasure_buttons import StaffErase, created_stamp
 from mesobot.privacy.models import ClinicalIdentity
-from mesobot.screens import InlineRows, Row, inline_rows
+from mesobot.screens import Row, inline_rows
 from mesobot.services import Services
 from mesobot.staff.audit import StaffActor, record_action
 from mesobot.staff_notices import patient_label
@@ -31,19 +32,12 @@ from mesobot.texts import erasure as texts
 from mesobot.texts import escape
 
 
-def erase_rows(services: Services, patients: list[Patient], t: NullTranslations) -> InlineRows:
-    """An Erase button for each patient /patient lists who is not erased yet."""
-    rows: list[Row] = [
-        [
-            (
-                texts.erase_button(t, patient_id=p.id),
-                StaffErase(p.id, created_stamp(p.created_at), confirm=False),
-            )
-        ]
-        for p in patients
-        if p.id is not None and p.erased_at is None
-    ]
-    return inline_rows(services.codec, rows)
+def erase_button(patient: Patient, t: NullTranslations) -> tuple[str, ButtonData] | None:
+    """The Erase button of a patient /patient lists, unless they are erased already."""
+    if patient.id is None or patient.erased_at is not None:
+        return None
+    data = StaffErase(patient.id, created_stamp(patient.created_at), confirm=False)
+    return texts.erase_button(t, patient_id=patient.id), data
 
 
 async def erased_patient_lines(

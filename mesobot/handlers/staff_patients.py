@@ -15,9 +15,11 @@ from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature, Handler
 from mesobot.handlers.markup import inline_markup
 from mesobot.handlers.staff_access import clinic_time, language_of, note_views, staff_command
-from mesobot.handlers.staff_erase import erase_rows, erased_patient_lines
+from mesobot.handlers.staff_erase import erase_button, erased_patient_lines
+from mesobot.handlers.staff_export import export_button
 from mesobot.i18n import translations
-from mesobot.models import Appointment
+from mesobot.models import Appointment, Patient
+from mesobot.screens import InlineRows, Row, inline_rows
 from mesobot.services import Services
 from mesobot.staff.agenda import courses_of, find_patients
 from mesobot.staff.audit import VIEW_PATIENT, patient_history
@@ -51,13 +53,24 @@ async def show_patient(update: Update, context: MesobotContext) -> None:
         )
         return
     await note_views(services, staff, VIEW_PATIENT, [patient.id for patient in patients])
-    # The Erase buttons go under the last part of the view (staff_erase asks again first).
+    # Export and Erase go under the last part of the view (staff_erase asks again first).
     parts = split_html_messages(lines)
-    erase = inline_markup(erase_rows(services, patients, t))
+    buttons = inline_markup(_patient_buttons(services, patients, t))
     for number, part in enumerate(parts, start=1):
         await update.effective_message.reply_text(
-            part, reply_markup=erase if number == len(parts) else None
+            part, reply_markup=buttons if number == len(parts) else None
         )
+
+
+def _patient_buttons(
+    services: Services, patients: list[Patient], t: NullTranslations
+) -> InlineRows:
+    """A row for each patient not erased yet: Export (staff_export), Erase (staff_erase)."""
+    rows: list[Row] = []
+    for patient in patients:
+        row = [export_button(patient, t), erase_button(patient, t)]
+        rows.append([button for button in row if button is not None])
+    return inline_rows(services.codec, rows)
 
 
 async def _report_lines(

@@ -9,6 +9,9 @@ to the one staff-only `clinical_identity` row; the other courses go.
 Staff audit entries are kept (who did what, and when, stays accountable) but lose what ties
 them to a deleted course or patient: their ids, and their before/after snapshots, which hold
 states and dates only by design yet are not kept for a record that no longer exists.
+
+The tables reached here are those of `mesobot.privacy.patient_tables.PATIENT_TABLES`, which
+the export reads too: a table added there must be handled here (tests/privacy/test_export.py).
 """
 
 from __future__ import annotations

@@ -61,6 +61,7 @@ def command_descriptions(t: NullTranslations) -> list[tuple[str, str]]:
         ("notifications", _("Pause or resume tips and check-ins")),
         ("clinic", _("Address, phone and opening hours")),
         ("consent", _("See, give or withdraw your consent")),
+        ("mydata", _("See and download your data")),
         ("forget", _("Delete your data")),
         ("help", _("What this bot can do")),
         ("cancel", _("Leave what you are doing")),

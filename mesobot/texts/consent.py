@@ -1,8 +1,43 @@
-"""Texts of /consent: the consent given, withdrawing it, and giving it again."""
+"""Texts of consent: the text agreed to, /consent, withdrawing it, and giving it again."""
 
 from __future__ import annotations
 
 from gettext import NullTranslations
+
+from mesobot.texts import escape
+
+
+def consent(t: NullTranslations, *, clinic_name: str, record_years: int) -> str:
+    """The consent step: everything kept and sent, why, who sees it, for how long, and the
+    patient's choices. Changing it means bumping `steps.CONSENT_VERSION`."""
+    _ = t.gettext
+    what = _(
+        "<b>Before you book</b>\n"
+        "To book and to look after you between sessions, I keep:\n"
+        "• your name, phone number and Telegram account;\n"
+        "• your sessions, and every change to them;\n"
+        "• your answers to a few health questions (allergies, pregnancy, medication, skin, "
+        "earlier reactions);\n"
+        "• your answers to check-ins, and any reaction you report, with its photos;\n"
+        "• the messages I send you: reminders, preparation, aftercare tips and check-ins.\n"
+        "<b>Why:</b> so that the practitioner can treat you safely and the clinic can reach you "
+        "about a reaction.\n"
+        "<b>Who sees it:</b> the staff of {clinic} only; health answers never go to group chats "
+        "or calendar files."
+    ).format(clinic=escape(clinic_name))
+    how_long = t.ngettext(
+        "<b>How long:</b> the record of sessions given and reactions reported is kept for "
+        "{years} year after your last visit, as the law asks; the rest goes much sooner.",
+        "<b>How long:</b> the record of sessions given and reactions reported is kept for "
+        "{years} years after your last visit, as the law asks; the rest goes much sooner.",
+        record_years,
+    ).format(years=record_years)
+    choices = _(
+        "<b>Your choices:</b> /mydata shows everything kept about you, /consent withdraws "
+        "this consent, /forget deletes your data.\n\n"
+        "Do you agree? Without it you can still read about the treatments."
+    )
+    return f"{what}\n{how_long}\n{choices}"
 
 
 def given(t: NullTranslations, *, date: str) -> str:
