@@ -37,12 +37,30 @@ def _text(en: str, es: str) -> LocalizedText:
     return LocalizedText({"en": en, "es": es})
 
 
+# Telegram shows an inline button on one line of a phone: a longer label is cut off.
+BUTTON_LABEL_MAX = 32
+
+
 class ReactionSign(_Strict):
     """A sign a patient can report: plain words for them, a possible reaction for staff."""
 
-    label: LocalizedText  # what the patient sees on the button
+    label: LocalizedText  # on the button: at most BUTTON_LABEL_MAX characters, every language
+    # The longer plain-words description, shown in the message above the buttons; `{phone}`
+    # and `{emergency_phone}` are filled in where they appear.
+    description: LocalizedText | None = None
     staff_label: str  # the possible reaction, shown to staff only ("possible necrosis")
     severity: Annotated[str, Field(pattern=r"^(low|moderate|high|emergency)$")]
+
+    @field_validator("label")
+    @classmethod
+    def _fits_a_button(cls, label: LocalizedText) -> LocalizedText:
+        for code, text in label.root.items():
+            if len(text) > BUTTON_LABEL_MAX:
+                raise ValueError(
+                    f"the {code!r} label has {len(text)} characters; a button shows at most "
+                    f"{BUTTON_LABEL_MAX} (put the rest in `description`)"
+                )
+        return label
 
     @property
     def level(self) -> Severity:
@@ -50,55 +68,103 @@ class ReactionSign(_Strict):
         return Severity[self.severity.upper()]
 
 
+# The two halves of the old "allergy" sign: a data migration moved the reports stored under
+# it to the severe one, the safer reading.
+SEVERE_ALLERGY = "severe_allergy"
+MILD_ALLERGY = "mild_allergy"
+
+
 def _default_signs() -> dict[str, ReactionSign]:
+    # In the chooser's order (emergency signs go first in any case).
+    return {**_urgent_signs(), **_lesser_signs()}
+
+
+def _urgent_signs() -> dict[str, ReactionSign]:
     return {
+        SEVERE_ALLERGY: ReactionSign(
+            label=_text("Trouble breathing, swollen lips", "Ahogo, labios o lengua hinchados"),
+            description=_text(
+                "It is hard to breathe or swallow, or your lips, tongue or throat are "
+                "swelling: call {emergency_phone} first.",
+                "Te cuesta respirar o tragar, o se te hinchan los labios, la lengua o la "
+                "garganta: llama primero al {emergency_phone}.",
+            ),
+            staff_label="possible severe allergic (hypersensitivity) reaction",
+            severity="emergency",
+        ),
         "skin_colour": ReactionSign(
-            label=_text(
-                "Skin turning dark, grey-blue, white or black, or a sore that does not heal",
-                "Piel que se vuelve oscura, gris azulada, blanca o negra, o una herida que no "
-                "cura",
+            label=_text("Pale, grey-blue or dark skin", "Piel pálida, azulada u oscura"),
+            description=_text(
+                "Skin where you were treated turns pale, white, grey-blue, dark or black, or "
+                "a sore there does not heal. Report it at once: do not wait for it to pass.",
+                "La piel de la zona tratada se vuelve pálida, blanca, gris azulada, oscura o "
+                "negra, o una herida no se cura. Avisa enseguida: no esperes a que se pase.",
             ),
             staff_label="possible skin necrosis",
             severity="high",
         ),
         "infection": ReactionSign(
-            label=_text(
-                "Spreading redness, heat, pus or fever",
-                "Enrojecimiento que se extiende, calor, pus o fiebre",
+            label=_text("Redness spreading, pus or fever", "Rojez creciente, pus o fiebre"),
+            description=_text(
+                "Redness that keeps spreading, skin that feels hot, pus, or a fever.",
+                "Un enrojecimiento que se sigue extendiendo, piel caliente, pus o fiebre.",
             ),
             staff_label="possible infection or abscess",
             severity="high",
         ),
+        MILD_ALLERGY: ReactionSign(
+            label=_text("Hives or itching elsewhere", "Ronchas o picor en otras zonas"),
+            description=_text(
+                "Itchy raised bumps (hives) or itching on parts of your body that were not "
+                "treated. Report it, and call the clinic today on {phone}. Swelling of the "
+                "treated area itself, face and under the eyes included, is expected.",
+                "Ronchas que pican o picor en partes del cuerpo que no se trataron. Avisa "
+                "aquí y llama hoy a la clínica al {phone}. Que se hinche la zona tratada, "
+                "también la cara o bajo los ojos, es esperable.",
+            ),
+            staff_label="possible mild allergic reaction (hives or itching away from the site)",
+            severity="high",
+        ),
+    }
+
+
+def _lesser_signs() -> dict[str, ReactionSign]:
+    return {
         "swelling": ReactionSign(
-            label=_text(
-                "A swelling that grows, hurts or feels hard",
-                "Una hinchazón que crece, duele o está dura",
+            label=_text("Swelling that grows or hurts", "Hinchazón que crece o duele"),
+            description=_text(
+                "A swelling that keeps growing, hurts more each day or feels hard. Soft "
+                "swelling where you were treated is expected.",
+                "Una hinchazón que sigue creciendo, duele cada día más o está dura. Una "
+                "hinchazón blanda en la zona tratada es esperable.",
             ),
             staff_label="possible hematoma or abscess",
             severity="moderate",
         ),
         "dark_patches": ReactionSign(
-            label=_text("Dark patches on the skin", "Manchas oscuras en la piel"),
+            label=_text("Brown patches that stay", "Manchas marrones que no se van"),
+            description=_text(
+                "Flat brown patches that stay on the skin after any bruise has faded.",
+                "Manchas marrones y planas que siguen en la piel cuando el hematoma ya se ha ido.",
+            ),
             staff_label="possible hyperpigmentation",
             severity="low",
         ),
-        "allergy": ReactionSign(
-            label=_text(
-                "Hives, itching away from the site, swelling of lips, face or tongue, or "
-                "difficulty breathing",
-                "Ronchas, picor lejos de la zona, hinchazón de labios, cara o lengua, o "
-                "dificultad para respirar",
-            ),
-            staff_label="possible severe allergic (hypersensitivity) reaction",
-            severity="emergency",
-        ),
         "nausea": ReactionSign(
             label=_text("Nausea", "Náuseas"),
+            description=_text(
+                "Feeling sick to your stomach after the session.",
+                "Ganas de vomitar o el estómago revuelto después de la sesión.",
+            ),
             staff_label="nausea (a known, usually mild effect)",
             severity="low",
         ),
         "other": ReactionSign(
             label=_text("Something else", "Otra cosa"),
+            description=_text(
+                "Anything else that worries you: you can describe it next.",
+                "Cualquier otra cosa que te preocupe: podrás describirla después.",
+            ),
             staff_label="something else: read the description",
             severity="moderate",
         ),
@@ -140,10 +206,10 @@ class CareTexts(_Strict):
         "¿Cómo está la zona tratada después de tu sesión de {treatment} del {date}?",
     )
     emergency: LocalizedText = _text(
-        "If you have difficulty breathing, or swelling of the lips, face or tongue, call "
+        "If you have difficulty breathing, or your lips, tongue or throat are swelling, call "
         "emergency services now on {emergency_phone}. Do not wait for the clinic's answer.",
-        "Si te cuesta respirar o se te hinchan los labios, la cara o la lengua, llama ahora "
-        "a emergencias al {emergency_phone}. No esperes la respuesta de la clínica.",
+        "Si te cuesta respirar o se te hinchan los labios, la lengua o la garganta, llama "
+        "ahora a emergencias al {emergency_phone}. No esperes la respuesta de la clínica.",
     )
 
 

@@ -75,15 +75,30 @@ def check_in_thanks(t: NullTranslations, *, mild: bool) -> str:
     return _("Thank you, glad to hear it!")
 
 
-def choose_sign(t: NullTranslations, *, staffed: bool = True) -> str:
-    """The question that starts a report (it promises staff will look only when there are)."""
+def choose_sign(
+    t: NullTranslations,
+    *,
+    staffed: bool = True,
+    emergency: str | None = None,
+    descriptions: list[tuple[str, str]] | None = None,
+) -> str:
+    """The question that starts a report (it promises staff will look only when there are):
+    the emergency advice first (HTML, already filled in), then each sign's label and longer
+    description (both HTML, escaped), in the order of the buttons below."""
     _ = t.gettext
     if not staffed:
-        return _("I am sorry you have something unusual. What do you see? Choose the closest.")
-    return _(
-        "I am sorry you have something unusual. What do you see? Choose the closest; the "
-        "clinic's staff will look at it."
-    )
+        question = _("I am sorry you have something unusual. What do you see? Choose the closest.")
+    else:
+        question = _(
+            "I am sorry you have something unusual. What do you see? Choose the closest; the "
+            "clinic's staff will look at it."
+        )
+    parts = [f"<b>{emergency}</b>"] if emergency else []
+    parts.append(question)
+    lines = [f"• <b>{label}</b>: {text}" for label, text in descriptions or []]
+    if lines:
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
 
 
 def add_details(t: NullTranslations) -> str:
