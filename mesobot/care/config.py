@@ -187,19 +187,22 @@ class CareTexts(_Strict):
         "así que la mayoría siente poco o ningún dolor, y puedes seguir con tu día justo "
         "después.",
     )
+    # `{healing}` is how long the usual effects last for this treatment, as a sentence.
     aftercare: LocalizedText = _text(
         "After your {treatment} session it is normal to notice, where the needle went in: "
-        "burning, itching or soreness, a bruise, some swelling, and sometimes brief numbness "
-        "or a change of skin colour. A few people feel slightly sick. These usually settle on "
-        "their own within one to two weeks. You can carry on with your daily life; follow any "
-        "advice your practitioner gave you. If something looks unusual, gets worse or worries "
-        "you, send /report or call the clinic on {phone}.",
+        "burning, itching or soreness, some redness, a bruise, some swelling, and sometimes "
+        "brief numbness. A few people feel slightly sick. {healing} You can carry on with "
+        "your daily life; follow any advice your practitioner gave you. Report at once, with "
+        "/report or by calling the clinic on {phone}, if the skin turns pale, white, "
+        "grey-blue or dark, or a sore does not heal. Send /report too if anything else looks "
+        "unusual, gets worse or worries you.",
         "Después de tu sesión de {treatment} es normal notar, en los puntos de inyección: "
-        "ardor, picor o molestias, algún hematoma, algo de hinchazón y a veces un "
-        "adormecimiento breve o un cambio de color de la piel. Algunas personas sienten "
-        "náuseas leves. Suele pasar solo en una o dos semanas. Puedes seguir con tu vida "
-        "normal; sigue los consejos de tu profesional. Si algo parece raro, empeora o te "
-        "preocupa, envía /report o llama a la clínica al {phone}.",
+        "ardor, picor o molestias, algo de enrojecimiento, un hematoma, algo de hinchazón y "
+        "a veces un adormecimiento breve. Algunas personas sienten náuseas leves. {healing} "
+        "Puedes seguir con tu vida normal; sigue los consejos de tu profesional. Avisa "
+        "enseguida, con /report o llamando a la clínica al {phone}, si la piel se vuelve "
+        "pálida, blanca, gris azulada u oscura, o si una herida no se cura. Envía /report "
+        "también si algo más parece raro, empeora o te preocupa.",
     )
     check_in: LocalizedText = _text(
         "How is the treated area after your {treatment} session on {date}?",
@@ -213,6 +216,12 @@ class CareTexts(_Strict):
     )
 
 
+# Per treatment, the check-in days that differ from `check_in_days`.
+DEFAULT_CHECK_IN_DAYS_BY_TREATMENT: dict[str, tuple[int, ...]] = {
+    "lower_blepharoplasty": (1, 3, 7, 14, 28, 42),
+}
+
+
 class CareSettings(_Strict):
     """Timings and texts of the care between sessions."""
 
@@ -220,7 +229,11 @@ class CareSettings(_Strict):
     # Preparation goes the day before at this local time (or at once, when booked later).
     preparation_local_time: time = time(18, 0)
     check_in_days: tuple[Annotated[int, Field(ge=1, le=366)], ...] = (1, 3, 7, 14)
-    check_in_days_by_treatment: dict[str, tuple[Annotated[int, Field(ge=1, le=366)], ...]] = {}
+    # Merged over the defaults: blepharoplasty's swelling can last six weeks, so its
+    # check-ins go on until then unless the clinic file sets its own days.
+    check_in_days_by_treatment: dict[str, tuple[Annotated[int, Field(ge=1, le=366)], ...]] = Field(
+        default_factory=lambda: dict(DEFAULT_CHECK_IN_DAYS_BY_TREATMENT)
+    )
     quiet_hours: str = "21:00-09:00"
     # Staff hear of two unanswered check-ins in a row this long after the second was due.
     check_in_answer_hours: Annotated[int, Field(ge=1, le=24 * 7)] = 24
@@ -241,6 +254,13 @@ class CareSettings(_Strict):
     signs: dict[Annotated[str, Field(pattern=_SIGN_KEY)], ReactionSign] = Field(
         default_factory=_default_signs, min_length=1
     )
+
+    @field_validator("check_in_days_by_treatment", mode="before")
+    @classmethod
+    def _over_the_defaults(cls, given: object) -> object:
+        if isinstance(given, dict):
+            return {**DEFAULT_CHECK_IN_DAYS_BY_TREATMENT, **given}
+        return given
 
     @field_validator("quiet_hours")
     @classmethod

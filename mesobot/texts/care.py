@@ -64,13 +64,29 @@ def check_in_buttons(t: NullTranslations) -> tuple[str, str, str]:
     return _("All fine"), _("Mild, expected effects"), _("Something unusual")
 
 
-def check_in_thanks(t: NullTranslations, *, mild: bool) -> str:
-    """The reply to All fine or Mild."""
+def healing_time(t: NullTranslations, days: int) -> str:
+    """How long a treatment's usual effects last, as a sentence (its `side_effects_usual_days`
+    in weeks): one to two weeks for most, longer for blepharoplasty."""
+    weeks = -(-days // 7)
+    if weeks <= 2:
+        return t.gettext("These usually settle on their own within one to two weeks.")
+    return t.ngettext(
+        "These can take up to {weeks} week to settle on their own.",
+        "These can take up to {weeks} weeks to settle on their own.",
+        weeks,
+    ).format(weeks=weeks)
+
+
+def check_in_thanks(t: NullTranslations, *, mild: bool, healing: str) -> str:
+    """The reply to All fine or Mild; `healing` is the treatment's `healing_time`."""
     _ = t.gettext
     if mild:
-        return _(
-            "Thank you. Mild effects usually settle on their own within one to two weeks. If "
-            "anything gets worse or looks unusual, send /report at any time."
+        return " ".join(
+            [
+                _("Thank you."),
+                escape(healing),
+                _("If anything gets worse or looks unusual, send /report at any time."),
+            ]
         )
     return _("Thank you, glad to hear it!")
 
