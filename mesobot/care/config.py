@@ -72,6 +72,8 @@ class ReactionSign(_Strict):
 # it to the severe one, the safer reading.
 SEVERE_ALLERGY = "severe_allergy"
 MILD_ALLERGY = "mild_allergy"
+# Sign keys that older chooser messages still carry in their buttons, and the key they mean now.
+RENAMED_SIGNS = {"allergy": SEVERE_ALLERGY}
 
 
 def _default_signs() -> dict[str, ReactionSign]:
@@ -285,6 +287,14 @@ class CareSettings(_Strict):
         assert match is not None
         start_h, start_m, end_h, end_m = (int(part) for part in match.groups())
         return time(start_h, start_m), time(end_h, end_m)
+
+    def sign_key(self, key: str) -> str | None:
+        """The clinic's sign a button's key stands for: itself, or what a renamed key became
+        (a chooser sent before the allergy sign was split); None if the clinic has neither."""
+        if key in self.signs:
+            return key
+        renamed = RENAMED_SIGNS.get(key)
+        return renamed if renamed in self.signs else None
 
     def check_in_days_for(self, treatment: str) -> tuple[int, ...]:
         """The days after a session on which this treatment's check-ins go, in order."""

@@ -105,8 +105,9 @@ async def on_sign(update: Update, context: MesobotContext) -> None:
         return
     query, user, data = found
     services = context.bot_data.services
-    sign = services.clinic.care.signs.get(data.sign)
-    if sign is None or query.message is None:
+    key = services.clinic.care.sign_key(data.sign)
+    sign = services.clinic.care.signs[key] if key is not None else None
+    if key is None or sign is None or query.message is None:
         await query.answer()
         return
     chat_id = query.message.chat.id
@@ -131,7 +132,7 @@ async def on_sign(update: Update, context: MesobotContext) -> None:
             services=services,
             patient=patient,
             appointment_id=appointment_id,
-            sign=data.sign,
+            sign=key,
             now=now,
         )
         language = patient.language

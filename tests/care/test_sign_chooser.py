@@ -3,11 +3,17 @@ allergic sign first, hives as a same-day call, descriptions above buttons that f
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 from pydantic import ValidationError
 
+from mesobot.care.buttons import ReportSign
+from mesobot.care.chooser import chooser_text, ordered_signs
 from mesobot.care.config import BUTTON_LABEL_MAX, CareSettings, ReactionSign
+from mesobot.clinic import parse_clinic
 from mesobot.clock import ManualClock
+from mesobot.config import DEFAULT_CLINIC_FILE
 from mesobot.handlers.context import MesobotApplication
 from mesobot.i18n import translations
 from mesobot.texts import care as texts
@@ -97,6 +103,43 @@ async def test_the_sign_chooser_puts_the_emergency_first_and_hives_as_a_same_day
         after=received, where=lambda m: says["emergency"] in _text(m)
     )
     assert says["question"] not in _text(advice)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_an_old_choosers_allergy_button_still_gets_the_emergency_advice(
+    app: MesobotApplication, world: CareWorld, clock: ManualClock, language: str
+) -> None:
+    """A chooser sent before the split carries the old key: it is the severe sign now."""
+    says = SAYS[language]
+    services = app.bot_data.services
+    (session, *_) = await booked_and_confirmed(services, await _patient(app, world, language))
+    question = await _sign_question(world, clock, says)
+    assert session.id is not None
+    old = services.codec.encode(ReportSign(session.id, "allergy"))
+    world.patient.press_button(data=old, message=question)
+    advice = await world.patient.next_bot_message(
+        after=question, where=lambda m: says["emergency"] in _text(m)
+    )
+    assert says["question"] not in _text(advice)
+    alert = await world.staff[0].next_bot_message(where=lambda m: "Reaction report #" in _text(m))
+    assert services.clinic.care.signs["severe_allergy"].staff_label in _text(alert)
+
+
+def test_emergency_signs_come_first_wherever_the_clinic_file_lists_them() -> None:
+    raw = tomllib.loads(DEFAULT_CLINIC_FILE.read_text(encoding="utf-8"))
+    sign = {"staff_label": "x", "description": {"en": "Longer words"}}
+    raw["care"] = {
+        "signs": {
+            "rash": sign | {"label": {"en": "Rash"}, "severity": "moderate"},
+            "breathing": sign | {"label": {"en": "Breathing"}, "severity": "emergency"},
+            "fever": sign | {"label": {"en": "Fever"}, "severity": "high"},
+        }
+    }
+    clinic = parse_clinic(raw, source="clinic.toml")
+    assert [key for key, _sign in ordered_signs(clinic)] == ["breathing", "rash", "fever"]
+    text = chooser_text(clinic, "en", staffed=True)
+    assert text.startswith("<b>If you have difficulty breathing")
+    assert text.index("<b>Breathing</b>") < text.index("<b>Rash</b>") < text.index("<b>Fever</b>")
 
 
 def _button_labels(language: str) -> list[str]:
