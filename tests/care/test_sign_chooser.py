@@ -146,7 +146,8 @@ def _button_labels(language: str) -> list[str]:
     t = translations(language)
     labels = [*texts.reminder_buttons(t), *texts.check_in_buttons(t)]
     labels += [texts.notifications_button(t, paused=p) for p in (True, False)]
-    labels += [*staff_texts.alert_buttons(t)]
+    labels += [*staff_texts.alert_buttons(t), *staff_texts.report_buttons(t)]
+    labels.append(staff_texts.additions_button(t, count=10_000))
     for care in (CareSettings(), sample_clinic().care):
         labels += [sign.label.in_language(language) for sign in care.signs.values()]
     return labels
