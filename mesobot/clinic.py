@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from mesobot.calendar_files import CalendarSource
-from mesobot.care.config import CareSettings, Severity
+from mesobot.care.config import DEFAULT_CHECK_IN_DAYS_BY_TREATMENT, CareSettings, Severity
 from mesobot.catalog import FieldError, Treatment
 from mesobot.privacy.settings import RetentionSettings
 from mesobot.scheduling.calendar import WEEKDAYS, Calendar, Closure, OpeningInterval
@@ -243,7 +243,8 @@ class Clinic(_Strict):
                 "tells the patient to call this number",
             )
         for key in self.care.check_in_days_by_treatment:
-            if key not in self.treatments:
+            # A default (blepharoplasty's) is for a treatment the clinic may not offer.
+            if key not in self.treatments and key not in DEFAULT_CHECK_IN_DAYS_BY_TREATMENT:
                 raise FieldError(
                     "care.check_in_days_by_treatment", f"no treatment has the key {key!r}"
                 )

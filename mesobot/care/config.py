@@ -37,12 +37,30 @@ def _text(en: str, es: str) -> LocalizedText:
     return LocalizedText({"en": en, "es": es})
 
 
+# Telegram shows an inline button on one line of a phone: a longer label is cut off.
+BUTTON_LABEL_MAX = 32
+
+
 class ReactionSign(_Strict):
     """A sign a patient can report: plain words for them, a possible reaction for staff."""
 
-    label: LocalizedText  # what the patient sees on the button
+    label: LocalizedText  # on the button: at most BUTTON_LABEL_MAX characters, every language
+    # The longer plain-words description, shown in the message above the buttons; `{phone}`
+    # and `{emergency_phone}` are filled in where they appear.
+    description: LocalizedText | None = None
     staff_label: str  # the possible reaction, shown to staff only ("possible necrosis")
     severity: Annotated[str, Field(pattern=r"^(low|moderate|high|emergency)$")]
+
+    @field_validator("label")
+    @classmethod
+    def _fits_a_button(cls, label: LocalizedText) -> LocalizedText:
+        for code, text in label.root.items():
+            if len(text) > BUTTON_LABEL_MAX:
+                raise ValueError(
+                    f"the {code!r} label has {len(text)} characters; a button shows at most "
+                    f"{BUTTON_LABEL_MAX} (put the rest in `description`)"
+                )
+        return label
 
     @property
     def level(self) -> Severity:
@@ -50,55 +68,105 @@ class ReactionSign(_Strict):
         return Severity[self.severity.upper()]
 
 
+# The two halves of the old "allergy" sign: a data migration moved the reports stored under
+# it to the severe one, the safer reading.
+SEVERE_ALLERGY = "severe_allergy"
+MILD_ALLERGY = "mild_allergy"
+# Sign keys that older chooser messages still carry in their buttons, and the key they mean now.
+RENAMED_SIGNS = {"allergy": SEVERE_ALLERGY}
+
+
 def _default_signs() -> dict[str, ReactionSign]:
+    # In the chooser's order (emergency signs go first in any case).
+    return {**_urgent_signs(), **_lesser_signs()}
+
+
+def _urgent_signs() -> dict[str, ReactionSign]:
     return {
+        SEVERE_ALLERGY: ReactionSign(
+            label=_text("Trouble breathing, swollen lips", "Ahogo, labios o lengua hinchados"),
+            description=_text(
+                "It is hard to breathe or swallow, or your lips, tongue or throat are "
+                "swelling: call {emergency_phone} first.",
+                "Te cuesta respirar o tragar, o se te hinchan los labios, la lengua o la "
+                "garganta: llama primero al {emergency_phone}.",
+            ),
+            staff_label="possible severe allergic (hypersensitivity) reaction",
+            severity="emergency",
+        ),
         "skin_colour": ReactionSign(
-            label=_text(
-                "Skin turning dark, grey-blue, white or black, or a sore that does not heal",
-                "Piel que se vuelve oscura, gris azulada, blanca o negra, o una herida que no "
-                "cura",
+            label=_text("Pale, grey-blue or dark skin", "Piel pálida, azulada u oscura"),
+            description=_text(
+                "Skin where you were treated turns pale, white, grey-blue, dark or black, or "
+                "a sore there does not heal. Report it at once: do not wait for it to pass.",
+                "La piel de la zona tratada se vuelve pálida, blanca, gris azulada, oscura o "
+                "negra, o una herida no se cura. Avisa enseguida: no esperes a que se pase.",
             ),
             staff_label="possible skin necrosis",
             severity="high",
         ),
         "infection": ReactionSign(
-            label=_text(
-                "Spreading redness, heat, pus or fever",
-                "Enrojecimiento que se extiende, calor, pus o fiebre",
+            label=_text("Redness spreading, pus or fever", "Rojez creciente, pus o fiebre"),
+            description=_text(
+                "Redness that keeps spreading, skin that feels hot, pus, or a fever.",
+                "Un enrojecimiento que se sigue extendiendo, piel caliente, pus o fiebre.",
             ),
             staff_label="possible infection or abscess",
             severity="high",
         ),
+        MILD_ALLERGY: ReactionSign(
+            label=_text("Hives or itching elsewhere", "Ronchas o picor en otras zonas"),
+            description=_text(
+                "Itchy raised bumps (hives) or itching on parts of your body that were not "
+                "treated. Report it, and call the clinic today on {phone}. Swelling of the "
+                "treated area itself, face and under the eyes included, is expected.",
+                "Ronchas que pican o picor en partes del cuerpo que no se trataron. Avisa "
+                "aquí y llama hoy a la clínica al {phone}. Que se hinche la zona tratada, "
+                "también la cara o bajo los ojos, es esperable.",
+            ),
+            staff_label="possible mild allergic reaction (hives or itching away from the site)",
+            severity="high",
+        ),
+    }
+
+
+def _lesser_signs() -> dict[str, ReactionSign]:
+    return {
         "swelling": ReactionSign(
-            label=_text(
-                "A swelling that grows, hurts or feels hard",
-                "Una hinchazón que crece, duele o está dura",
+            label=_text("Swelling that grows or hurts", "Hinchazón que crece o duele"),
+            description=_text(
+                "A swelling that keeps growing, hurts more each day or feels hard. Soft "
+                "swelling where you were treated is expected.",
+                "Una hinchazón que sigue creciendo, duele cada día más o está dura. Una "
+                "hinchazón blanda en la zona tratada es esperable.",
             ),
             staff_label="possible hematoma or abscess",
             severity="moderate",
         ),
         "dark_patches": ReactionSign(
-            label=_text("Dark patches on the skin", "Manchas oscuras en la piel"),
+            label=_text("Brown patches that stay", "Manchas marrones que no se van"),
+            description=_text(
+                "Flat brown patches that stay on the skin after any bruise has faded.",
+                "Manchas marrones y planas que siguen en la piel cuando el hematoma ya se ha ido.",
+            ),
             staff_label="possible hyperpigmentation",
             severity="low",
         ),
-        "allergy": ReactionSign(
-            label=_text(
-                "Hives, itching away from the site, swelling of lips, face or tongue, or "
-                "difficulty breathing",
-                "Ronchas, picor lejos de la zona, hinchazón de labios, cara o lengua, o "
-                "dificultad para respirar",
-            ),
-            staff_label="possible severe allergic (hypersensitivity) reaction",
-            severity="emergency",
-        ),
         "nausea": ReactionSign(
             label=_text("Nausea", "Náuseas"),
+            description=_text(
+                "Feeling sick to your stomach after the session.",
+                "Ganas de vomitar o el estómago revuelto después de la sesión.",
+            ),
             staff_label="nausea (a known, usually mild effect)",
             severity="low",
         ),
         "other": ReactionSign(
             label=_text("Something else", "Otra cosa"),
+            description=_text(
+                "Anything else that worries you: you can describe it next.",
+                "Cualquier otra cosa que te preocupe: podrás describirla después.",
+            ),
             staff_label="something else: read the description",
             severity="moderate",
         ),
@@ -121,30 +189,39 @@ class CareTexts(_Strict):
         "así que la mayoría siente poco o ningún dolor, y puedes seguir con tu día justo "
         "después.",
     )
+    # `{healing}` is how long the usual effects last for this treatment, as a sentence.
     aftercare: LocalizedText = _text(
         "After your {treatment} session it is normal to notice, where the needle went in: "
-        "burning, itching or soreness, a bruise, some swelling, and sometimes brief numbness "
-        "or a change of skin colour. A few people feel slightly sick. These usually settle on "
-        "their own within one to two weeks. You can carry on with your daily life; follow any "
-        "advice your practitioner gave you. If something looks unusual, gets worse or worries "
-        "you, send /report or call the clinic on {phone}.",
+        "burning, itching or soreness, some redness, a bruise, some swelling, and sometimes "
+        "brief numbness. A few people feel slightly sick. {healing} You can carry on with "
+        "your daily life; follow any advice your practitioner gave you. Report at once, with "
+        "/report or by calling the clinic on {phone}, if the skin turns pale, white, "
+        "grey-blue or dark, or a sore does not heal. Send /report too if anything else looks "
+        "unusual, gets worse or worries you.",
         "Después de tu sesión de {treatment} es normal notar, en los puntos de inyección: "
-        "ardor, picor o molestias, algún hematoma, algo de hinchazón y a veces un "
-        "adormecimiento breve o un cambio de color de la piel. Algunas personas sienten "
-        "náuseas leves. Suele pasar solo en una o dos semanas. Puedes seguir con tu vida "
-        "normal; sigue los consejos de tu profesional. Si algo parece raro, empeora o te "
-        "preocupa, envía /report o llama a la clínica al {phone}.",
+        "ardor, picor o molestias, algo de enrojecimiento, un hematoma, algo de hinchazón y "
+        "a veces un adormecimiento breve. Algunas personas sienten náuseas leves. {healing} "
+        "Puedes seguir con tu vida normal; sigue los consejos de tu profesional. Avisa "
+        "enseguida, con /report o llamando a la clínica al {phone}, si la piel se vuelve "
+        "pálida, blanca, gris azulada u oscura, o si una herida no se cura. Envía /report "
+        "también si algo más parece raro, empeora o te preocupa.",
     )
     check_in: LocalizedText = _text(
         "How is the treated area after your {treatment} session on {date}?",
         "¿Cómo está la zona tratada después de tu sesión de {treatment} del {date}?",
     )
     emergency: LocalizedText = _text(
-        "If you have difficulty breathing, or swelling of the lips, face or tongue, call "
+        "If you have difficulty breathing, or your lips, tongue or throat are swelling, call "
         "emergency services now on {emergency_phone}. Do not wait for the clinic's answer.",
-        "Si te cuesta respirar o se te hinchan los labios, la cara o la lengua, llama ahora "
-        "a emergencias al {emergency_phone}. No esperes la respuesta de la clínica.",
+        "Si te cuesta respirar o se te hinchan los labios, la lengua o la garganta, llama "
+        "ahora a emergencias al {emergency_phone}. No esperes la respuesta de la clínica.",
     )
+
+
+# Per treatment, the check-in days that differ from `check_in_days`.
+DEFAULT_CHECK_IN_DAYS_BY_TREATMENT: dict[str, tuple[int, ...]] = {
+    "lower_blepharoplasty": (1, 3, 7, 14, 28, 42),
+}
 
 
 class CareSettings(_Strict):
@@ -154,7 +231,11 @@ class CareSettings(_Strict):
     # Preparation goes the day before at this local time (or at once, when booked later).
     preparation_local_time: time = time(18, 0)
     check_in_days: tuple[Annotated[int, Field(ge=1, le=366)], ...] = (1, 3, 7, 14)
-    check_in_days_by_treatment: dict[str, tuple[Annotated[int, Field(ge=1, le=366)], ...]] = {}
+    # Merged over the defaults: blepharoplasty's swelling can last six weeks, so its
+    # check-ins go on until then unless the clinic file sets its own days.
+    check_in_days_by_treatment: dict[str, tuple[Annotated[int, Field(ge=1, le=366)], ...]] = Field(
+        default_factory=lambda: dict(DEFAULT_CHECK_IN_DAYS_BY_TREATMENT)
+    )
     quiet_hours: str = "21:00-09:00"
     # Staff hear of two unanswered check-ins in a row this long after the second was due.
     check_in_answer_hours: Annotated[int, Field(ge=1, le=24 * 7)] = 24
@@ -175,6 +256,13 @@ class CareSettings(_Strict):
     signs: dict[Annotated[str, Field(pattern=_SIGN_KEY)], ReactionSign] = Field(
         default_factory=_default_signs, min_length=1
     )
+
+    @field_validator("check_in_days_by_treatment", mode="before")
+    @classmethod
+    def _over_the_defaults(cls, given: object) -> object:
+        if isinstance(given, dict):
+            return {**DEFAULT_CHECK_IN_DAYS_BY_TREATMENT, **given}
+        return given
 
     @field_validator("quiet_hours")
     @classmethod
@@ -199,6 +287,14 @@ class CareSettings(_Strict):
         assert match is not None
         start_h, start_m, end_h, end_m = (int(part) for part in match.groups())
         return time(start_h, start_m), time(end_h, end_m)
+
+    def sign_key(self, key: str) -> str | None:
+        """The clinic's sign a button's key stands for: itself, or what a renamed key became
+        (a chooser sent before the allergy sign was split); None if the clinic has neither."""
+        if key in self.signs:
+            return key
+        renamed = RENAMED_SIGNS.get(key)
+        return renamed if renamed in self.signs else None
 
     def check_in_days_for(self, treatment: str) -> tuple[int, ...]:
         """The days after a session on which this treatment's check-ins go, in order."""

@@ -32,7 +32,13 @@ from mesobot.care.schedule import (
     PREPARATION,
     reminder_kind,
 )
-from mesobot.care.subjects import Subject, load_subject, local_date_text, patient_contact
+from mesobot.care.subjects import (
+    Subject,
+    load_subject,
+    local_date_text,
+    patient_contact,
+    treatment_healing,
+)
 from mesobot.catalog import LocalizedText
 from mesobot.clinic import Clinic
 from mesobot.i18n import translations
@@ -107,6 +113,7 @@ class CareRenderers:
             ),
             "date": local_date_text(subject.appointment.local_date, language),
             "time": subject.appointment.local_time.strftime("%H:%M"),
+            "healing": treatment_healing(self.clinic, subject.course.treatment, language),
         }
 
     async def _upcoming(self, request: RenderRequest) -> Subject | None:

@@ -7,8 +7,11 @@ from datetime import date
 from babel.dates import format_date
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from mesobot.clinic import Clinic
+from mesobot.i18n import translations
 from mesobot.models import Appointment, Course, Patient
 from mesobot.texts import escape
+from mesobot.texts.care import healing_time
 
 
 class Subject:
@@ -47,3 +50,11 @@ def patient_contact(patient: Patient, course: Course | None) -> tuple[str, str]:
     name = patient.display_name or f"patient {patient.telegram_user_id}"
     link = f'<a href="tg://user?id={patient.telegram_user_id}">{escape(name)}</a>'
     return link, patient.phone or "?"
+
+
+def treatment_healing(clinic: Clinic, treatment_key: str, language: str) -> str:
+    """How long the treatment's usual effects last, as a sentence in the patient's language
+    (plain text): from its `side_effects_usual_days`, one to two weeks if it is unknown."""
+    treatment = clinic.treatments.get(treatment_key)
+    days = treatment.side_effects_usual_days if treatment is not None else 14
+    return healing_time(translations(language), days)

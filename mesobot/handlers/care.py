@@ -11,6 +11,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from mesobot.care.buttons import CheckInReply, NotificationsChoice, ReminderAnswer
 from mesobot.care.models import CarePreference, CheckInAnswer
+from mesobot.care.subjects import treatment_healing
 from mesobot.handlers.care_common import data_of, decoded
 from mesobot.handlers.care_reports_patient import show_signs
 from mesobot.handlers.context import MesobotContext
@@ -31,14 +32,16 @@ _ANSWERS = ("fine", "mild", "unusual")
 
 async def _owned(
     session: AsyncSession, appointment_id: int, user_id: int
-) -> tuple[Appointment, Patient] | None:
-    """The session and its patient, if it belongs to this Telegram user."""
+) -> tuple[Appointment, Patient, Course] | None:
+    """The session, its patient and course, if it belongs to this Telegram user."""
     appointment = await session.get(Appointment, appointment_id)
     course = await session.get(Course, appointment.course_id) if appointment else None
     patient = await session.get(Patient, course.patient_id) if course else None
-    if appointment is None or patient is None or patient.telegram_user_id != user_id:
+    if appointment is None or course is None or patient is None:
         return None
-    return appointment, patient
+    if patient.telegram_user_id != user_id:
+        return None
+    return appointment, patient, course
 
 
 async def on_reminder_answer(update: Update, context: MesobotContext) -> None:
@@ -56,7 +59,7 @@ async def on_reminder_answer(update: Update, context: MesobotContext) -> None:
     if owned is None:
         await query.answer()
         return
-    appointment, patient = owned
+    appointment, patient, _course = owned
     t = translations(patient.language)
     if appointment.state != SessionState.CONFIRMED:
         await query.answer(texts.reminder_gone(t), show_alert=True)
@@ -96,8 +99,10 @@ async def on_check_in_answer(update: Update, context: MesobotContext) -> None:
     if data.answer == 2:
         await show_signs(query.message, services, patient.language, data.appointment_id)
     else:
+        healing = treatment_healing(services.clinic, owned[2].treatment, patient.language)
         await context.bot.send_message(
-            query.message.chat.id, texts.check_in_thanks(t, mild=data.answer == 1)
+            query.message.chat.id,
+            texts.check_in_thanks(t, mild=data.answer == 1, healing=healing),
         )
 
 

@@ -20,6 +20,7 @@ from telegram.ext import (
 
 from mesobot.care.additions import add_to_report, report_sign
 from mesobot.care.buttons import ReportSign
+from mesobot.care.chooser import chooser_text, emergency_advice, ordered_signs
 from mesobot.care.config import Severity
 from mesobot.care.models import ReactionReport
 from mesobot.care.reports import latest_open_report, reported_session
@@ -37,7 +38,6 @@ from mesobot.screens import inline_rows
 from mesobot.services import Services
 from mesobot.staff.presence import no_staff_phone
 from mesobot.texts import care as texts
-from mesobot.texts import escape
 
 
 async def show_signs(
@@ -51,13 +51,13 @@ async def show_signs(
         services.codec,
         [
             [(sign.label.in_language(language), ReportSign(appointment_id, key))]
-            for key, sign in services.clinic.care.signs.items()
+            for key, sign in ordered_signs(services.clinic)
         ],
     )
     # Sent to the chat, not as a reply: the message may no longer be accessible.
     await message.get_bot().send_message(
         message.chat.id,
-        texts.choose_sign(translations(language), staffed=no_staff_phone(services) is None),
+        chooser_text(services.clinic, language, staffed=no_staff_phone(services) is None),
         reply_markup=inline_markup(rows),
     )
 
@@ -105,8 +105,9 @@ async def on_sign(update: Update, context: MesobotContext) -> None:
         return
     query, user, data = found
     services = context.bot_data.services
-    sign = services.clinic.care.signs.get(data.sign)
-    if sign is None or query.message is None:
+    key = services.clinic.care.sign_key(data.sign)
+    sign = services.clinic.care.signs[key] if key is not None else None
+    if key is None or sign is None or query.message is None:
         await query.answer()
         return
     chat_id = query.message.chat.id
@@ -114,9 +115,7 @@ async def on_sign(update: Update, context: MesobotContext) -> None:
         # Before anything else, even the database: this is what the patient must read first.
         async with services.database.read() as session:
             language = await language_of(session=session, telegram_user_id=user.id)
-        advice = escape(services.clinic.care.texts.emergency.in_language(language)).replace(
-            "{emergency_phone}", escape(services.clinic.clinic.emergency_phone)
-        )
+        advice = emergency_advice(services.clinic, language)
         await context.bot.send_message(chat_id, f"<b>{advice}</b>")
     await query.answer()
     now = services.clock.now()
@@ -133,7 +132,7 @@ async def on_sign(update: Update, context: MesobotContext) -> None:
             services=services,
             patient=patient,
             appointment_id=appointment_id,
-            sign=data.sign,
+            sign=key,
             now=now,
         )
         language = patient.language

@@ -64,26 +64,57 @@ def check_in_buttons(t: NullTranslations) -> tuple[str, str, str]:
     return _("All fine"), _("Mild, expected effects"), _("Something unusual")
 
 
-def check_in_thanks(t: NullTranslations, *, mild: bool) -> str:
-    """The reply to All fine or Mild."""
+def healing_time(t: NullTranslations, days: int) -> str:
+    """How long a treatment's usual effects last, as a sentence (its `side_effects_usual_days`
+    in weeks): one to two weeks for most, longer for blepharoplasty."""
+    weeks = -(-days // 7)
+    if weeks <= 2:
+        return t.gettext("These usually settle on their own within one to two weeks.")
+    return t.ngettext(
+        "These can take up to {weeks} week to settle on their own.",
+        "These can take up to {weeks} weeks to settle on their own.",
+        weeks,
+    ).format(weeks=weeks)
+
+
+def check_in_thanks(t: NullTranslations, *, mild: bool, healing: str) -> str:
+    """The reply to All fine or Mild; `healing` is the treatment's `healing_time`."""
     _ = t.gettext
     if mild:
-        return _(
-            "Thank you. Mild effects usually settle on their own within one to two weeks. If "
-            "anything gets worse or looks unusual, send /report at any time."
+        return " ".join(
+            [
+                _("Thank you."),
+                escape(healing),
+                _("If anything gets worse or looks unusual, send /report at any time."),
+            ]
         )
     return _("Thank you, glad to hear it!")
 
 
-def choose_sign(t: NullTranslations, *, staffed: bool = True) -> str:
-    """The question that starts a report (it promises staff will look only when there are)."""
+def choose_sign(
+    t: NullTranslations,
+    *,
+    staffed: bool = True,
+    emergency: str | None = None,
+    descriptions: list[tuple[str, str]] | None = None,
+) -> str:
+    """The question that starts a report (it promises staff will look only when there are):
+    the emergency advice first (HTML, already filled in), then each sign's label and longer
+    description (both HTML, escaped), in the order of the buttons below."""
     _ = t.gettext
     if not staffed:
-        return _("I am sorry you have something unusual. What do you see? Choose the closest.")
-    return _(
-        "I am sorry you have something unusual. What do you see? Choose the closest; the "
-        "clinic's staff will look at it."
-    )
+        question = _("I am sorry you have something unusual. What do you see? Choose the closest.")
+    else:
+        question = _(
+            "I am sorry you have something unusual. What do you see? Choose the closest; the "
+            "clinic's staff will look at it."
+        )
+    parts = [f"<b>{emergency}</b>"] if emergency else []
+    parts.append(question)
+    lines = [f"• <b>{label}</b>: {text}" for label, text in descriptions or []]
+    if lines:
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
 
 
 def add_details(t: NullTranslations) -> str:

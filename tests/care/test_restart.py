@@ -36,7 +36,9 @@ async def test_after_a_restart_late_reminders_drop_care_goes_late_and_alerts_res
         aftercare = await lucia.next_bot_message(
             where=lambda m: "una o dos semanas" in (m.text or "")
         )
-        check_in = await lucia.next_bot_message(where=lambda m: "zona tratada" in (m.text or ""))
+        check_in = await lucia.next_bot_message(
+            where=lambda m: "¿Cómo está la zona tratada" in (m.text or "")
+        )
         for message in (aftercare, check_in):
             assert "tendría que haberte llegado" in (message.text or "")
         for member in world.staff:

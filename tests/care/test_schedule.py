@@ -105,9 +105,10 @@ async def test_done_starts_aftercare_at_once(
     assert first.id is not None
     await change_session(services, first.id, SessionState.DONE, Change.DONE)
     aftercare = await world.patient.next_bot_message(
-        where=lambda m: "one to two weeks" in (m.text or "")
+        where=lambda m: "After your" in (m.text or "")
     )
-    assert "six weeks" in (aftercare.text or "")  # blepharoplasty's own addition
+    assert "up to 6 weeks" in (aftercare.text or "")  # blepharoplasty's own healing time
+    assert "six weeks" in (aftercare.text or "")  # and its own addition
 
 
 async def test_moving_a_session_moves_its_messages(
