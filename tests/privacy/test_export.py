@@ -17,6 +17,7 @@ from sqlalchemy import inspect
 from sqlmodel import SQLModel, select
 
 from mesobot.clock import ManualClock
+from mesobot.flow.steps import CONSENT_VERSION
 from mesobot.handlers.context import MesobotApplication
 from mesobot.models import Appointment, Patient
 from mesobot.privacy import erasure_data
@@ -167,8 +168,14 @@ async def test_mydata_sends_a_summary_and_every_field_as_json(
     photos = [report["photo_file_id"]] + [a["photo_file_id"] for a in document["report_additions"]]
     assert any(photos)
     assert PHOTO_CAPTION in json.dumps(document["report_additions"]) + str(report["description"])
-    # The current consent; its history fills as consent events are recorded.
+    # The current consent, and its history: agreed once, in the booking flow.
     assert INSTANT.match(document["profile"]["consent_at"])
+    [consent] = document["consent_history"]
+    assert (consent["version"], consent["given"], consent["actor"]) == (
+        CONSENT_VERSION,
+        True,
+        "patient",
+    )
     assert document["messages"]
     assert {m["recipient"] for m in document["messages"]} == {clinic.patient.user.id}
     actions = [e["action"] for e in document["audit_entries"]]
