@@ -58,6 +58,7 @@ def summary_lines(services: Services, export: PatientExport, t: NullTranslations
         *texts.stored_lines(t, stored_counts(export)),
         *texts.why_and_how_long_lines(t, services.clinic.retention),
         *texts.access_lines(t, accesses),
+        *texts.choice_lines(t),
     ]
 
 

@@ -93,6 +93,17 @@ def access_lines(t: NullTranslations, accesses: list[tuple[str, str, str]]) -> l
     return lines
 
 
+def choice_lines(t: NullTranslations) -> list[str]:
+    """What the patient can do about it."""
+    return [
+        "",
+        t.gettext(
+            "/consent withdraws your consent (no more tips, check-ins or bookings); /forget "
+            "deletes your data."
+        ),
+    ]
+
+
 def file_caption(t: NullTranslations) -> str:
     """The caption of the JSON file /mydata sends."""
     return t.gettext("Everything I keep about you, as a JSON file.")

@@ -147,6 +147,7 @@ async def test_mydata_sends_a_summary_and_every_field_as_json(
     assert PHONE in summary
     assert "Courses: 1, sessions: 4" in summary
     assert "Reaction reports: 1, photos: 1" in summary
+    assert "/consent withdraws your consent" in summary  # withdrawal offered here too
     assert "5 years after your last session" in summary  # the clinic file's retention
     assert "365 days after the report is closed" in summary
     local = viewed_at.astimezone(clinic.app.bot_data.services.clinic.calendar().zone)
