@@ -28,7 +28,10 @@ FIGURES = {
         r"\d+ replies during a \d+-message wave: p50 \d+ ms, p95 \d+ ms, p99 \d+ ms, max \d+ ms"
         r".*\nlost replies: 0; the wave at [\d.]+ msg/s, with the replies [\d.]+ msg/s"
     ),
-    "user_fairness": r"B behind A's 100 queued updates, 1 round\(s\): B's reply p50 \d+ ms",
+    "user_fairness": (
+        r"B behind A's 100 queued updates in the bot \(fetched\), 1 round\(s\): "
+        r"B's reply p50 \d+ ms"
+    ),
     "planner": r"plan_series, 4 sessions, 2k bookings +n=20 +median +[\d.]+ ms",
     "tap_latency": (
         r"CPU per 1,000 updates: [\d.]+ CPU-s.*\n.*bot/echo [\d.]+x(.*\n)+"
