@@ -41,6 +41,7 @@ from mesobot.handlers import (
     staff_export,
     staff_patients,
     staff_requests,
+    staff_reviews,
     start,
 )
 from mesobot.handlers.budget import TelegramBudget
@@ -51,6 +52,7 @@ from mesobot.outbox.pacing import Pacer
 from mesobot.patient_changes import register_patient_change_kinds
 from mesobot.privacy.erasure import register_erasure_kinds
 from mesobot.services import Services
+from mesobot.staff.reviews import register_review_kinds
 from mesobot.staff_notices import register_staff_notice_kinds
 from mesobot.update_processor import PerUserUpdateProcessor
 
@@ -114,6 +116,7 @@ def build_services(
     register_erasure_kinds(services.outbox_kinds)  # staff told of an erasure's cancellations
     register_contact_kinds(services.outbox_kinds)  # staff told a patient asked to be called
     install_care(services)  # care kinds, and the observer that schedules care messages
+    register_review_kinds(services)  # the six-week review of blepharoplasty, after Done
     register_calendar_delivery(services)  # calendar files follow confirmed courses
     return services
 
@@ -137,6 +140,7 @@ def features(services: Services) -> list[Feature]:
         staff_expiry.feature(services),
         retention.feature(services),  # the daily [retention] job
         staff_agenda.feature(services),
+        staff_reviews.feature(services),
         staff_closures.feature(services),
         staff_patients.feature(services),
         staff_erase.feature(services),  # Erase under /patient ("se" buttons only)

@@ -134,6 +134,9 @@ class Treatment(_Strict):
     side_effects: LocalizedText
     side_effects_usual_days: Annotated[int, Field(ge=1, le=366)]
     preparation: LocalizedText | None = None
+    # With `preparation`: it goes to the patient when a session is confirmed and again this
+    # many days before it (a prescription, such as cortisone, takes time to get).
+    preparation_days_before: Annotated[int, Field(ge=1, le=60)] | None = None
 
     @model_validator(mode="after")
     def _gap_when_needed(self) -> Self:
@@ -141,6 +144,8 @@ class Treatment(_Strict):
             raise FieldError("gap_days", "required when a course can have more than one session")
         if len(set(self.areas)) != len(self.areas):
             raise FieldError("areas", "lists an area twice")
+        if self.preparation_days_before is not None and self.preparation is None:
+            raise FieldError("preparation_days_before", "needs a `preparation` text to send")
         return self
 
     def series_rule(self) -> SeriesRule:

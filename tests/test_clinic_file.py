@@ -40,7 +40,10 @@ def test_sample_loads_with_the_articles_four_treatments() -> None:
     assert (cellulite.min_gap_days, cellulite.max_gap_days) == (21, 28)
     eyes = clinic.treatments["lower_blepharoplasty"]
     assert eyes.bookable_session_counts() == range(1, 2)
-    assert eyes.series_rule().min_gap_days == eyes.series_rule().max_gap_days == 42
+    # Six weeks, as a window: one full day does not block the second session.
+    assert (eyes.series_rule().min_gap_days, eyes.series_rule().max_gap_days) == (42, 49)
+    assert eyes.preparation_days_before == 7
+    assert clinic.treatments["fat_reduction"].session_minutes == 45
     assert eyes.side_effects_usual_days == 42
     assert fat.price_per_session.currency == "USD"
     assert fat.course_price(4) == (100000, 240000)

@@ -175,17 +175,18 @@ def _lesser_signs() -> dict[str, ReactionSign]:
 
 class CareTexts(_Strict):
     """Patient-facing care texts per language. `{clinic}`, `{phone}`, `{emergency_phone}`,
-    `{treatment}`, `{date}` and `{time}` are filled in where they appear."""
+    `{treatment}`, `{date}`, `{time}` and `{minutes}` (the session's length) are filled in
+    where they appear."""
 
     reminder: LocalizedText = _text(
         "Reminder: your {treatment} session at {clinic} is on {date} at {time}.",
         "Recordatorio: tu sesión de {treatment} en {clinic} es el {date} a las {time}.",
     )
     preparation: LocalizedText = _text(
-        "Tomorrow is your {treatment} session. It takes about 30 minutes; the needles are "
+        "Tomorrow is your {treatment} session. It takes {minutes} minutes; the needles are "
         "very fine, so most people feel little or no pain, and you can go back to your usual "
         "day straight afterwards.",
-        "Mañana es tu sesión de {treatment}. Dura unos 30 minutos; las agujas son muy finas, "
+        "Mañana es tu sesión de {treatment}. Dura {minutes} minutos; las agujas son muy finas, "
         "así que la mayoría siente poco o ningún dolor, y puedes seguir con tu día justo "
         "después.",
     )

@@ -28,6 +28,7 @@ from mesobot.care.schedule import (
     AFTERCARE,
     CHECK_IN,
     CHECK_IN_SILENCE,
+    EARLY_PREPARATION,
     NO_SHOW,
     PREPARATION,
     reminder_kind,
@@ -114,6 +115,7 @@ class CareRenderers:
             "date": local_date_text(subject.appointment.local_date, language),
             "time": subject.appointment.local_time.strftime("%H:%M"),
             "healing": treatment_healing(self.clinic, subject.course.treatment, language),
+            "minutes": str(treatment.session_minutes if treatment else 30),
         }
 
     async def _upcoming(self, request: RenderRequest) -> Subject | None:
@@ -168,6 +170,28 @@ class CareRenderers:
         treatment = self.clinic.treatments.get(subject.course.treatment)
         if treatment is not None and treatment.preparation is not None:
             text += "\n\n" + escape(treatment.preparation.in_language(language))
+        return RenderedMessage(_late(request, text))
+
+    async def early_preparation(self, request: RenderRequest) -> RenderedMessage | None:
+        """The treatment's own preparation, at confirmation or some days ahead: in time to get
+        what it needs (a cortisone prescription for blepharoplasty)."""
+        subject = await self._upcoming(request)
+        if subject is None or await tips_paused(request.session, subject.patient):
+            return None
+        treatment = self.clinic.treatments.get(subject.course.treatment)
+        if treatment is None or treatment.preparation is None:
+            return None
+        language = request.language
+        values = self._values(subject, language)
+        days = request.message.payload.get("days")
+        heading = texts.early_preparation(
+            translations(language),
+            treatment=escape(values["treatment"]),
+            date=escape(values["date"]),
+            time=values["time"],
+            days=None if days is None else int(days),
+        )
+        text = f"{heading}\n\n{escape(treatment.preparation.in_language(language))}"
         return RenderedMessage(_late(request, text))
 
     async def _followed_up(self, request: RenderRequest) -> Subject | None:
@@ -344,6 +368,7 @@ def register_care_kinds(services: Services) -> None:
         tuple[str, Callable[[RenderRequest], Awaitable[RenderedMessage | None]], LatePolicy]
     ] = [
         (PREPARATION, renderers.preparation, _TIP_POLICY),
+        (EARLY_PREPARATION, renderers.early_preparation, _TIP_POLICY),
         (AFTERCARE, renderers.aftercare, _TIP_POLICY),
         (CHECK_IN, renderers.check_in, _TIP_POLICY),
         (NO_SHOW, renderers.no_show, LatePolicy(action=LateAction.SEND_WITH_LATENESS)),

@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 
 REMINDER_PREFIX = "care.reminder."  # one kind per offset: "care.reminder.24h"
 PREPARATION = "care.preparation"
+# The treatment's own preparation, early: at confirmation and `preparation_days_before` days
+# ahead, so that a prescription (cortisone for blepharoplasty) can be got in time.
+EARLY_PREPARATION = "care.early_preparation"
 AFTERCARE = "care.aftercare"
 CHECK_IN = "care.check_in"
 CHECK_IN_SILENCE = "care.check_in_silence"  # to staff: two check-ins in a row unanswered
@@ -48,7 +51,17 @@ def reminder_kind(hours: int) -> str:
 def session_kinds(clinic: Clinic) -> frozenset[str]:
     """Every kind this module queues about a session."""
     reminders = {reminder_kind(hours) for hours in clinic.care.reminder_hours_before}
-    return frozenset({*reminders, PREPARATION, AFTERCARE, CHECK_IN, CHECK_IN_SILENCE, NO_SHOW})
+    return frozenset(
+        {
+            *reminders,
+            PREPARATION,
+            EARLY_PREPARATION,
+            AFTERCARE,
+            CHECK_IN,
+            CHECK_IN_SILENCE,
+            NO_SHOW,
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -68,6 +81,31 @@ def check_in_due(appointment: Appointment, day: int, *, clinic: Clinic) -> datet
         appointment.local_date + timedelta(days=day), appointment.local_time, clinic=clinic
     )
     return out_of_quiet_hours(at, clinic=clinic)
+
+
+def _early_preparation(
+    appointment: Appointment, treatment: str, patient_chat: int, clinic: Clinic, now: datetime
+) -> list[PlannedMessage]:
+    # Once when the session is confirmed, and again N days ahead unless that time has passed.
+    known = clinic.treatments.get(treatment)
+    days = known.preparation_days_before if known is not None else None
+    if days is None:
+        return []
+    base = {"appointment_id": appointment.id}
+    plan = [
+        PlannedMessage("early_preparation:confirmed", EARLY_PREPARATION, patient_chat, now, base)
+    ]
+    due = local_instant(
+        appointment.local_date - timedelta(days=days),
+        clinic.care.preparation_local_time,
+        clinic=clinic,
+    )
+    if due >= now:
+        slot = f"early_preparation:{days}:{appointment.start_utc.isoformat()}"
+        plan.append(
+            PlannedMessage(slot, EARLY_PREPARATION, patient_chat, due, base | {"days": days})
+        )
+    return plan
 
 
 def planned_messages(
@@ -106,6 +144,7 @@ def planned_messages(
         plan.append(
             PlannedMessage(f"preparation:{stamp}", PREPARATION, patient_chat, max(due, now), base)
         )
+        plan += _early_preparation(appointment, treatment, patient_chat, clinic, now)
     # Aftercare goes when staff mark the session Done, or at its end if they have not.
     aftercare_due = now if appointment.state == SessionState.DONE else appointment.end_utc
     plan.append(PlannedMessage("aftercare", AFTERCARE, patient_chat, aftercare_due, base))

@@ -152,6 +152,14 @@ class ShowAppointments(ButtonData):
     """Show the patient's courses and sessions."""
 
 
+@button("bf")
+@dataclass(frozen=True)
+class ChooseSecondSession(ButtonData):
+    """The practitioner added a second session to `course`: open the calendar of its window."""
+
+    course: int
+
+
 @button("br")
 @dataclass(frozen=True)
 class RescheduleSession(ButtonData):

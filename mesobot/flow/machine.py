@@ -137,8 +137,24 @@ class Flow(Turn):
             "calendar", lambda: clinic_calendar(self.session, self.services.clinic)
         )
 
+    def window(self) -> tuple[date, date] | None:
+        """The days a follow-up session (`mesobot.flow.second_session`) may fall on, if the
+        draft books one; the calendar and times offer only those."""
+        days = self.answers.get("window")
+        if not days:
+            return None
+        return date.fromisoformat(days[0]), date.fromisoformat(days[1])
+
+    def in_window(self, day: date) -> bool:
+        """Whether `day` may be offered (always, outside a follow-up booking)."""
+        bounds = self.window()
+        return bounds is None or bounds[0] <= day <= bounds[1]
+
     async def free_dates(self, year: int, month: int) -> tuple[date, ...]:
         """The month's dates from which the whole course fits."""
+        return tuple(day for day in await self._free_dates(year, month) if self.in_window(day))
+
+    async def _free_dates(self, year: int, month: int) -> tuple[date, ...]:
         rule, count = self.rule_and_count()
         calendar = await self.calendar()
         return await self.computed(
@@ -156,6 +172,8 @@ class Flow(Turn):
 
     async def free_times(self, day: date) -> tuple[time, ...]:
         """The date's times from which the whole course fits."""
+        if not self.in_window(day):
+            return ()
         rule, count = self.rule_and_count()
         calendar = await self.calendar()
         return await self.computed(

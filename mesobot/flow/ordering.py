@@ -13,6 +13,7 @@ from mesobot.lifecycle import Change, SessionChange, sessions_changed
 from mesobot.models import Appointment, Course, Patient
 from mesobot.scheduling.series import PlannedSeries
 from mesobot.staff.closures import clinic_calendar
+from mesobot.staff.reviews import FOLLOW_UP_OF, mark_booked
 from mesobot.staff_notices import enqueue_new_request_notices
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def course_answers(answers: dict[str, Any]) -> dict[str, Any]:
         "name": answers.get("name"),
         "phone": answers.get("phone"),
         "consent_version": steps.CONSENT_VERSION,
-    }
+    } | ({FOLLOW_UP_OF: answers[FOLLOW_UP_OF]} if FOLLOW_UP_OF in answers else {})
 
 
 def after_booking_hook(services: Services, now: datetime) -> AfterBooking:
@@ -73,6 +74,8 @@ def after_booking_hook(services: Services, now: datetime) -> AfterBooking:
     async def after(
         session: AsyncSession, course: Course, appointments: list[Appointment]
     ) -> None:
+        if FOLLOW_UP_OF in course.answers:  # the second session of a six-week review
+            await mark_booked(session, course.answers)
         await enqueue_new_request_notices(
             session=session, services=services, course=course, now=now
         )

@@ -16,6 +16,7 @@ from mesobot.staff.presence import no_staff_phone
 from mesobot.texts import booking as texts
 from mesobot.texts import consent as consent_texts
 from mesobot.texts import escape
+from mesobot.texts import reviews as review_texts
 from mesobot.texts.dates import clock_label, long_day_label, money, month_label
 
 if TYPE_CHECKING:
@@ -167,8 +168,18 @@ async def calendar_screens(flow: Flow) -> list[Screen]:
     """The month calendar of first dates from which the whole course fits."""
     year, month = flow.clamp_month(*flow.answers.get("month", (0, 0)))
     free = await flow.free_dates(year, month)
-    heading = texts.calendar_heading(
-        flow.t, month=month_label(year, month, flow.language), any_free=bool(free)
+    bounds = flow.window()
+    heading = (
+        texts.calendar_heading(
+            flow.t, month=month_label(year, month, flow.language), any_free=bool(free)
+        )
+        if bounds is None
+        else review_texts.window_heading(
+            flow.t,
+            month=escape(month_label(year, month, flow.language)),
+            first=escape(long_day_label(bounds[0], flow.language)),
+            last=escape(long_day_label(bounds[1], flow.language)),
+        )
     )
     rows = month_rows(flow, year, month, free, b.FirstDate, b.CalendarMonth)
     return [Screen(heading, flow.keyboard([*rows, cancel_row(flow)]))]

@@ -27,6 +27,7 @@ from mesobot.services import Services
 from mesobot.staff import buttons
 from mesobot.staff.agenda import AgendaEntry, agenda, last_change, session_by_code, session_by_id
 from mesobot.staff.audit import StaffActor
+from mesobot.staff.reviews import decision_buttons, reviewable
 from mesobot.staff.session_outcomes import cancel_for_patient, record_outcome
 from mesobot.staff.sessions import Stale
 from mesobot.staff_notices import patient_label, treatment_label
@@ -79,7 +80,7 @@ def entry_line(services: Services, entry: AgendaEntry, language: str, *, private
 
 
 def action_row(services: Services, entry: AgendaEntry, language: str) -> tuple[Button, ...]:
-    """Done / No-show / Move / Cancel for one open session."""
+    """Done / No-show / Move / Cancel for one open session; the review after a Done one."""
     t = translations(language)
     a, codec = entry.appointment, services.codec
     session_id, version = a.id or 0, a.version
@@ -98,6 +99,8 @@ def action_row(services: Services, entry: AgendaEntry, language: str) -> tuple[B
             Button(desk.move_label(t), codec.encode(buttons.MoveSession(session_id, version))),
             Button(desk.cancel_label(t), act("c")),
         ]
+    if a.state == SessionState.DONE and reviewable(services.clinic, entry.course):
+        row += decision_buttons(services, entry.course, language)  # the six-week review
     return tuple(row)
 
 

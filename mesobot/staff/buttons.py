@@ -125,6 +125,16 @@ class UnversionedSessionAction(ButtonData):
     max_lengths: ClassVar[dict[str, int]] = {"action": 1}
 
 
+@button("sw")
+@dataclass(frozen=True)
+class ReviewDecision(ButtonData):
+    """The six-week review: add the second session (or not), at the course's version seen."""
+
+    course: int
+    version: int
+    add: bool
+
+
 STAFF_BUTTONS = (
     ConfirmAll,
     EditRequest,
@@ -137,4 +147,5 @@ STAFF_BUTTONS = (
     MoveTo,
     SessionAction,
     UnversionedSessionAction,
+    ReviewDecision,
 )

@@ -58,6 +58,25 @@ def reminder_gone(t: NullTranslations) -> str:
     return _("This session has changed since this reminder; see /appointments.")
 
 
+def early_preparation(
+    t: NullTranslations, *, treatment: str, date: str, time: str, days: int | None
+) -> str:
+    """Heads the treatment's preparation sent early (values already escaped): at confirmation
+    (`days` None), or `days` days before the session."""
+    if days is None:
+        return t.gettext(
+            "<b>Getting ready for your {treatment} session</b> on {date} at {time}. Please read "
+            "this now: some of it takes a few days to arrange."
+        ).format(treatment=treatment, date=date, time=time)
+    return t.ngettext(
+        "<b>Your {treatment} session is in {days} day</b>, on {date} at {time}. A reminder "
+        "of how to get ready:",
+        "<b>Your {treatment} session is in {days} days</b>, on {date} at {time}. A reminder "
+        "of how to get ready:",
+        days,
+    ).format(treatment=treatment, date=date, time=time, days=days)
+
+
 def check_in_buttons(t: NullTranslations) -> tuple[str, str, str]:
     """The three answers to a check-in."""
     _ = t.gettext

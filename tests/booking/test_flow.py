@@ -179,7 +179,11 @@ async def test_blepharoplasty_explains_the_second_session_and_the_preparation(
     await patient.tap("Lower blepharoplasty (under-eye bags)")
     info = patient.last.text
     assert "cortisone" in info
-    assert "1 session; the practitioner may add more (up to 2), 42 days apart" in info
+    assert "1 session; the practitioner may add more (up to 2), 42 to 49 days apart" in info
+    assert (
+        "Cost: $250.00 to $600.00 for one session, up to $1,200.00 if a second is needed." in info
+    )
+    assert "Whole course" not in info
     await patient.tap("Book this treatment")
     assert "Health question 1 of 5" in patient.last.text  # no count to choose
 
