@@ -50,6 +50,7 @@ from mesobot.lifecycle import DEFAULT_OBSERVERS
 from mesobot.outbox.pacing import Pacer
 from mesobot.patient_changes import register_patient_change_kinds
 from mesobot.privacy.erasure import register_erasure_kinds
+from mesobot.reschedule_asked import register_reschedule_kinds
 from mesobot.services import Services
 from mesobot.staff_notices import register_staff_notice_kinds
 from mesobot.update_processor import PerUserUpdateProcessor
@@ -113,6 +114,7 @@ def build_services(
     register_patient_change_kinds(services.outbox_kinds)
     register_erasure_kinds(services.outbox_kinds)  # staff told of an erasure's cancellations
     register_contact_kinds(services.outbox_kinds)  # staff told a patient asked to be called
+    register_reschedule_kinds(services.outbox_kinds, services)  # a reminder's reschedule
     install_care(services)  # care kinds, and the observer that schedules care messages
     register_calendar_delivery(services)  # calendar files follow confirmed courses
     return services

@@ -24,7 +24,7 @@ from mesobot.outbox.policies import (
 )
 from mesobot.staff import buttons
 from mesobot.staff.patient_notices import course_cause, register_patient_notice_kinds
-from mesobot.texts import escape
+from mesobot.texts import escape, questionnaire
 from mesobot.texts import staff as texts
 
 if TYPE_CHECKING:
@@ -93,6 +93,11 @@ def treatment_label(clinic: Clinic, treatment: str, language: str) -> str:
     return found.name.in_language(language) if found else treatment
 
 
+def practitioner_name(clinic: Clinic, resource_id: str) -> str:
+    """The name of the practitioner (or room) a session holds."""
+    return _resource_names(clinic).get(resource_id, resource_id)
+
+
 def _resource_names(clinic: Clinic) -> dict[str, str]:
     return {resource.id: resource.name for resource in clinic.resources}
 
@@ -133,7 +138,7 @@ async def request_lines(
     ]
     lines.append("")
     lines.append(t.gettext("<b>Questionnaire</b>"))
-    lines += texts.answer_lines(t, course.answers)
+    lines += questionnaire.answer_lines(t, course.answers)
     return course, active, lines
 
 
