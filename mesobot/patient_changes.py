@@ -55,6 +55,7 @@ class Refusal(StrEnum):
     GONE = "gone"  # not the patient's, cancelled, done, or already past
     TOO_FEW = "too_few"  # fewer sessions than the treatment's minimum would remain
     CHANGED = "changed"  # the session changed since the patient was asked (staff moved it)
+    SAME = "same"  # a move to the day and time the session already has: nothing to change
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,9 @@ async def reschedule_session(
     if isinstance(looked_up, Refused):
         return looked_up
     found, number = looked_up
+    current = found.sessions[number - 1]
+    if (current.local_date, current.local_time) == (new_date, new_time):
+        return Refused(Refusal.SAME)
     result = await move_series_session(
         session=session,
         calendar=await clinic_calendar(session, services.clinic),

@@ -23,6 +23,7 @@ from mesobot.patient_changes import (
     CourseSeries,
     PatientChangeMade,
     PlanMoved,
+    Refusal,
     Refused,
     move_finder,
     patient_session,
@@ -274,9 +275,13 @@ async def on_confirm_move(flow: Flow, data: b.ConfirmMove) -> Outcome:
     """Move the session and re-plan the later ones, if the plan is still the one shown."""
     result = await rescheduled(flow, data)
     if isinstance(result, PatientChangeMade):
-        done = texts.moved(flow.t, no_staff_phone(flow.services))
+        moved = next((a for a in result.appointments if a.id == data.appointment), None)
+        awaiting = moved is not None and moved.state == SessionState.REQUESTED
+        done = texts.moved(flow.t, no_staff_phone(flow.services), awaiting=awaiting)
         return Outcome(await course_screens(flow, done))
     if isinstance(result, Refused):
+        if result.reason is Refusal.SAME:
+            return await on_keep(flow, b.KeepSession(data.appointment))
         return await gone(flow)
     return await move_plan_changed(flow, data, result)
 
