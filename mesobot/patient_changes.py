@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot import session_moves
 from mesobot.flow.steps import plan_digest
-from mesobot.i18n import translations
+from mesobot.i18n import N_, translations
 from mesobot.lifecycle import Change, SessionChange, cancel_sessions, sessions_changed
 from mesobot.models import Appointment, Course, CourseState, Patient, SessionState
 from mesobot.models.course import HOLDING_STATES
@@ -38,11 +38,12 @@ from mesobot.session_moves import (
     series_rule_of,
 )
 from mesobot.staff.closures import clinic_calendar
-from mesobot.staff_notices import course_cause
+from mesobot.staff_notices import awaits_staff, course_cause, decision_buttons
 from mesobot.states import move_course, move_session
 from mesobot.texts import escape
 
 if TYPE_CHECKING:
+    from mesobot.callbacks import CallbackCodec
     from mesobot.services import Services
 
 PATIENT_CHANGE = "staff.patient_change"  # to each staff member privately
@@ -338,14 +339,17 @@ async def _announce(
 
 
 _CHANGE_TITLES = {
-    "moved": "<b>Session moved by the patient</b>",
-    "cancelled_one": "<b>Session cancelled by the patient</b>",
-    "cancelled_rest": "<b>Rest of the course cancelled by the patient</b>",
+    "moved": N_("<b>Session moved by the patient</b>"),
+    "cancelled_one": N_("<b>Session cancelled by the patient</b>"),
+    "cancelled_rest": N_("<b>Rest of the course cancelled by the patient</b>"),
 }
 
 
-async def render_patient_change(request: RenderRequest) -> RenderedMessage | None:
-    """The staff notice of a patient's change: who, which course, its sessions now."""
+async def render_patient_change(
+    request: RenderRequest, codec: CallbackCodec | None = None
+) -> RenderedMessage | None:
+    """The staff notice of a patient's change: who, which course, its sessions now; a move
+    that awaits staff comes with the request's Confirm / Change / Decline."""
     payload = request.message.payload
     course = await request.session.get(Course, int(payload["course_id"]))
     if course is None:
@@ -366,11 +370,16 @@ async def render_patient_change(request: RenderRequest) -> RenderedMessage | Non
         f"{escape(a.state.value)} [{escape(a.code)}]"
         for a in appointments
     ]
-    return RenderedMessage("\n".join(lines))
+    active = [a for a in appointments if a.state != SessionState.CANCELLED]
+    if codec is None or payload["change"] != "moved" or not awaits_staff(course, active):
+        return RenderedMessage("\n".join(lines))
+    return RenderedMessage("\n".join(lines), decision_buttons(codec, course, request.language))
 
 
-def register_patient_change_kinds(kinds: KindRegistry) -> None:
+def register_patient_change_kinds(kinds: KindRegistry, codec: CallbackCodec) -> None:
     """Add the staff notice of patients' changes to the outbox's kinds."""
-    kinds.register(
-        PATIENT_CHANGE, render=render_patient_change, late_policy=ALWAYS_SEND, for_staff=True
-    )
+
+    async def render(request: RenderRequest) -> RenderedMessage | None:
+        return await render_patient_change(request, codec)
+
+    kinds.register(PATIENT_CHANGE, render=render, late_policy=ALWAYS_SEND, for_staff=True)

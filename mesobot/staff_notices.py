@@ -142,6 +142,15 @@ async def request_lines(
     return course, active, lines
 
 
+def awaits_staff(course: Course, appointments: list[Appointment]) -> bool:
+    """A request, or a confirmed course with a session a patient moved: staff have to decide."""
+    if course.state == CourseState.REQUESTED:
+        return True
+    return course.state == CourseState.CONFIRMED and any(
+        a.state == SessionState.REQUESTED for a in appointments
+    )
+
+
 def decision_buttons(
     codec: CallbackCodec, course: Course, language: str
 ) -> tuple[tuple[Button, ...], ...]:
@@ -167,10 +176,10 @@ async def request_view(
     found = await request_lines(session, clinic, course_id, language)
     if found is None:
         return None
-    course, _active, lines = found
+    course, active, lines = found
     if footer:
         lines += ["", footer]
-    if course.state != CourseState.REQUESTED:
+    if not awaits_staff(course, active):
         if not footer:
             lines += ["", texts.state_name(translations(language), course.state)]
         return RenderedMessage("\n".join(lines))
@@ -197,7 +206,8 @@ async def edit_view(
         )
         rows.append((Button(label, codec.encode(data)),))
     treatment = clinic.treatments.get(course.treatment)
-    if treatment is not None and treatment.sessions.min != treatment.sessions.max:
+    requested = course.state == CourseState.REQUESTED  # a confirmed course keeps its count
+    if requested and treatment is not None and treatment.sessions.min != treatment.sessions.max:
         counts = range(treatment.sessions.min, treatment.sessions.max + 1)
         rows.append(
             tuple(

@@ -4,6 +4,9 @@ tells staff nothing. In English and Spanish, through /appointments."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+
 from sqlmodel import col, select
 
 from mesobot.clock import ManualClock
@@ -16,6 +19,7 @@ from mesobot.patient_changes import PATIENT_CHANGE
 from mesobot.session_moves import CourseSeries
 from tests.booking.driver import PatientAtKeyboard
 from tests.care.conftest import CareWorld, add_patient, booked_and_confirmed, started
+from tests.emulator.state import Message
 
 AWAITING = {
     "en": "Your new time is saved, but it is not confirmed yet: the clinic has been told and "
@@ -103,3 +107,71 @@ async def test_a_move_to_the_same_slot_changes_nothing(
         assert after.state == SessionState.CONFIRMED  # not back to staff
         assert after.version == second.version
         assert await _changes(app) == before  # staff are not told of a change
+
+
+async def _moved_by(patient: PatientAtKeyboard, language: str) -> None:
+    move, confirm, _kept = LABELS[language]
+    await patient.command("appointments")
+    await patient.tap(move)
+    await patient.tap("21")
+    await patient.tap("10:00")
+    await patient.tap(confirm)
+
+
+def _notice_of_move(title: str) -> Callable[[Message], bool]:
+    return lambda m: title in (m.text or "") and bool(m.buttons)
+
+
+async def test_staff_confirm_a_patients_move_from_its_notice(
+    app: MesobotApplication, world: CareWorld, clock: ManualClock
+) -> None:
+    """Marta (English) and Rui (Spanish) get the move with the request's three decisions;
+    Marta confirms it: the session is confirmed and the patient told."""
+    services = app.bot_data.services
+    marta, rui = world.staff
+    await add_patient(services.database, rui.id, language="es", now=clock.now())
+    patient = await _patient(app, world, "es")
+    await _moved_by(patient, "es")
+    english = await marta.next_bot_message(where=_notice_of_move("Session moved by the patient"))
+    assert english.button_labels == ["✅ Confirm all", "✏️ Confirm with changes", "❌ Decline"]
+    spanish = await rui.next_bot_message(where=_notice_of_move("Sesión cambiada por el paciente"))
+    assert spanish.button_labels == ["✅ Confirmar todo", "✏️ Confirmar con cambios", "❌ Rechazar"]
+    told = len(patient.user.bot_messages)
+    marta.press_button("✅ Confirm all", message=english)
+    await world.emulator.wait_for(lambda: "Confirmed by Marta" in (english.text or ""))
+    assert english.buttons == []
+    confirmed = await patient.user.next_bot_message(
+        where=lambda m: "Confirmado" in (m.text or "") or "confirmado" in (m.text or "")
+    )
+    assert patient.user.bot_messages.index(confirmed) >= told
+    async with services.database.read() as session:
+        moved = (
+            await session.exec(
+                select(Appointment).where(Appointment.local_date == date(2026, 12, 21))
+            )
+        ).one()
+    assert moved.state == SessionState.CONFIRMED
+
+
+async def test_staff_decline_a_patients_move_and_the_rest_stays_confirmed(
+    app: MesobotApplication, world: CareWorld, clock: ManualClock
+) -> None:
+    services = app.bot_data.services
+    marta, _rui = world.staff
+    patient = await _patient(app, world, "en")
+    await _moved_by(patient, "en")
+    notice = await marta.next_bot_message(where=_notice_of_move("Session moved by the patient"))
+    marta.press_button("❌ Decline", message=notice)
+    await world.emulator.wait_for(lambda: "Times not available" in notice.button_labels)
+    marta.press_button("Times not available", message=notice)
+    told = await patient.user.next_bot_message(
+        where=lambda m: "The clinic has cancelled your session on" in (m.text or "")
+    )
+    assert "21 Dec 2026" in (told.text or "")
+    async with services.database.read() as session:
+        states = [
+            a.state
+            for a in await session.exec(select(Appointment).order_by(col(Appointment.number)))
+        ]
+    # The move re-planned sessions 3 and 4 too: the new times are declined, not session 1.
+    assert states == [SessionState.CONFIRMED] + [SessionState.CANCELLED] * 3
