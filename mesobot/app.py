@@ -46,6 +46,7 @@ from mesobot.handlers import (
 from mesobot.handlers.budget import TelegramBudget
 from mesobot.handlers.context import BotData, MesobotApplication, MesobotContext
 from mesobot.handlers.feature import Feature, add_features
+from mesobot.late_changes import register_late_change_kinds
 from mesobot.lifecycle import DEFAULT_OBSERVERS
 from mesobot.outbox.pacing import Pacer
 from mesobot.patient_changes import register_patient_change_kinds
@@ -115,6 +116,7 @@ def build_services(
     register_erasure_kinds(services.outbox_kinds)  # staff told of an erasure's cancellations
     register_contact_kinds(services.outbox_kinds)  # staff told a patient asked to be called
     register_reschedule_kinds(services.outbox_kinds, services)  # a reminder's reschedule
+    register_late_change_kinds(services.outbox_kinds, services)  # the cancellation policy
     install_care(services)  # care kinds, and the observer that schedules care messages
     register_calendar_delivery(services)  # calendar files follow confirmed courses
     return services

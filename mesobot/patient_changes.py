@@ -22,6 +22,7 @@ from mesobot.i18n import N_, translations
 from mesobot.lifecycle import Change, SessionChange, cancel_sessions, sessions_changed
 from mesobot.models import Appointment, Course, CourseState, Patient, SessionState
 from mesobot.models.course import HOLDING_STATES
+from mesobot.notice_period import inside_notice
 from mesobot.outbox.api import enqueue_to_staff
 from mesobot.outbox.policies import ALWAYS_SEND, KindRegistry, RenderedMessage, RenderRequest
 from mesobot.scheduling.calendar import Calendar
@@ -57,6 +58,7 @@ class Refusal(StrEnum):
     TOO_FEW = "too_few"  # fewer sessions than the treatment's minimum would remain
     CHANGED = "changed"  # the session changed since the patient was asked (staff moved it)
     SAME = "same"  # a move to the day and time the session already has: nothing to change
+    NOTICE = "notice"  # inside the clinic's notice period: only staff change it now
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,8 @@ async def reschedule_session(
     current = found.sessions[number - 1]
     if (current.local_date, current.local_time) == (new_date, new_time):
         return Refused(Refusal.SAME)
+    if inside_notice(services.clinic, current, now):
+        return Refused(Refusal.NOTICE)
     result = await move_series_session(
         session=session,
         calendar=await clinic_calendar(session, services.clinic),
@@ -251,6 +255,8 @@ async def cancel_one_session(
     if isinstance(looked_up, Refused):
         return looked_up
     found, number = looked_up
+    if inside_notice(services.clinic, found.sessions[number - 1], now):
+        return Refused(Refusal.NOTICE)
     result = await replan_without_session(
         session=session,
         calendar=await clinic_calendar(session, services.clinic),
@@ -293,6 +299,8 @@ async def cancel_rest_of_course(
     if isinstance(looked_up, Refused):
         return looked_up
     found, number = looked_up
+    if inside_notice(services.clinic, found.sessions[number - 1], now):
+        return Refused(Refusal.NOTICE)
     staying, ending = found.sessions[: number - 1], found.sessions[number - 1 :]
     changes = await cancel_sessions(
         session=session, appointments=ending, change=Change.CANCELLED, actor=ACTOR, at=now

@@ -14,11 +14,13 @@ from datetime import date, time
 from sqlmodel import col, select
 
 from mesobot.flow import buttons as b
+from mesobot.flow import late_steps
 from mesobot.flow.calendar_rows import month_rows
 from mesobot.flow.machine import Flow, Outcome
 from mesobot.flow.steps import plan_digest
 from mesobot.models import Appointment, Course, CourseState, SessionState
 from mesobot.models.course import HOLDING_STATES
+from mesobot.notice_period import inside_notice
 from mesobot.patient_changes import (
     CourseSeries,
     PatientChangeMade,
@@ -39,6 +41,7 @@ from mesobot.staff.presence import no_staff_phone
 from mesobot.texts import appointments as texts
 from mesobot.texts import booking as booking_texts
 from mesobot.texts import escape
+from mesobot.texts import policy as policy_texts
 from mesobot.texts.dates import clock_label, long_day_label, month_label
 
 
@@ -71,7 +74,10 @@ def course_screen(flow: Flow, course: Course, appointments: list[Appointment]) -
     lines = [texts.course_heading(t, treatment=name, area=course.area, state=course.state)]
     rows: list[Row] = []
     for number, a in enumerate(appointments, start=1):
-        lines.append(texts.session_line(t, number, a.local_date, a.local_time, a.state, language))
+        lines.append(
+            texts.session_line(t, number, a.local_date, a.local_time, a.state, language)
+            + policy_texts.request_beside(t, a.patient_answer)
+        )
         if a.state in HOLDING_STATES and a.start_utc > flow.now and a.id is not None:
             rows.append(
                 [
@@ -140,6 +146,10 @@ async def on_reschedule(flow: Flow, data: b.RescheduleSession) -> Outcome:
     found = await changeable(flow, data.appointment)
     if found is None:
         return await gone(flow)
+    if inside_notice(
+        flow.services.clinic, found.sessions[found.position(data.appointment) - 1], flow.now
+    ):
+        return late_steps.policy_screen(flow, found, data.appointment, cancel=False)
     current = found.sessions[found.position(data.appointment) - 1].local_date
     return Outcome(await move_calendar(flow, found, data.appointment, current.year, current.month))
 
@@ -282,6 +292,8 @@ async def on_confirm_move(flow: Flow, data: b.ConfirmMove) -> Outcome:
     if isinstance(result, Refused):
         if result.reason is Refusal.SAME:
             return await on_keep(flow, b.KeepSession(data.appointment))
+        if result.reason is Refusal.NOTICE:  # the notice period began since it was shown
+            return await on_reschedule(flow, b.RescheduleSession(data.appointment))
         return await gone(flow)
     return await move_plan_changed(flow, data, result)
 

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from mesobot.callbacks import ButtonData
-from mesobot.flow import appointments, booking_steps, cancellations, consent_steps
+from mesobot.flow import appointments, booking_steps, cancellations, consent_steps, late_steps
 from mesobot.flow import buttons as b
 from mesobot.flow.machine import Flow, Outcome
 
@@ -42,6 +42,7 @@ BUTTON_STEPS: dict[type[ButtonData], ButtonStep] = {
     b.CancelOne: cancellations.on_cancel_one,
     b.CancelRest: cancellations.on_cancel_rest,
     b.KeepSession: appointments.on_keep,
+    b.AskLateChange: late_steps.on_ask_late_change,
 }
 
 

@@ -93,6 +93,10 @@ def reminder_answer(t: NullTranslations, answer: str | None) -> str:
         return " · " + t.gettext("✅ will come")
     if answer == "reschedule":
         return " · " + t.gettext("🔁 wants another date")
+    if answer == "cancel_request":
+        return " · " + t.gettext("⏰ asks to cancel")
+    if answer == "move_request":
+        return " · " + t.gettext("⏰ asks to move")
     return ""
 
 
