@@ -47,10 +47,12 @@ from mesobot.handlers import (
 from mesobot.handlers.budget import TelegramBudget
 from mesobot.handlers.context import BotData, MesobotApplication, MesobotContext
 from mesobot.handlers.feature import Feature, add_features
+from mesobot.late_changes import register_late_change_kinds
 from mesobot.lifecycle import DEFAULT_OBSERVERS
 from mesobot.outbox.pacing import Pacer
 from mesobot.patient_changes import register_patient_change_kinds
 from mesobot.privacy.erasure import register_erasure_kinds
+from mesobot.reschedule_asked import register_reschedule_kinds
 from mesobot.services import Services
 from mesobot.staff.reviews import register_review_kinds
 from mesobot.staff_notices import register_staff_notice_kinds
@@ -112,9 +114,11 @@ def build_services(
     )
     # Every message kind the outbox may meet must be known before the dispatcher starts.
     register_staff_notice_kinds(services)
-    register_patient_change_kinds(services.outbox_kinds)
+    register_patient_change_kinds(services.outbox_kinds, services.codec)
     register_erasure_kinds(services.outbox_kinds)  # staff told of an erasure's cancellations
     register_contact_kinds(services.outbox_kinds)  # staff told a patient asked to be called
+    register_reschedule_kinds(services.outbox_kinds, services)  # a reminder's reschedule
+    register_late_change_kinds(services.outbox_kinds, services)  # the cancellation policy
     install_care(services)  # care kinds, and the observer that schedules care messages
     register_review_kinds(services)  # the six-week review of blepharoplasty, after Done
     register_calendar_delivery(services)  # calendar files follow confirmed courses

@@ -148,6 +148,9 @@ class ClinicInfo(_Strict):
     request_expiry_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 48
     # A patient's change to a confirmed session goes back to staff unless this is true.
     patient_changes_confirmed_at_once: bool = False
+    # Cancellation policy: a patient's cancel or move of a confirmed session this many hours
+    # or fewer before it becomes a request to staff (none when unset).
+    cancellation_notice_hours: Annotated[int, Field(ge=1, le=24 * 14)] | None = None
     # Calendar files: the ORGANIZER is `mailto:` this address (else `tel:` the phone), and
     # each event links to the bot (e.g. "https://t.me/ClinicBot").
     email: str | None = None

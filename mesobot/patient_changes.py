@@ -18,10 +18,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot import session_moves
 from mesobot.flow.steps import plan_digest
-from mesobot.i18n import translations
+from mesobot.i18n import N_, translations
 from mesobot.lifecycle import Change, SessionChange, cancel_sessions, sessions_changed
 from mesobot.models import Appointment, Course, CourseState, Patient, SessionState
 from mesobot.models.course import HOLDING_STATES
+from mesobot.notice_period import inside_notice
 from mesobot.outbox.api import enqueue_to_staff
 from mesobot.outbox.policies import ALWAYS_SEND, KindRegistry, RenderedMessage, RenderRequest
 from mesobot.scheduling.calendar import Calendar
@@ -38,11 +39,12 @@ from mesobot.session_moves import (
     series_rule_of,
 )
 from mesobot.staff.closures import clinic_calendar
-from mesobot.staff_notices import course_cause
+from mesobot.staff_notices import awaits_staff, course_cause, decision_buttons
 from mesobot.states import move_course, move_session
 from mesobot.texts import escape
 
 if TYPE_CHECKING:
+    from mesobot.callbacks import CallbackCodec
     from mesobot.services import Services
 
 PATIENT_CHANGE = "staff.patient_change"  # to each staff member privately
@@ -55,6 +57,8 @@ class Refusal(StrEnum):
     GONE = "gone"  # not the patient's, cancelled, done, or already past
     TOO_FEW = "too_few"  # fewer sessions than the treatment's minimum would remain
     CHANGED = "changed"  # the session changed since the patient was asked (staff moved it)
+    SAME = "same"  # a move to the day and time the session already has: nothing to change
+    NOTICE = "notice"  # inside the clinic's notice period: only staff change it now
 
 
 @dataclass(frozen=True)
@@ -210,6 +214,11 @@ async def reschedule_session(
     if isinstance(looked_up, Refused):
         return looked_up
     found, number = looked_up
+    current = found.sessions[number - 1]
+    if (current.local_date, current.local_time) == (new_date, new_time):
+        return Refused(Refusal.SAME)
+    if inside_notice(services.clinic, current, now):
+        return Refused(Refusal.NOTICE)
     result = await move_series_session(
         session=session,
         calendar=await clinic_calendar(session, services.clinic),
@@ -246,6 +255,8 @@ async def cancel_one_session(
     if isinstance(looked_up, Refused):
         return looked_up
     found, number = looked_up
+    if inside_notice(services.clinic, found.sessions[number - 1], now):
+        return Refused(Refusal.NOTICE)
     result = await replan_without_session(
         session=session,
         calendar=await clinic_calendar(session, services.clinic),
@@ -288,6 +299,8 @@ async def cancel_rest_of_course(
     if isinstance(looked_up, Refused):
         return looked_up
     found, number = looked_up
+    if inside_notice(services.clinic, found.sessions[number - 1], now):
+        return Refused(Refusal.NOTICE)
     staying, ending = found.sessions[: number - 1], found.sessions[number - 1 :]
     changes = await cancel_sessions(
         session=session, appointments=ending, change=Change.CANCELLED, actor=ACTOR, at=now
@@ -334,14 +347,17 @@ async def _announce(
 
 
 _CHANGE_TITLES = {
-    "moved": "<b>Session moved by the patient</b>",
-    "cancelled_one": "<b>Session cancelled by the patient</b>",
-    "cancelled_rest": "<b>Rest of the course cancelled by the patient</b>",
+    "moved": N_("<b>Session moved by the patient</b>"),
+    "cancelled_one": N_("<b>Session cancelled by the patient</b>"),
+    "cancelled_rest": N_("<b>Rest of the course cancelled by the patient</b>"),
 }
 
 
-async def render_patient_change(request: RenderRequest) -> RenderedMessage | None:
-    """The staff notice of a patient's change: who, which course, its sessions now."""
+async def render_patient_change(
+    request: RenderRequest, codec: CallbackCodec | None = None
+) -> RenderedMessage | None:
+    """The staff notice of a patient's change: who, which course, its sessions now; a move
+    that awaits staff comes with the request's Confirm / Change / Decline."""
     payload = request.message.payload
     course = await request.session.get(Course, int(payload["course_id"]))
     if course is None:
@@ -362,11 +378,16 @@ async def render_patient_change(request: RenderRequest) -> RenderedMessage | Non
         f"{escape(a.state.value)} [{escape(a.code)}]"
         for a in appointments
     ]
-    return RenderedMessage("\n".join(lines))
+    active = [a for a in appointments if a.state != SessionState.CANCELLED]
+    if codec is None or payload["change"] != "moved" or not awaits_staff(course, active):
+        return RenderedMessage("\n".join(lines))
+    return RenderedMessage("\n".join(lines), decision_buttons(codec, course, request.language))
 
 
-def register_patient_change_kinds(kinds: KindRegistry) -> None:
+def register_patient_change_kinds(kinds: KindRegistry, codec: CallbackCodec) -> None:
     """Add the staff notice of patients' changes to the outbox's kinds."""
-    kinds.register(
-        PATIENT_CHANGE, render=render_patient_change, late_policy=ALWAYS_SEND, for_staff=True
-    )
+
+    async def render(request: RenderRequest) -> RenderedMessage | None:
+        return await render_patient_change(request, codec)
+
+    kinds.register(PATIENT_CHANGE, render=render, late_policy=ALWAYS_SEND, for_staff=True)

@@ -323,6 +323,7 @@ async def apply_plan(
         appointment.resource_id, appointment.zone = slot.resource_id, slot.zone
         appointment.start_utc, appointment.end_utc = slot.start_utc, slot.end_utc
         appointment.calendar_sequence += 1
+        appointment.patient_answer = None  # a reminder's answer or a request: about the old time
         session.add(appointment)
         await count_session_change(session, appointment)
         moved.append(MovedSession(appointment, previous_start))

@@ -24,7 +24,7 @@ from mesobot.outbox.policies import (
 )
 from mesobot.staff import buttons
 from mesobot.staff.patient_notices import course_cause, register_patient_notice_kinds
-from mesobot.texts import escape
+from mesobot.texts import escape, questionnaire
 from mesobot.texts import staff as texts
 
 if TYPE_CHECKING:
@@ -93,6 +93,11 @@ def treatment_label(clinic: Clinic, treatment: str, language: str) -> str:
     return found.name.in_language(language) if found else treatment
 
 
+def practitioner_name(clinic: Clinic, resource_id: str) -> str:
+    """The name of the practitioner (or room) a session holds."""
+    return _resource_names(clinic).get(resource_id, resource_id)
+
+
 def _resource_names(clinic: Clinic) -> dict[str, str]:
     return {resource.id: resource.name for resource in clinic.resources}
 
@@ -133,8 +138,17 @@ async def request_lines(
     ]
     lines.append("")
     lines.append(t.gettext("<b>Questionnaire</b>"))
-    lines += texts.answer_lines(t, course.answers)
+    lines += questionnaire.answer_lines(t, course.answers)
     return course, active, lines
+
+
+def awaits_staff(course: Course, appointments: list[Appointment]) -> bool:
+    """A request, or a confirmed course with a session a patient moved: staff have to decide."""
+    if course.state == CourseState.REQUESTED:
+        return True
+    return course.state == CourseState.CONFIRMED and any(
+        a.state == SessionState.REQUESTED for a in appointments
+    )
 
 
 def decision_buttons(
@@ -162,10 +176,10 @@ async def request_view(
     found = await request_lines(session, clinic, course_id, language)
     if found is None:
         return None
-    course, _active, lines = found
+    course, active, lines = found
     if footer:
         lines += ["", footer]
-    if course.state != CourseState.REQUESTED:
+    if not awaits_staff(course, active):
         if not footer:
             lines += ["", texts.state_name(translations(language), course.state)]
         return RenderedMessage("\n".join(lines))
@@ -192,7 +206,8 @@ async def edit_view(
         )
         rows.append((Button(label, codec.encode(data)),))
     treatment = clinic.treatments.get(course.treatment)
-    if treatment is not None and treatment.sessions.min != treatment.sessions.max:
+    requested = course.state == CourseState.REQUESTED  # a confirmed course keeps its count
+    if requested and treatment is not None and treatment.sessions.min != treatment.sessions.max:
         counts = range(treatment.sessions.min, treatment.sessions.max + 1)
         rows.append(
             tuple(

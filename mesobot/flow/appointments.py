@@ -14,15 +14,18 @@ from datetime import date, time
 from sqlmodel import col, select
 
 from mesobot.flow import buttons as b
+from mesobot.flow import late_steps
 from mesobot.flow.calendar_rows import month_rows
 from mesobot.flow.machine import Flow, Outcome
 from mesobot.flow.steps import plan_digest
 from mesobot.models import Appointment, Course, CourseState, SessionState
 from mesobot.models.course import HOLDING_STATES
+from mesobot.notice_period import inside_notice
 from mesobot.patient_changes import (
     CourseSeries,
     PatientChangeMade,
     PlanMoved,
+    Refusal,
     Refused,
     move_finder,
     patient_session,
@@ -38,6 +41,7 @@ from mesobot.staff.presence import no_staff_phone
 from mesobot.texts import appointments as texts
 from mesobot.texts import booking as booking_texts
 from mesobot.texts import escape
+from mesobot.texts import policy as policy_texts
 from mesobot.texts.dates import clock_label, long_day_label, month_label
 
 
@@ -70,7 +74,10 @@ def course_screen(flow: Flow, course: Course, appointments: list[Appointment]) -
     lines = [texts.course_heading(t, treatment=name, area=course.area, state=course.state)]
     rows: list[Row] = []
     for number, a in enumerate(appointments, start=1):
-        lines.append(texts.session_line(t, number, a.local_date, a.local_time, a.state, language))
+        lines.append(
+            texts.session_line(t, number, a.local_date, a.local_time, a.state, language)
+            + policy_texts.request_beside(t, a.patient_answer)
+        )
         if a.state in HOLDING_STATES and a.start_utc > flow.now and a.id is not None:
             rows.append(
                 [
@@ -139,6 +146,10 @@ async def on_reschedule(flow: Flow, data: b.RescheduleSession) -> Outcome:
     found = await changeable(flow, data.appointment)
     if found is None:
         return await gone(flow)
+    if inside_notice(
+        flow.services.clinic, found.sessions[found.position(data.appointment) - 1], flow.now
+    ):
+        return late_steps.policy_screen(flow, found, data.appointment, cancel=False)
     current = found.sessions[found.position(data.appointment) - 1].local_date
     return Outcome(await move_calendar(flow, found, data.appointment, current.year, current.month))
 
@@ -274,9 +285,15 @@ async def on_confirm_move(flow: Flow, data: b.ConfirmMove) -> Outcome:
     """Move the session and re-plan the later ones, if the plan is still the one shown."""
     result = await rescheduled(flow, data)
     if isinstance(result, PatientChangeMade):
-        done = texts.moved(flow.t, no_staff_phone(flow.services))
+        moved = next((a for a in result.appointments if a.id == data.appointment), None)
+        awaiting = moved is not None and moved.state == SessionState.REQUESTED
+        done = texts.moved(flow.t, no_staff_phone(flow.services), awaiting=awaiting)
         return Outcome(await course_screens(flow, done))
     if isinstance(result, Refused):
+        if result.reason is Refusal.SAME:
+            return await on_keep(flow, b.KeepSession(data.appointment))
+        if result.reason is Refusal.NOTICE:  # the notice period began since it was shown
+            return await on_reschedule(flow, b.RescheduleSession(data.appointment))
         return await gone(flow)
     return await move_plan_changed(flow, data, result)
 

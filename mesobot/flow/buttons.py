@@ -240,6 +240,16 @@ class CancelRest(ButtonData):
     version: int
 
 
+@button("bxl")
+@dataclass(frozen=True)
+class AskLateChange(ButtonData):
+    """Inside the notice period: ask staff to cancel ("c") or move ("m") the session."""
+
+    appointment: int
+    what: str
+    max_lengths: ClassVar[dict[str, int]] = {"what": 1}
+
+
 @button("bxk")
 @dataclass(frozen=True)
 class KeepSession(ButtonData):

@@ -11,8 +11,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from mesobot.flow import buttons as b
+from mesobot.flow import late_steps
 from mesobot.flow.appointments import changeable, course_screens, gone, keep_row
 from mesobot.flow.machine import Flow, Outcome
+from mesobot.notice_period import inside_notice
 from mesobot.patient_changes import (
     PatientChangeMade,
     Refusal,
@@ -39,6 +41,8 @@ async def on_ask_cancel(flow: Flow, data: b.AskCancel, lead: str | None = None) 
         return await gone(flow)
     number = found.position(data.appointment)
     appointment = found.sessions[number - 1]
+    if inside_notice(flow.services.clinic, appointment, flow.now):
+        return late_steps.policy_screen(flow, found, data.appointment, cancel=True)
     t, version = flow.t, appointment.version
     rows: list[Row] = [
         [(booking_texts.label(t, "cancel_one"), b.CancelOne(data.appointment, version))]
@@ -97,6 +101,8 @@ async def not_cancelled(flow: Flow, result: Refused, appointment_id: int) -> Out
     if result.reason is Refusal.CHANGED:
         lead = texts.session_changed(flow.t)
         return await on_ask_cancel(flow, b.AskCancel(appointment_id), lead)
+    if result.reason is Refusal.NOTICE:  # the notice period began since it was asked
+        return await on_ask_cancel(flow, b.AskCancel(appointment_id))
     return await gone(flow)
 
 

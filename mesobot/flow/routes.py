@@ -6,7 +6,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from mesobot.callbacks import ButtonData
-from mesobot.flow import appointments, booking_steps, cancellations, consent_steps, second_session
+from mesobot.flow import (
+    appointments,
+    booking_steps,
+    cancellations,
+    consent_steps,
+    late_steps,
+    second_session,
+)
 from mesobot.flow import buttons as b
 from mesobot.flow.machine import Flow, Outcome
 
@@ -44,6 +51,7 @@ BUTTON_STEPS: dict[type[ButtonData], ButtonStep] = {
     b.KeepSession: appointments.on_keep,
     # The six-week review's invitation
     b.ChooseSecondSession: second_session.on_choose_second,
+    b.AskLateChange: late_steps.on_ask_late_change,
 }
 
 

@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
+from mesobot import reschedule_asked
 from mesobot.care.buttons import CheckInReply, NotificationsChoice, ReminderAnswer
 from mesobot.care.models import CarePreference, CheckInAnswer
 from mesobot.care.subjects import treatment_healing
@@ -54,7 +55,15 @@ async def on_reminder_answer(update: Update, context: MesobotContext) -> None:
     async with services.database.write() as session:
         owned = await _owned(session, data.appointment_id, user.id)
         if owned is not None and owned[0].state == SessionState.CONFIRMED:
-            owned[0].patient_answer = "attending" if data.attending else "reschedule"
+            answer = "attending" if data.attending else "reschedule"
+            if answer == "reschedule" and owned[0].patient_answer != answer:
+                await reschedule_asked.tell_staff(
+                    session=session,
+                    services=services,
+                    appointment=owned[0],
+                    now=services.clock.now(),
+                )
+            owned[0].patient_answer = answer
             session.add(owned[0])
     if owned is None:
         await query.answer()

@@ -30,10 +30,11 @@ from mesobot.staff.audit import StaffActor
 from mesobot.staff.reviews import decision_buttons, reviewable
 from mesobot.staff.session_outcomes import cancel_for_patient, record_outcome
 from mesobot.staff.sessions import Stale
-from mesobot.staff_notices import patient_label, treatment_label
+from mesobot.staff_notices import patient_label, practitioner_name, treatment_label
 from mesobot.texts import escape
 from mesobot.texts import staff as texts
 from mesobot.texts import staff_desk as desk
+from mesobot.texts.questionnaire import allergy_flagged
 from mesobot.texts.splitting import split_html_messages
 
 # Telegram allows 100 buttons a message; four a session leaves room for 20 sessions.
@@ -70,6 +71,8 @@ def entry_line(services: Services, entry: AgendaEntry, language: str, *, private
     what = (
         f" · {escape(treatment_label(services.clinic, entry.course.treatment, language))}"
         f" {entry.position}/{entry.total}"
+        f" · {escape(practitioner_name(services.clinic, a.resource_id))}"
+        f"{texts.allergy_flag(t) if allergy_flagged(entry.course.answers) else ''}"
         if private
         else ""
     )
@@ -91,7 +94,7 @@ def action_row(services: Services, entry: AgendaEntry, language: str) -> tuple[B
     row: list[Button] = []
     if a.state == SessionState.CONFIRMED:
         row += [
-            Button(desk.done_label(t, a.code), act("d")),
+            Button(desk.done_label(t, a.local_time), act("d")),
             Button(desk.no_show_label(t), act("n")),
         ]
     if a.state in (SessionState.CONFIRMED, SessionState.REQUESTED):

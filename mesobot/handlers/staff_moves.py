@@ -31,6 +31,7 @@ from mesobot.staff.sessions import (
     move_choices,
     move_course_session,
 )
+from mesobot.staff_notices import awaits_staff
 from mesobot.texts import staff as texts
 from mesobot.texts import staff_desk as desk
 
@@ -216,7 +217,7 @@ async def on_move_to(press: Press, data: buttons.MoveTo) -> None:
     else:
         assert isinstance(result, StaffChangeMade)
         await press.query.answer()
-        if result.course.state == CourseState.REQUESTED:
+        if awaits_staff(result.course, result.appointments):
             await show_edit_view(press, result.course.id or 0)
         else:
             await show_request_view(press, result.course.id or 0)

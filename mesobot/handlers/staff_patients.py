@@ -5,6 +5,7 @@ from __future__ import annotations
 from gettext import NullTranslations
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
@@ -18,13 +19,13 @@ from mesobot.handlers.staff_access import clinic_time, language_of, note_views, 
 from mesobot.handlers.staff_erase import erase_button, erased_patient_lines
 from mesobot.handlers.staff_export import export_button
 from mesobot.i18n import translations
-from mesobot.models import Appointment, Patient
+from mesobot.models import Appointment, Patient, SessionState
 from mesobot.screens import InlineRows, Row, inline_rows
 from mesobot.services import Services
 from mesobot.staff.agenda import courses_of, find_patients
 from mesobot.staff.audit import VIEW_PATIENT, patient_history
 from mesobot.staff_notices import patient_label, treatment_label
-from mesobot.texts import escape, send_privately
+from mesobot.texts import escape, questionnaire, send_privately
 from mesobot.texts import staff as texts
 from mesobot.texts import staff_desk as desk
 from mesobot.texts.splitting import split_html_messages
@@ -97,6 +98,14 @@ async def _report_lines(
     return lines
 
 
+async def _no_shows(session: AsyncSession, course_ids: list[int | None]) -> int:
+    """How many of these courses' sessions the patient missed."""
+    query = select(func.count()).where(
+        col(Appointment.course_id).in_(course_ids), Appointment.state == SessionState.NO_SHOW
+    )
+    return int((await session.exec(query)).one())
+
+
 async def _patient_lines(
     session: AsyncSession, services: Services, patient: Any, language: str
 ) -> list[str]:
@@ -110,7 +119,9 @@ async def _patient_lines(
     ]
     if patient.erased_at is not None:
         lines = await erased_patient_lines(session, services, patient, t)
-    for course in await courses_of(session=session, patient_id=patient.id):
+    courses = await courses_of(session=session, patient_id=patient.id)
+    lines.append(desk.no_show_count(t, await _no_shows(session, [c.id for c in courses])))
+    for course in courses:
         lines.append("")
         lines.append(
             desk.course_heading(
@@ -126,7 +137,7 @@ async def _patient_lines(
                 f"  {texts.short_day_label(a.local_date, language)} {texts.hhmm(a.local_time)}"
                 f" <code>{escape(a.code)}</code> · {texts.state_name(t, a.state)}"
             )
-        lines += [f"  {line}" for line in texts.answer_lines(t, course.answers)]
+        lines += [f"  {line}" for line in questionnaire.answer_lines(t, course.answers)]
     lines += await _report_lines(session, services, patient.id, t)
     history = await patient_history(session=session, patient_id=patient.id)
     if history:

@@ -86,13 +86,18 @@ def course_snapshot(course: Course, appointments: list[Appointment]) -> dict[str
 
 
 async def claim_requested_course(
-    *, session: AsyncSession, course_id: int, seen_version: int
+    *, session: AsyncSession, course_id: int, seen_version: int, awaiting: bool = False
 ) -> Course | Superseded:
-    """Claim a course that staff decide on, at the version seen, if it is still requested."""
+    """Claim a course that staff decide on, at the version seen, if it is still requested;
+    with `awaiting`, also a confirmed course with a session awaiting staff (a patient's move)."""
     course = await claim_course(session=session, course_id=course_id, seen_version=seen_version)
-    if course is None or course.state != CourseState.REQUESTED:
-        return await superseded(session=session, course_id=course_id)
-    return course
+    if course is not None and course.state == CourseState.REQUESTED:
+        return course
+    if course is not None and awaiting and course.state == CourseState.CONFIRMED:
+        appointments = await course_sessions(session=session, course_id=course_id)
+        if any(a.state == SessionState.REQUESTED for a in appointments):
+            return course
+    return await superseded(session=session, course_id=course_id)
 
 
 async def confirm_course(
@@ -104,9 +109,10 @@ async def confirm_course(
     staff: StaffActor,
     now: datetime,
 ) -> Decided | Superseded:
-    """Confirm a requested course and its sessions; the patient is told at once."""
+    """Confirm a requested course and its sessions (or a confirmed course's sessions that a
+    patient moved); the patient is told at once."""
     course = await claim_requested_course(
-        session=session, course_id=course_id, seen_version=seen_version
+        session=session, course_id=course_id, seen_version=seen_version, awaiting=True
     )
     if isinstance(course, Superseded):
         return course
@@ -123,9 +129,10 @@ async def confirm_course(
                 actor=staff.actor,
             )
             changes.append(SessionChange(appointment, Change.CONFIRMED))
-    await move_course(
-        session=session, course=course, to=CourseState.CONFIRMED, at=now, actor=staff.actor
-    )
+    if course.state != CourseState.CONFIRMED:
+        await move_course(
+            session=session, course=course, to=CourseState.CONFIRMED, at=now, actor=staff.actor
+        )
     course.decided_at, course.decided_by = now, staff.telegram_id
     # Queued before the observers run, so that the words come before the calendar file.
     await patient_notices.enqueue_course_notice(
@@ -181,12 +188,20 @@ async def decline_course(
     staff: StaffActor,
     now: datetime,
 ) -> Decided | Superseded:
-    """Decline a requested course with a reason the patient receives; they can book again."""
+    """Decline a requested course with a reason the patient receives; they can book again.
+
+    On a confirmed course, only the sessions a patient moved (awaiting staff) are declined:
+    they are cancelled, the patient is told, and the rest of the course stays confirmed.
+    """
     course = await claim_requested_course(
-        session=session, course_id=course_id, seen_version=seen_version
+        session=session, course_id=course_id, seen_version=seen_version, awaiting=True
     )
     if isinstance(course, Superseded):
         return course
+    if course.state == CourseState.CONFIRMED:
+        return await decline_moved_sessions(
+            session=session, services=services, course=course, staff=staff, now=now
+        )
     before = course_snapshot(course, await course_sessions(session=session, course_id=course_id))
     course.decline_reason = reason[:500]
     course.decided_by = staff.telegram_id
@@ -271,3 +286,33 @@ async def pending_requests(*, session: AsyncSession, limit: int = 50) -> list[Co
         .limit(limit)
     )
     return list(await session.exec(query))
+
+
+async def decline_moved_sessions(
+    *, session: AsyncSession, services: Services, course: Course, staff: StaffActor, now: datetime
+) -> Decided:
+    """Decline a confirmed course's sessions that await staff: cancelled, the patient told."""
+    appointments = await course_sessions(session=session, course_id=course.id or 0)
+    before = course_snapshot(course, appointments)
+    declined = [a for a in appointments if a.state == SessionState.REQUESTED]
+    changes = await cancel_sessions(
+        session=session, appointments=declined, change=Change.CANCELLED, actor=staff.actor, at=now
+    )
+    await sessions_changed(session=session, services=services, changes=changes, now=now)
+    for appointment in declined:  # after the observers: not cancelled with the session's own
+        await patient_notices.enqueue_session_cancelled(
+            session=session, course=course, appointment=appointment, now=now
+        )
+    course.session_count = len([a for a in appointments if a.state != SessionState.CANCELLED])
+    session.add(course)
+    await record_action(
+        session=session,
+        staff=staff,
+        action="decline",
+        at=now,
+        patient_id=course.patient_id,
+        course_id=course.id,
+        before=before,
+        after=course_snapshot(course, appointments),
+    )
+    return Decided(course, appointments)

@@ -89,9 +89,14 @@ def _told(t: NullTranslations, done: str, no_staff_phone: str | None) -> str:
     return done + " " + no_staff_note(t, no_staff_phone)
 
 
-def moved(t: NullTranslations, no_staff_phone: str | None = None) -> str:
-    """After a move."""
-    return _told(t, t.gettext("Done: your session is moved."), no_staff_phone)
+def moved(t: NullTranslations, no_staff_phone: str | None = None, *, awaiting: bool) -> str:
+    """After a move; `awaiting`: the new time waits for the clinic's confirmation."""
+    if no_staff_phone is not None or not awaiting:
+        return _told(t, t.gettext("Done: your session is moved."), no_staff_phone)
+    return t.gettext(
+        "Your new time is saved, but it is not confirmed yet: the clinic has been told and "
+        "will confirm it."
+    )
 
 
 def ask_cancel(t: NullTranslations, *, number: int, day: date, wall: time, language: str) -> str:

@@ -3,9 +3,11 @@ group's notices. Every value is escaped by the caller unless a parameter says ot
 
 from __future__ import annotations
 
+from datetime import date, time
 from gettext import NullTranslations
 
 from mesobot.texts import escape
+from mesobot.texts.dates import clock_label, long_day_label
 
 
 def alert_buttons(t: NullTranslations) -> tuple[str, str]:
@@ -251,3 +253,31 @@ def top_of_reports(t: NullTranslations) -> str:
     """Marks a report nobody acknowledged after every re-send."""
     _ = t.gettext
     return _("⚠️ NOBODY HAS ACKNOWLEDGED THIS REPORT")
+
+
+def reschedule_asked(
+    t: NullTranslations,
+    language: str,
+    *,
+    patient: str,
+    phone: str | None,
+    treatment: str,
+    practitioner: str,
+    day: date,
+    at: time,
+    code: str,
+) -> str:
+    """To each staff member, privately: a patient answered a reminder with "I need to
+    reschedule" (`patient` is HTML, a link to their chat)."""
+    _ = t.gettext
+    lines = [
+        _("🔁 {patient} needs another date for this session:").format(patient=patient),
+        f"{escape(long_day_label(day, language))}, {clock_label(at)} · {escape(treatment)}"
+        f" · {escape(practitioner)} · <code>{escape(code)}</code>",
+        _("Phone: {phone}").format(phone=escape(phone)) if phone else _("Phone: not given yet"),
+        _(
+            "They may choose a new date in /appointments; if they do not, call them. The "
+            "session stays booked until it is moved or cancelled."
+        ),
+    ]
+    return "\n".join(lines)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from gettext import NullTranslations
-from typing import Any
 
 from babel.dates import format_date
 
@@ -94,7 +93,16 @@ def reminder_answer(t: NullTranslations, answer: str | None) -> str:
         return " · " + t.gettext("✅ will come")
     if answer == "reschedule":
         return " · " + t.gettext("🔁 wants another date")
+    if answer == "cancel_request":
+        return " · " + t.gettext("⏰ asks to cancel")
+    if answer == "move_request":
+        return " · " + t.gettext("⏰ asks to move")
     return ""
+
+
+def allergy_flag(t: NullTranslations) -> str:
+    """Beside an agenda line whose patient answered the allergy question with a yes or unsure."""
+    return " · " + t.gettext("⚠️ allergy")
 
 
 def report_line(t: NullTranslations, *, number: int, when: str, label: str, state: str) -> str:
@@ -118,44 +126,6 @@ def session_line(
     return t.gettext("{k}/{n} · {day} {time} · <code>{code}</code>").format(
         k=position, n=total, day=short_day_label(day, language), time=hhmm(at), code=escape(code)
     )
-
-
-def _answer_value(t: NullTranslations, value: Any) -> str:
-    if value is True:
-        return t.gettext("yes")
-    if value is False:
-        return t.gettext("no")
-    if isinstance(value, dict):
-        return "; ".join(f"{escape(k)}: {_answer_value(t, v)}" for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return ", ".join(_answer_value(t, v) for v in value)
-    return escape(value)
-
-
-def answer_lines(t: NullTranslations, answers: dict[str, Any]) -> list[str]:
-    """The questionnaire, one answer a line, flagged answers marked with ⚠️ and in bold.
-
-    An answer is flagged when the booking flow listed it under "flags", or when it is a plain
-    yes; free-text notes are always shown in full.
-    """
-    flagged = set(answers.get("flags") or ())
-    flat: dict[str, Any] = {}
-    for key, value in answers.items():
-        if key == "flags":
-            continue
-        if isinstance(value, dict) and key in ("questionnaire", "answers"):
-            flat.update(value)
-        else:
-            flat[key] = value
-    if not flat:
-        return [t.gettext("(no answers)")]
-    lines = []
-    for key, value in flat.items():
-        text = f"{escape(key.replace('_', ' '))}: {_answer_value(t, value)}"
-        if key in flagged or value is True:
-            text = f"⚠️ <b>{text}</b>"
-        lines.append(text)
-    return lines
 
 
 def request_heading(
@@ -341,6 +311,8 @@ def staff_command_descriptions(t: NullTranslations) -> list[tuple[str, str]]:
         ("unblock", _("Reopen a day: /unblock YYYY-MM-DD")),
         ("patient", _("A patient: /patient name, @username or id")),
         ("session", _("A session by its code: /session CODE")),
+        ("reports", _("Reaction reports that are still open")),
+        ("calendar", _("The next 30 days' sessions, as a calendar file")),
         ("start", _("Start, or see the treatments")),
         ("help", _("What this bot can do")),
     ]

@@ -4,6 +4,7 @@ from users."""
 
 from __future__ import annotations
 
+from datetime import time
 from gettext import NullTranslations
 
 from mesobot.texts.staff import DECLINE_REASONS
@@ -11,9 +12,9 @@ from mesobot.texts.staff import DECLINE_REASONS
 # The agenda's action buttons
 
 
-def done_label(t: NullTranslations, code: str) -> str:
-    """Mark a session done (its code on the button, so staff see which)."""
-    return t.gettext("✓ {code}").format(code=code)
+def done_label(t: NullTranslations, wall: time) -> str:
+    """Mark a session done (its time on the button, so staff see which row it is)."""
+    return t.gettext("Done {time}").format(time=wall.strftime("%H:%M"))
 
 
 def no_show_label(t: NullTranslations) -> str:
@@ -162,6 +163,11 @@ def phone_line(t: NullTranslations, phone: str | None) -> str:
     if phone:
         return t.gettext("Phone: {phone}").format(phone=phone)
     return t.gettext("Phone: not given yet")
+
+
+def no_show_count(t: NullTranslations, count: int) -> str:
+    """How many sessions the patient missed, in /patient."""
+    return t.gettext("No-shows: {count}").format(count=count)
 
 
 def course_heading(

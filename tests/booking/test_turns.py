@@ -73,7 +73,7 @@ async def test_moving_a_session_computes_each_screen_once_and_never_in_a_write(
         await ana.tap("28")
         await ana.tap("10:00")
         await ana.tap("Confirm")
-        assert "your session is moved" in ana.last.text
+        assert "not confirmed yet" in ana.last.text
     assert {"move_finder", "plan_move"} <= screen_log.names()
     assert [call for call in screen_log.calls if call.in_write] == []
     assert screen_log.repeated() == []

@@ -65,6 +65,7 @@ class Clinic:
         session_count: int = 4,
         expires_at: datetime | None = None,
         patient_id: int | None = None,
+        answers: dict[str, Any] | None = None,
     ) -> Booked:
         """A course requested as the booking flow stores it, with the staff notices queued."""
         services, now = self.services, self.clock.now()
@@ -86,7 +87,7 @@ class Clinic:
                     area=None,
                     rule=sample_clinic().treatments[treatment].series_rule(),
                     shown=series,
-                    answers=ANSWERS,
+                    answers=ANSWERS if answers is None else answers,
                     expires_at=expires_at,
                 ),
                 now=now,

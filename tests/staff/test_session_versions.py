@@ -58,7 +58,7 @@ async def test_done_on_an_agenda_drawn_before_the_session_moved_acts_on_nothing(
     agenda = await answer_to(clinic.rita, "agenda", LAST_DAY.isoformat())
     assert last.code in (agenda.text or "")
     await _bob_moves_the_last_session(clinic, last.code)
-    press = clinic.rita.press_button(f"✓ {last.code}", message=agenda)
+    press = clinic.rita.press_button("Done 10:00", message=agenda)
     answer = await clinic.emulator.wait_for(lambda: press.answer)
     assert answer["text"] == (
         f"Session {last.code} has changed meanwhile: it is now confirmed, Tue 19 Jan 2027 "
@@ -76,7 +76,7 @@ async def test_done_on_an_agenda_drawn_before_the_session_moved_acts_on_nothing(
     )
     assert "done" not in await _actions(clinic)
     # The card shows the session as it is now: its Done acts.
-    done = clinic.rita.press_button(f"✓ {last.code}", message=card)
+    done = clinic.rita.press_button("Done 12:00", message=card)
     await clinic.emulator.wait_for(lambda: done.answer)
     assert (await _session(clinic, last.id)).state == SessionState.DONE
 
@@ -93,7 +93,7 @@ async def test_a_cancel_confirmed_after_someone_marked_the_session_done_cancels_
         after=card, where=lambda m: "Cancel this session?" in (m.text or "")
     )
     bobs = await answer_to(clinic.bob, "session", first.code)
-    done = clinic.bob.press_button(f"✓ {first.code}", message=bobs)
+    done = clinic.bob.press_button("Done 10:00", message=bobs)
     await clinic.emulator.wait_for(lambda: done.answer)
     told_before = len(clinic.patient.bot_messages)
     press = clinic.rita.press_button("Yes, cancel it and tell the patient", message=ask)
@@ -124,7 +124,7 @@ async def test_a_move_begun_before_another_move_shows_the_session_as_it_is_now(
     await clinic.emulator.wait_for(lambda: press.answer)
     await clinic.emulator.wait_for(lambda: "has changed meanwhile" in (card.text or ""))
     assert "Tue 19 Jan 2027 12:00" in (card.text or "")
-    assert card.button_labels == [f"✓ {last.code}", "No-show", "Move", "Cancel"]
+    assert card.button_labels == ["Done 12:00", "No-show", "Move", "Cancel"]
     after = await _session(clinic, last.id)
     assert (after.local_date, after.local_time) == (date(2027, 1, 19), time(12, 0))
 
