@@ -110,7 +110,7 @@ def build_services(
     )
     # Every message kind the outbox may meet must be known before the dispatcher starts.
     register_staff_notice_kinds(services)
-    register_patient_change_kinds(services.outbox_kinds)
+    register_patient_change_kinds(services.outbox_kinds, services.clinic)
     register_erasure_kinds(services.outbox_kinds)  # staff told of an erasure's cancellations
     register_contact_kinds(services.outbox_kinds)  # staff told a patient asked to be called
     install_care(services)  # care kinds, and the observer that schedules care messages

@@ -38,11 +38,13 @@ from mesobot.session_moves import (
     series_rule_of,
 )
 from mesobot.staff.closures import clinic_calendar
-from mesobot.staff_notices import course_cause
+from mesobot.staff_notices import course_cause, treatment_label
 from mesobot.states import move_course, move_session
 from mesobot.texts import escape
+from mesobot.texts import staff as staff_texts
 
 if TYPE_CHECKING:
+    from mesobot.clinic import Clinic
     from mesobot.services import Services
 
 PATIENT_CHANGE = "staff.patient_change"  # to each staff member privately
@@ -340,7 +342,7 @@ _CHANGE_TITLES = {
 }
 
 
-async def render_patient_change(request: RenderRequest) -> RenderedMessage | None:
+async def render_patient_change(clinic: Clinic, request: RenderRequest) -> RenderedMessage | None:
     """The staff notice of a patient's change: who, which course, its sessions now."""
     payload = request.message.payload
     course = await request.session.get(Course, int(payload["course_id"]))
@@ -349,24 +351,29 @@ async def render_patient_change(request: RenderRequest) -> RenderedMessage | Non
     patient = await request.session.get(Patient, course.patient_id)
     query = select(Appointment).where(Appointment.course_id == course.id)
     appointments = list(await request.session.exec(query.order_by(col(Appointment.number))))
-    _ = translations(request.language).gettext
+    t = translations(request.language)
+    _ = t.gettext
     who = escape(patient.display_name or patient.telegram_user_id) if patient else "?"
     lines = [
         _(_CHANGE_TITLES.get(str(payload["change"]), "<b>Change by the patient</b>")),
         _("{patient}: {treatment}, course {state}").format(
-            patient=who, treatment=escape(course.treatment), state=escape(course.state.value)
+            patient=who,
+            treatment=escape(treatment_label(clinic, course.treatment, request.language)),
+            state=escape(staff_texts.state_name(t, course.state)),
         ),
     ]
     lines += [
-        f"{a.number}. {a.local_date.isoformat()} {a.local_time.strftime('%H:%M')} "
-        f"{escape(a.state.value)} [{escape(a.code)}]"
+        f"{a.number}. {staff_texts.moment_label(a.local_date, a.local_time, request.language)} "
+        f"{escape(staff_texts.state_name(t, a.state))} [{escape(a.code)}]"
         for a in appointments
     ]
     return RenderedMessage("\n".join(lines))
 
 
-def register_patient_change_kinds(kinds: KindRegistry) -> None:
+def register_patient_change_kinds(kinds: KindRegistry, clinic: Clinic) -> None:
     """Add the staff notice of patients' changes to the outbox's kinds."""
-    kinds.register(
-        PATIENT_CHANGE, render=render_patient_change, late_policy=ALWAYS_SEND, for_staff=True
-    )
+
+    async def render(request: RenderRequest) -> RenderedMessage | None:
+        return await render_patient_change(clinic, request)
+
+    kinds.register(PATIENT_CHANGE, render=render, late_policy=ALWAYS_SEND, for_staff=True)

@@ -187,7 +187,7 @@ async def edit_view(
         data = buttons.MoveSession(appointment=appointment.id or 0, version=appointment.version)
         label = _("Move {k}: {day} {time}").format(
             k=n,
-            day=texts.short_day_label(appointment.local_date, language),
+            day=texts.day_label(appointment.local_date, language),
             time=texts.hhmm(appointment.local_time),
         )
         rows.append((Button(label, codec.encode(data)),))

@@ -16,7 +16,7 @@ from mesobot.staff.presence import no_staff_phone
 from mesobot.texts import booking as texts
 from mesobot.texts import consent as consent_texts
 from mesobot.texts import escape
-from mesobot.texts.dates import clock_label, long_day_label, money, month_label
+from mesobot.texts.dates import clock_label, day_label, money, month_label
 
 if TYPE_CHECKING:
     from mesobot.flow.machine import Flow
@@ -184,7 +184,7 @@ async def times_screens(flow: Flow) -> list[Screen]:
     rows: list[Row] = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
     other_date = (texts.label(flow.t, "other_date"), b.CalendarMonth(day.year, day.month))
     rows.append([other_date, *cancel_row(flow)])
-    heading = texts.times_heading(flow.t, day=escape(long_day_label(day, flow.language)))
+    heading = texts.times_heading(flow.t, day=escape(day_label(day, flow.language)))
     return [Screen(heading, flow.keyboard(rows))]
 
 

@@ -133,7 +133,7 @@ def _day_rows(
     codec = press.services.codec
     day_buttons = [
         Button(
-            texts.short_day_label(day, press.language),
+            texts.day_label(day, press.language),
             codec.encode(buttons.MoveDay(data.appointment, data.version, day)),
         )
         for day in days

@@ -8,7 +8,7 @@ from gettext import NullTranslations
 from mesobot.i18n import N_
 from mesobot.texts import escape, no_staff_note
 from mesobot.texts.booking import AREA_LABELS, series_lines
-from mesobot.texts.dates import clock_label, long_day_label
+from mesobot.texts.dates import clock_label, day_label
 
 STATE_LABELS = {
     "requested": N_("awaiting the clinic's confirmation"),
@@ -46,7 +46,7 @@ def session_line(
     t: NullTranslations, number: int, day: date, wall: time, state: str, language: str
 ) -> str:
     """One session in /appointments."""
-    when = f"{escape(long_day_label(day, language))}, {clock_label(wall)}"
+    when = f"{escape(day_label(day, language))}, {clock_label(wall)}"
     return f"{number}. {when}: {escape(t.gettext(STATE_LABELS[state]))}"
 
 
@@ -99,7 +99,7 @@ def ask_cancel(t: NullTranslations, *, number: int, day: date, wall: time, langu
     return t.gettext(
         "Cancel session {number} on {day} at {time}? You can cancel only this session, or "
         "this one and all later sessions of the course."
-    ).format(number=number, day=escape(long_day_label(day, language)), time=clock_label(wall))
+    ).format(number=number, day=escape(day_label(day, language)), time=clock_label(wall))
 
 
 def cancelled_one(t: NullTranslations, no_staff_phone: str | None = None) -> str:

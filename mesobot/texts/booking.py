@@ -8,7 +8,7 @@ from gettext import NullTranslations
 from mesobot.catalog import Treatment
 from mesobot.i18n import N_
 from mesobot.texts import escape, no_staff_note
-from mesobot.texts.dates import clock_label, long_day_label, money
+from mesobot.texts.dates import clock_label, day_label, money
 
 QUESTION_TEXTS = {
     "allergies": N_(
@@ -217,7 +217,7 @@ def series_lines(t: NullTranslations, slots: list[tuple[date, time]], language: 
     _ = t.gettext
     lines = []
     for number, (day, wall) in enumerate(slots, start=1):
-        line = f"{number}. {escape(long_day_label(day, language))}, {clock_label(wall)}"
+        line = f"{number}. {escape(day_label(day, language))}, {clock_label(wall)}"
         if number > 1:
             gap = (day - slots[number - 2][0]).days
             line += " " + _("({days} days after the previous one)").format(days=gap)

@@ -6,10 +6,16 @@ from datetime import date, datetime, time
 from gettext import NullTranslations
 from typing import Any
 
-from babel.dates import format_date
-
 from mesobot.i18n import N_
 from mesobot.texts import escape
+from mesobot.texts.booking import AREA_LABELS
+
+# The one formatter for dates and times (mesobot.texts.dates), re-exported for staff views.
+from mesobot.texts.dates import clock_label as clock_label
+from mesobot.texts.dates import day_label as day_label
+from mesobot.texts.dates import moment_label as moment_label
+
+hhmm = clock_label  # the name staff views have always used
 
 # Preset reasons for declining: (code, label for staff, what the patient reads).
 DECLINE_REASONS: tuple[tuple[str, str, str], ...] = (
@@ -62,16 +68,6 @@ ACTION_NAMES = {
 }
 
 
-def short_day_label(day: date, language: str) -> str:
-    """A short local date with its weekday, such as 'Mon 7 Dec 2026'."""
-    return format_date(day, "EEE d MMM y", locale=language)
-
-
-def hhmm(value: time | datetime) -> str:
-    """A wall time as HH:MM."""
-    return value.strftime("%H:%M")
-
-
 def state_name(t: NullTranslations, state: str) -> str:
     """A course's or session's state in words."""
     return t.gettext(STATE_NAMES.get(state, state))
@@ -116,7 +112,7 @@ def session_line(
 ) -> str:
     """One planned session: '2/4 · Mon 7 Dec 2026 10:00 · [ABC123]'."""
     return t.gettext("{k}/{n} · {day} {time} · <code>{code}</code>").format(
-        k=position, n=total, day=short_day_label(day, language), time=hhmm(at), code=escape(code)
+        k=position, n=total, day=day_label(day, language), time=clock_label(at), code=escape(code)
     )
 
 
@@ -174,7 +170,7 @@ def request_heading(
         _("<b>Request #{id}</b> from {patient}").format(id=course_id, patient=escape(patient)),
         _("Phone: {phone}").format(phone=escape(phone)) if phone else _("Phone: not given yet"),
         _("Treatment: {treatment}").format(treatment=escape(treatment))
-        + (f" ({escape(area.replace('_', ' '))})" if area else ""),
+        + (f" ({escape(_(AREA_LABELS.get(area, area)))})" if area else ""),
         _("Sessions: {count}").format(count=count),
     ]
     return lines
@@ -198,7 +194,7 @@ def group_new_request(t: NullTranslations, *, number: int, who: str, code: str) 
 def decision_footer(t: NullTranslations, *, state: str, staff_name: str, at: datetime) -> str:
     """Added to a request notice once it is decided: what, by whom, when (clinic time)."""
     return t.gettext("✅ {state} by {name} at {time}").format(
-        state=state_name(t, state).capitalize(), name=escape(staff_name), time=hhmm(at)
+        state=state_name(t, state).capitalize(), name=escape(staff_name), time=clock_label(at)
     )
 
 
@@ -209,14 +205,14 @@ def already_decided(
     if staff_name is None or at is None:
         return t.gettext("This request is already {state}.").format(state=state_name(t, state))
     return t.gettext("Already {state} by {name} at {time}.").format(
-        state=state_name(t, state), name=escape(staff_name), time=hhmm(at)
+        state=state_name(t, state), name=escape(staff_name), time=clock_label(at)
     )
 
 
 def changed_meanwhile(t: NullTranslations, *, staff_name: str, at: datetime) -> str:
     """Told when the request changed after the staff member last saw it."""
     return t.gettext("{name} changed this request at {time}: here it is as it is now.").format(
-        name=escape(staff_name), time=hhmm(at)
+        name=escape(staff_name), time=clock_label(at)
     )
 
 
@@ -251,7 +247,7 @@ def choose_day(t: NullTranslations, *, position: int) -> str:
 def choose_time(t: NullTranslations, language: str, *, position: int, day: date) -> str:
     """Above the times of the chosen day."""
     return t.gettext("Session {k} on {day}: choose a time.").format(
-        k=position, day=short_day_label(day, language)
+        k=position, day=day_label(day, language)
     )
 
 
@@ -314,8 +310,8 @@ def move_line(
 ) -> str:
     """One moved session, old time to new time (clinic time)."""
     return t.gettext("{old} → <b>{new}</b>").format(
-        old=f"{short_day_label(before.date(), language)} {hhmm(before)}",
-        new=f"{short_day_label(after_day, language)} {hhmm(after)}",
+        old=moment_label(before.date(), before.time(), language),
+        new=moment_label(after_day, after, language),
     )
 
 
@@ -324,7 +320,7 @@ def session_cancelled(t: NullTranslations, language: str, *, day: date, at: time
     return t.gettext(
         "The clinic has cancelled your session on {day} at {time}. "
         "For a new date, call the clinic or use /start."
-    ).format(day=short_day_label(day, language), time=hhmm(at))
+    ).format(day=day_label(day, language), time=clock_label(at))
 
 
 # -- commands ----------------------------------------------------------------------------
