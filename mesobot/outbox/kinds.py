@@ -28,8 +28,12 @@ async def render_text(request: RenderRequest) -> RenderedMessage:
     text = str(request.message.payload["text"])
     if request.late_by is not None:
         minutes = int(request.late_by / timedelta(minutes=1))
-        _ = translations(request.language).gettext
-        text += "\n\n" + _("<i>(Sent {minutes} minutes late.)</i>").format(minutes=minutes)
+        late = translations(request.language).ngettext(
+            "<i>(Sent {minutes} minute late.)</i>",
+            "<i>(Sent {minutes} minutes late.)</i>",
+            minutes,
+        )
+        text += "\n\n" + late.format(minutes=minutes)
     return RenderedMessage(text)
 
 

@@ -8,7 +8,7 @@ from gettext import NullTranslations
 from mesobot.i18n import N_
 from mesobot.texts import escape, no_staff_note
 from mesobot.texts.booking import AREA_LABELS, series_lines
-from mesobot.texts.dates import clock_label, day_label
+from mesobot.texts.dates import clock_label, day_label, zone_city
 
 STATE_LABELS = {
     "requested": N_("awaiting the clinic's confirmation"),
@@ -74,7 +74,7 @@ def move_preview(
     _ = t.gettext
     lines = [_("<b>Your course if session {number} moves</b>").format(number=number)]
     lines += series_lines(t, slots, language)
-    lines.append(_("Times are in the clinic's time zone ({zone}).").format(zone=escape(zone)))
+    lines.append(_("Times are {city} time.").format(city=escape(zone_city(zone, language))))
     if no_staff_phone is not None:
         lines.append(no_staff_note(t, no_staff_phone))  # nobody would confirm or hear of it
     elif back_to_staff:

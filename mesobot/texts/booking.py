@@ -8,7 +8,7 @@ from gettext import NullTranslations
 from mesobot.catalog import Treatment
 from mesobot.i18n import N_
 from mesobot.texts import escape, no_staff_note
-from mesobot.texts.dates import clock_label, day_label, money
+from mesobot.texts.dates import clock_label, day_label, money, zone_city
 
 QUESTION_TEXTS = {
     "allergies": N_(
@@ -79,8 +79,9 @@ def _sessions_line(t: NullTranslations, treatment: Treatment) -> str:
         ).format(low=low, high=high, gap=gap.min if gap else 0)
     count = str(low) if low == high else f"{low} to {high}"
     if gap is None:
-        return _("{count} sessions.").format(count=count)
+        return t.ngettext("{count} session.", "{count} sessions.", high).format(count=count)
     days = str(gap.min) if gap.min == gap.max else f"{gap.min} to {gap.max}"
+    # Both counts are plural here: a course of several sessions, gaps of several days.
     return _("{count} sessions, {days} days apart.").format(count=count, days=days)
 
 
@@ -220,7 +221,9 @@ def series_lines(t: NullTranslations, slots: list[tuple[date, time]], language: 
         line = f"{number}. {escape(day_label(day, language))}, {clock_label(wall)}"
         if number > 1:
             gap = (day - slots[number - 2][0]).days
-            line += " " + _("({days} days after the previous one)").format(days=gap)
+            line += " " + t.ngettext(
+                "({days} day after the previous one)", "({days} days after the previous one)", gap
+            ).format(days=gap)
         lines.append(line)
     return lines
 
@@ -244,7 +247,7 @@ def preview(
     lines = [_("<b>Your course: {title}</b>").format(title=title)]
     lines += series_lines(t, slots, language)
     lines += [
-        _("Times are in the clinic's time zone ({zone}).").format(zone=escape(zone)),
+        _("Times are {city} time.").format(city=escape(zone_city(zone, language))),
         _("Name: {name}. Phone: {phone}.").format(name=escape(name), phone=escape(phone)),
         "",
         _("This is a <b>request</b>: the clinic will confirm it.")

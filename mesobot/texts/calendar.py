@@ -77,5 +77,8 @@ def staff_file_caption(t: NullTranslations, *, session_count: int, days: int) ->
 
 def staff_no_sessions(t: NullTranslations, *, days: int) -> str:
     """The staff's /calendar when nothing is booked."""
-    _ = t.gettext
-    return _("No confirmed sessions in the next {days} days.").format(days=days)
+    return t.ngettext(
+        "No confirmed sessions in the next {days} day.",
+        "No confirmed sessions in the next {days} days.",
+        days,
+    ).format(days=days)

@@ -173,9 +173,11 @@ def additions_digest(
 def additions_summary(t: NullTranslations, *, count: int, photos: int) -> str:
     """Under a report in /reports: how much the patient added since (the button shows it)."""
     _ = t.gettext
-    return _("Added by the patient since: {count} ({photos} photos).").format(
-        count=count, photos=photos
-    )
+    return t.ngettext(
+        "Added by the patient since: {count} ({photos} photo).",
+        "Added by the patient since: {count} ({photos} photos).",
+        photos,
+    ).format(count=count, photos=photos)
 
 
 def additions_button(t: NullTranslations, *, count: int) -> str:

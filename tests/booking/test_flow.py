@@ -80,6 +80,7 @@ async def test_a_facial_course_is_requested_with_its_answers(
     preview = patient.last.text
     assert "Mon, 7 Dec 2026, 10:00" in preview
     assert "(14 days after the previous one)" in preview
+    assert "Times are Madrid time." in preview
     _notice, replies = await patient.tap("Confirm")
     assert "not confirmed yet" in replies[-1].text
     [(course, appointments)] = await courses_of(database, patient.user.id)
