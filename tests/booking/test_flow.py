@@ -150,7 +150,7 @@ async def book_through_flow(
             3,
         ),
         ("Cellulite treatment", "cellulite", None, "4 sessions (from $1,000.00)", 4),
-        ("Lower blepharoplasty (under-eye bags)", "lower_blepharoplasty", None, None, 1),
+        ("Lower blepharoplasty", "lower_blepharoplasty", None, None, 1),
     ],
 )
 async def test_each_treatment_can_be_booked(
@@ -177,7 +177,7 @@ async def test_blepharoplasty_explains_the_second_session_and_the_preparation(
 ) -> None:
     """Its information names the cortisone and the optional second session, with no count."""
     await through_consent(patient)
-    await patient.tap("Lower blepharoplasty (under-eye bags)")
+    await patient.tap("Lower blepharoplasty")
     info = patient.last.text
     assert "cortisone" in info
     assert "1 session; the practitioner may add more (up to 2), 42 days apart" in info

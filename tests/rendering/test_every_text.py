@@ -8,77 +8,12 @@ ISO date reaches a patient or staff member, or when a count is not pluralised ("
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator, Iterable
-
 import pytest
 
-from mesobot.app import build_services
-from mesobot.clock import ManualClock
-from mesobot.config import DEFAULT_CLINIC_FILE, Settings
-from mesobot.i18n import available_languages
-from mesobot.outbox.policies import RenderedMessage, RenderRequest
+from mesobot.outbox.policies import RenderRequest
 from mesobot.services import Services
-from tests.rendering.world import NOW, STAFF_GROUP, STAFF_IDS, World, build_world, late_by
-
-LANGUAGES = sorted(available_languages())
-BUTTON_LIMIT = 32
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-TAG = re.compile(r"<[^>]+>")
-# Nouns that follow a count, in the plural, in every language the catalogs hold: one of them
-# after a lone "1" is a count that skipped ngettext.
-PLURAL_NOUNS = {
-    # English
-    "sessions", "hours", "days", "minutes", "weeks", "years", "requests", "photos",
-    "closures", "attempts", "changes", "appointments", "treatments", "courses", "messages",
-    # Spanish
-    "sesiones", "horas", "días", "minutos", "semanas", "años", "solicitudes", "fotos",
-    "cierres", "intentos", "cambios", "citas", "tratamientos", "mensajes",
-}  # fmt: skip
-# Problems another section of issue 16 fixes (staff request notices' questionnaire labels),
-# landing on its own branch: remove the entry once it has.
-AWAITING = {("staff.new_request", "raw key 'never_had'")}
-LONE_ONE = re.compile(r"(?<![\d.,:/])\b1 (\w+)")
-SNAKE_CASE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
-
-
-def problems(where: str, text: str, labels: Iterable[str]) -> list[str]:
-    """What is wrong with one rendered text and its buttons. A raw key is a snake_case word
-    (facial_rejuvenation, never_had, love_handles): no reader's word is written so."""
-    found = [
-        f"{where}: button {label!r} is {len(label)} characters"
-        for label in labels
-        if len(label) > BUTTON_LIMIT
-    ]
-    for shown in [TAG.sub("", text), *labels]:
-        found += [f"{where}: ISO date {m!r}" for m in ISO_DATE.findall(shown)]
-        found += [f"{where}: raw key {m!r}" for m in SNAKE_CASE.findall(shown)]
-        found += [
-            f"{where}: '1 {noun}' is not pluralised"
-            for noun in LONE_ONE.findall(shown)
-            if noun.lower() in PLURAL_NOUNS
-        ]
-    return found
-
-
-def labels_of(message: RenderedMessage) -> list[str]:
-    """Every button label of a rendered message."""
-    return [button.label for row in message.buttons for button in row]
-
-
-@pytest.fixture
-async def services(database_url: str) -> AsyncIterator[Services]:
-    """The collaborators with every kind registered, on a fresh database and the test clock."""
-    settings = Settings(
-        telegram_bot_token="123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345678",  # type: ignore[arg-type]
-        database_url=database_url,
-        mesobot_staff_ids=STAFF_IDS,
-        mesobot_staff_chat_id=STAFF_GROUP,
-        mesobot_clinic_file=DEFAULT_CLINIC_FILE,
-    )
-    services = build_services(settings, clock=ManualClock(NOW))
-    yield services
-    await services.database.dispose()
+from tests.rendering.checks import AWAITING, LANGUAGES, labels_of, problems
+from tests.rendering.world import World, build_world, late_by
 
 
 async def render_all(services: Services, world: World, language: str) -> list[str]:
