@@ -356,7 +356,7 @@ async def render_patient_change(clinic: Clinic, request: RenderRequest) -> Rende
     who = escape(patient.display_name or patient.telegram_user_id) if patient else "?"
     lines = [
         _(_CHANGE_TITLES.get(str(payload["change"]), "<b>Change by the patient</b>")),
-        _("{patient}: {treatment}, course {state}").format(
+        _("{patient}: {treatment} ({state})").format(
             patient=who,
             treatment=escape(treatment_label(clinic, course.treatment, request.language)),
             state=escape(staff_texts.state_name(t, course.state)),

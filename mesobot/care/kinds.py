@@ -129,7 +129,7 @@ class CareRenderers:
         return subject
 
     async def reminder(self, request: RenderRequest) -> RenderedMessage | None:
-        """A reminder with I'll be there / I need to reschedule."""
+        """A reminder with I'll be there / I need to move it."""
         subject = await self._upcoming(request)
         if subject is None:
             return None

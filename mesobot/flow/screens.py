@@ -199,7 +199,7 @@ async def preview_screens(flow: Flow) -> list[Screen]:
 
 
 def preview_screen(flow: Flow, plan: PlannedSeries, day: date, minute: int) -> Screen:
-    """The series with Confirm / Change date / Cancel."""
+    """The series with Confirm / Other date / Cancel."""
     t, answers = flow.t, flow.answers
     text = texts.preview(
         t,
@@ -213,7 +213,7 @@ def preview_screen(flow: Flow, plan: PlannedSeries, day: date, minute: int) -> S
         no_staff_phone=no_staff_phone(flow.services),
     )
     confirm = b.ConfirmBooking(day, minute, steps.plan_digest(plan))
-    change_date = (texts.label(t, "change_date"), b.CalendarMonth(day.year, day.month))
+    change_date = (texts.label(t, "other_date"), b.CalendarMonth(day.year, day.month))
     return Screen(
         text,
         flow.keyboard([[(texts.label(t, "confirm"), confirm)], [change_date, *cancel_row(flow)]]),

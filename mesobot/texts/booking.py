@@ -63,7 +63,7 @@ def treatment_list(t: NullTranslations, *, can_book: bool) -> str:
     """Above the list of treatments."""
     _ = t.gettext
     if can_book:
-        return _("<b>Our treatments</b>\nChoose one to read about it and book a course.")
+        return _("<b>Our treatments</b>\nChoose one to read about it and book it.")
     return _(
         "<b>Our treatments</b>\nChoose one to read about it. To book, give your consent first."
     )
@@ -101,7 +101,7 @@ def treatment_info(t: NullTranslations, treatment: Treatment, *, language: str) 
             minutes=treatment.session_minutes
         ),
         _(
-            "<b>Whole course:</b> {low} to {high}. Health insurance usually does not cover it."
+            "<b>Whole treatment:</b> {low} to {high}. Health insurance usually does not cover it."
         ).format(low=money(low, currency, language), high=money(high, currency, language)),
         _("<b>Contains:</b> {text}").format(text=escape(treatment.contents.in_language(language))),
         _("<b>Side effects:</b> {text}").format(
@@ -119,7 +119,7 @@ def treatment_info(t: NullTranslations, treatment: Treatment, *, language: str) 
 
 def area_question(t: NullTranslations) -> str:
     """Fat reduction treats one area per course."""
-    return t.gettext("Which area would you like treated? A course treats one area.")
+    return t.gettext("Which area would you like treated? A treatment is for one area.")
 
 
 def count_question(t: NullTranslations) -> str:
@@ -204,7 +204,7 @@ def calendar_heading(t: NullTranslations, *, month: str, any_free: bool) -> str:
     _ = t.gettext
     heading = _("<b>Choose the date of your first session</b> ({month})").format(month=month)
     if any_free:
-        return heading + "\n" + _("Only dates from which your whole course fits are shown.")
+        return heading + "\n" + _("Only dates from which your whole treatment fits are shown.")
     return heading + "\n" + _("No free dates this month: try the next one.")
 
 
@@ -244,7 +244,7 @@ def preview(
     configured): nobody in the bot can confirm it, which the patient reads before sending."""
     _ = t.gettext
     title = escape(treatment) + (f" ({escape(_(AREA_LABELS[area]))})" if area else "")
-    lines = [_("<b>Your course: {title}</b>").format(title=title)]
+    lines = [_("<b>Your treatment: {title}</b>").format(title=title)]
     lines += series_lines(t, slots, language)
     lines += [
         _("Times are {city} time.").format(city=escape(zone_city(zone, language))),
@@ -283,7 +283,7 @@ def plan_changed(t: NullTranslations) -> str:
 def date_taken(t: NullTranslations) -> str:
     """A date or time that is no longer free."""
     return t.gettext(
-        "Sorry, that date is no longer free for your whole course. Please choose again."
+        "Sorry, that date is no longer free for your whole treatment. Please choose again."
     )
 
 
@@ -330,7 +330,7 @@ def help_text(t: NullTranslations, *, phone: str) -> str:
     return t.gettext(
         "<b>What I can do</b>\n"
         "/report: tell the clinic about an unusual reaction after a session\n"
-        "/start: read about the treatments and book a course\n"
+        "/start: read about the treatments and book one\n"
         "/appointments: your sessions; move or cancel them\n"
         "/calendar: your sessions as a calendar file\n"
         "/notifications: pause or resume tips and check-ins\n"
@@ -359,7 +359,6 @@ def label(t: NullTranslations, key: str) -> str:
         "consent": _("Give consent to book"),
         "nothing": _("Nothing to add"),
         "confirm": _("Confirm"),
-        "change_date": _("Change date"),
         "cancel": _("Cancel"),
         "other_date": _("Other date"),
         "previous": _("« Previous"),

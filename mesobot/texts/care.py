@@ -32,7 +32,7 @@ def late_note(t: NullTranslations, late_by: timedelta) -> str:
 def reminder_buttons(t: NullTranslations) -> tuple[str, str]:
     """The two answers to a reminder."""
     _ = t.gettext
-    return _("I'll be there"), _("I need to reschedule")
+    return _("I'll be there"), _("I need to move it")
 
 
 def reminder_answered(

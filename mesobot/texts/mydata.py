@@ -35,7 +35,7 @@ def stored_lines(t: NullTranslations, counts: StoredCounts) -> list[str]:
         _("• Name: {name}").format(name=escape(counts.name or "—")),
         _("• Phone: {phone}").format(phone=escape(counts.phone or "—")),
         _("• Your language, your Telegram id and username, and your consent history"),
-        _("• Courses: {courses}, sessions: {sessions}").format(
+        _("• Treatments: {courses}, sessions: {sessions}").format(
             courses=counts.courses, sessions=counts.sessions
         ),
         _("• Health questionnaires answered: {count}").format(count=counts.questionnaires),

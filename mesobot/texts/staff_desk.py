@@ -174,7 +174,7 @@ def course_heading(
     t: NullTranslations, *, course_id: int | None, treatment: str, state: str
 ) -> str:
     """One course of the patient (`treatment` escaped)."""
-    return t.gettext("<b>Course #{id}</b>: {treatment} · {state}").format(
+    return t.gettext("<b>Treatment #{id}</b>: {treatment} · {state}").format(
         id=course_id, treatment=treatment, state=state
     )
 

@@ -45,7 +45,7 @@ async def test_a_restart_in_the_middle_of_the_flow_loses_nothing(
     async with running_bot(settings, clock=clock) as app:
         patient = PatientAtKeyboard(emulator, app, ana)
         await patient.tap("10:00", message=times)
-        assert "Your course" in patient.last.text
+        assert "Your treatment" in patient.last.text
         await patient.tap("Confirm")
     [(course, appointments)] = await courses_of(database, ana.id)
     assert course.answers["note"] == "I bruise easily"

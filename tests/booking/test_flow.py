@@ -59,7 +59,7 @@ async def pick_first_slot(patient: PatientAtKeyboard, day: int, at: str) -> None
     """Pick a date of the calendar shown and a time, up to the preview."""
     await patient.tap(str(day))
     await patient.tap(at)
-    assert "Your course" in patient.last.text
+    assert "Your treatment" in patient.last.text
 
 
 async def test_a_facial_course_is_requested_with_its_answers(

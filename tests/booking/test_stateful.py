@@ -41,7 +41,6 @@ BACKWARD_LABELS = {
     "« Previous",
     "Back to the treatments",
     "Other date",
-    "Change date",
 }
 
 

@@ -58,7 +58,7 @@ async def test_each_kind_goes_at_its_time_in_the_patients_language(
     assert "Recordatorio" in (reminder.text or "")
     assert "10:00" in (reminder.text or "")
     assert "jue, 3 dic 2026" in (reminder.text or "")
-    assert reminder.button_labels == ["Allí estaré", "Necesito cambiar la cita"]
+    assert reminder.button_labels == ["Allí estaré", "Necesito cambiarla de fecha"]
     lucia.press_button("Allí estaré")
     await lucia.next_bot_message(after=reminder, where=lambda m: "Gracias" in (m.text or ""))
     async with services.database.read() as session:
