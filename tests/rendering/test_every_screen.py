@@ -15,10 +15,12 @@ from mesobot.flow.machine import Flow
 from mesobot.flow.screens import step_screens
 from mesobot.flow.turn import Visitor
 from mesobot.i18n import translations
+from mesobot.privacy.settings import RetentionSettings
 from mesobot.screens import Screen
 from mesobot.services import Services
 from mesobot.staff_notices import edit_view, request_view
 from mesobot.texts import command_descriptions
+from mesobot.texts.mydata import why_and_how_long_lines
 from mesobot.texts.staff import staff_command_descriptions
 from tests.rendering.checks import AWAITING, LANGUAGES, keyboard_labels, labels_of, problems
 from tests.rendering.world import PATIENT_CHAT, answers, build_world
@@ -107,4 +109,14 @@ async def test_staff_views_and_menus_read_well(services: Services, language: str
     t = translations(language)
     for command, description in [*command_descriptions(t), *staff_command_descriptions(t)]:
         found += problems(f"/{command} ({language})", description, [])
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_data_texts_read_well_at_one_of_everything(language: str) -> None:
+    """/mydata's retention lines with every limit at 1, where a skipped plural shows."""
+    ones = {name: 1 for name, f in RetentionSettings.model_fields.items() if f.annotation is int}
+    assert len(ones) >= 5  # the years and days /mydata shows
+    lines = why_and_how_long_lines(translations(language), RetentionSettings(**ones))
+    found = problems(f"/mydata ({language})", "\n".join(lines), [])
     assert not found, "\n".join(found)
