@@ -110,9 +110,9 @@ def session_line(
     at: time,
     code: str,
 ) -> str:
-    """One planned session: '2/4 · Mon 7 Dec 2026 10:00 · [ABC123]'."""
-    return t.gettext("{k}/{n} · {day} {time} · <code>{code}</code>").format(
-        k=position, n=total, day=day_label(day, language), time=clock_label(at), code=escape(code)
+    """One planned session: '2/4 · Mon, 7 Dec 2026, 10:00 · [ABC123]'."""
+    return t.gettext("{k}/{n} · {when} · <code>{code}</code>").format(
+        k=position, n=total, when=moment_label(day, at, language), code=escape(code)
     )
 
 

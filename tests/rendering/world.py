@@ -153,7 +153,8 @@ async def build_world(services: Services, language: str) -> World:
         session.add(patient)
         await session.flush()
     await _book(services, patient, "facial_rejuvenation", 4, date(2026, 12, 3))
-    await _book(services, patient, "fat_reduction", 2, date(2026, 12, 9), area="love_handles")
+    # Three sessions (9 and 23 December, 6 January): two-digit days make the longest labels.
+    await _book(services, patient, "fat_reduction", 3, date(2026, 12, 9), area="love_handles")
     for first_day in (date(2027, 2, 2), date(2027, 3, 2), date(2027, 4, 6)):
         await _book(services, patient, "lower_blepharoplasty", 1, first_day)
     assert patient.id is not None
@@ -171,7 +172,7 @@ async def build_world(services: Services, language: str) -> World:
     await _confirm(services, fifth.id)
     no_show = fifth_sessions[0]
     (_, fat_sessions) = (await _courses(services, patient.id))[1]
-    cancelled = fat_sessions[1]
+    cancelled = fat_sessions[2]
     async with services.database.write() as session:
         row = await session.get(Appointment, no_show.id)
         assert row is not None
