@@ -21,6 +21,7 @@ from mesobot.flow.ordering import book_course
 from mesobot.flow.steps import CONSENT_VERSION
 from mesobot.lifecycle import Change, SessionChange, sessions_changed
 from mesobot.models import Appointment, Course, CourseState, Patient, SessionState
+from mesobot.outbox.api import MessageState
 from mesobot.outbox.models import OutboxMessage
 from mesobot.outbox.queued import QueuedMessage, queued_message
 from mesobot.scheduling.series import PlannedSeries
@@ -205,7 +206,7 @@ async def build_world(services: Services, language: str) -> World:
         patient.id, confirmed, second.id, no_show.id, cancelled.id, report.id, addition.id
     )
     world.messages = await _queued(services)
-    world.messages += _synthesised(services, world, first, third, fourth)
+    world.messages += _synthesised(world, first, third, fourth)
     return world
 
 
@@ -224,8 +225,6 @@ async def _queued(services: Services) -> list[QueuedMessage]:
 
 
 def _message(number: int, kind: str, payload: dict[str, Any], recipient: int) -> QueuedMessage:
-    from mesobot.outbox.api import MessageState
-
     return QueuedMessage(
         id=100_000 + number,
         recipient=recipient,
@@ -238,7 +237,7 @@ def _message(number: int, kind: str, payload: dict[str, Any], recipient: int) ->
 
 
 def _synthesised(
-    services: Services, world: World, first: Course, declined: Course, expired: Course
+    world: World, first: Course, declined: Course, expired: Course
 ) -> list[QueuedMessage]:
     """Kinds queued by flows this world does not run, with the payloads those flows store."""
     one = world.confirmed[0]
@@ -277,7 +276,6 @@ def _synthesised(
     if len(days) == 2:
         silence |= {"previous_day": days[0], "day": days[1]}
     wanted.append(("care.check_in_silence", silence, staff))
-    del services
     return [_message(n, kind, payload, to) for n, (kind, payload, to) in enumerate(wanted)]
 
 
