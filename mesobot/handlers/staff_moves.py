@@ -62,7 +62,7 @@ async def _answered_refusal(press: Press, result: object) -> bool:
     if isinstance(result, Superseded):
         await show_superseded(press, result)
     elif isinstance(result, Impossible):
-        await press.query.answer(html.unescape(texts.move_refused(press.t, result.detail))[:200])
+        await press.query.answer(html.unescape(texts.move_refused(press.t, result.obstacle))[:200])
     else:
         return False
     return True

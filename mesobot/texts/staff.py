@@ -256,9 +256,26 @@ def no_free_days(t: NullTranslations) -> str:
     return t.gettext("No free day in this session's window. Change the others first.")
 
 
-def move_refused(t: NullTranslations, detail: str) -> str:
-    """When the planner refuses a move; `detail` is the planner's English line for staff."""
-    return t.gettext("That move is not possible: {detail}").format(detail=escape(detail))
+# Why the planner refused a move, by its obstacle (mesobot.scheduling.series.Obstacle), in
+# the reader's words: the planner's own detail line is English, with ISO dates, for logs.
+OBSTACLE_TEXTS = {
+    "session_count": N_("the treatment does not allow that number of sessions"),
+    "unknown_resource": N_("that practitioner or room is not in the clinic file"),
+    "off_grid": N_("that time is not on the clinic's time grid"),
+    "outside_opening_hours": N_("the session would not fit in the opening hours"),
+    "nonexistent_time": N_("that time does not exist on the day the clocks change"),
+    "too_soon": N_("it is too soon"),
+    "closure": N_("the clinic is closed then"),
+    "taken": N_("that time is taken"),
+    "gap_to_previous": N_("it is too close to or too far from the session before"),
+    "no_slot_in_window": N_("no free time is left in the session's window"),
+}
+
+
+def move_refused(t: NullTranslations, obstacle: str) -> str:
+    """When the planner refuses a move, said by its obstacle."""
+    reason = t.gettext(OBSTACLE_TEXTS.get(obstacle, N_("it does not fit the calendar")))
+    return t.gettext("That move is not possible: {detail}").format(detail=escape(reason))
 
 
 def stale_session(t: NullTranslations) -> str:

@@ -16,12 +16,13 @@ from mesobot.flow.screens import step_screens
 from mesobot.flow.turn import Visitor
 from mesobot.i18n import translations
 from mesobot.privacy.settings import RetentionSettings
+from mesobot.scheduling.series import Obstacle
 from mesobot.screens import Screen
 from mesobot.services import Services
 from mesobot.staff_notices import edit_view, request_view
 from mesobot.texts import command_descriptions
 from mesobot.texts.mydata import why_and_how_long_lines
-from mesobot.texts.staff import staff_command_descriptions
+from mesobot.texts.staff import OBSTACLE_TEXTS, move_refused, staff_command_descriptions
 from tests.rendering.checks import AWAITING, LANGUAGES, keyboard_labels, labels_of, problems
 from tests.rendering.world import PATIENT_CHAT, answers, build_world
 
@@ -109,6 +110,10 @@ async def test_staff_views_and_menus_read_well(services: Services, language: str
     t = translations(language)
     for command, description in [*command_descriptions(t), *staff_command_descriptions(t)]:
         found += problems(f"/{command} ({language})", description, [])
+    # A refused move, for every reason the planner gives: said in words, never its detail.
+    assert set(OBSTACLE_TEXTS) == {str(obstacle) for obstacle in Obstacle}
+    for obstacle in Obstacle:
+        found += problems(f"refused move, {obstacle} ({language})", move_refused(t, obstacle), [])
     assert not found, "\n".join(found)
 
 
