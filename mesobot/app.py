@@ -114,7 +114,7 @@ def build_services(
     )
     # Every message kind the outbox may meet must be known before the dispatcher starts.
     register_staff_notice_kinds(services)
-    register_patient_change_kinds(services.outbox_kinds, services.codec)
+    register_patient_change_kinds(services.outbox_kinds, services.clinic, services.codec)
     register_erasure_kinds(services.outbox_kinds)  # staff told of an erasure's cancellations
     register_contact_kinds(services.outbox_kinds)  # staff told a patient asked to be called
     register_reschedule_kinds(services.outbox_kinds, services)  # a reminder's reschedule

@@ -39,12 +39,14 @@ from mesobot.session_moves import (
     series_rule_of,
 )
 from mesobot.staff.closures import clinic_calendar
-from mesobot.staff_notices import awaits_staff, course_cause, decision_buttons
+from mesobot.staff_notices import awaits_staff, course_cause, decision_buttons, treatment_label
 from mesobot.states import move_course, move_session
 from mesobot.texts import escape
+from mesobot.texts import staff as staff_texts
 
 if TYPE_CHECKING:
     from mesobot.callbacks import CallbackCodec
+    from mesobot.clinic import Clinic
     from mesobot.services import Services
 
 PATIENT_CHANGE = "staff.patient_change"  # to each staff member privately
@@ -354,7 +356,7 @@ _CHANGE_TITLES = {
 
 
 async def render_patient_change(
-    request: RenderRequest, codec: CallbackCodec | None = None
+    clinic: Clinic, request: RenderRequest, codec: CallbackCodec | None = None
 ) -> RenderedMessage | None:
     """The staff notice of a patient's change: who, which course, its sessions now; a move
     that awaits staff comes with the request's Confirm / Change / Decline."""
@@ -365,17 +367,20 @@ async def render_patient_change(
     patient = await request.session.get(Patient, course.patient_id)
     query = select(Appointment).where(Appointment.course_id == course.id)
     appointments = list(await request.session.exec(query.order_by(col(Appointment.number))))
-    _ = translations(request.language).gettext
+    t = translations(request.language)
+    _ = t.gettext
     who = escape(patient.display_name or patient.telegram_user_id) if patient else "?"
     lines = [
         _(_CHANGE_TITLES.get(str(payload["change"]), "<b>Change by the patient</b>")),
-        _("{patient}: {treatment}, course {state}").format(
-            patient=who, treatment=escape(course.treatment), state=escape(course.state.value)
+        _("{patient}: {treatment} ({state})").format(
+            patient=who,
+            treatment=escape(treatment_label(clinic, course.treatment, request.language)),
+            state=escape(staff_texts.state_name(t, course.state)),
         ),
     ]
     lines += [
-        f"{a.number}. {a.local_date.isoformat()} {a.local_time.strftime('%H:%M')} "
-        f"{escape(a.state.value)} [{escape(a.code)}]"
+        f"{a.number}. {staff_texts.moment_label(a.local_date, a.local_time, request.language)} "
+        f"{escape(staff_texts.state_name(t, a.state))} [{escape(a.code)}]"
         for a in appointments
     ]
     active = [a for a in appointments if a.state != SessionState.CANCELLED]
@@ -384,10 +389,12 @@ async def render_patient_change(
     return RenderedMessage("\n".join(lines), decision_buttons(codec, course, request.language))
 
 
-def register_patient_change_kinds(kinds: KindRegistry, codec: CallbackCodec) -> None:
+def register_patient_change_kinds(
+    kinds: KindRegistry, clinic: Clinic, codec: CallbackCodec
+) -> None:
     """Add the staff notice of patients' changes to the outbox's kinds."""
 
     async def render(request: RenderRequest) -> RenderedMessage | None:
-        return await render_patient_change(request, codec)
+        return await render_patient_change(clinic, request, codec)
 
     kinds.register(PATIENT_CHANGE, render=render, late_policy=ALWAYS_SEND, for_staff=True)

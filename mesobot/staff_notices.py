@@ -199,11 +199,9 @@ async def edit_view(
     rows: list[tuple[Button, ...]] = []
     for n, appointment in enumerate(active, start=1):
         data = buttons.MoveSession(appointment=appointment.id or 0, version=appointment.version)
-        label = _("Move {k}: {day} {time}").format(
-            k=n,
-            day=texts.short_day_label(appointment.local_date, language),
-            time=texts.hhmm(appointment.local_time),
-        )
+        # The heading above says what the button does: the label keeps to a phone's width.
+        when = texts.moment_label(appointment.local_date, appointment.local_time, language)
+        label = _("✏️ {k}: {when}").format(k=n, when=when)
         rows.append((Button(label, codec.encode(data)),))
     treatment = clinic.treatments.get(course.treatment)
     requested = course.state == CourseState.REQUESTED  # a confirmed course keeps its count

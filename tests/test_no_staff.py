@@ -72,9 +72,9 @@ async def test_without_staff_a_report_gives_the_clinics_phone_and_the_start_log_
             )
             clock.set(madrid(2026, 12, 16, 10, 5))  # a day before session 2: its reminder
             reminder = await lucia.next_bot_message(
-                after=added, where=lambda m: "I need to reschedule" in m.button_labels
+                after=added, where=lambda m: "I need to move it" in m.button_labels
             )
-            lucia.press_button("I need to reschedule", message=reminder)
+            lucia.press_button("I need to move it", message=reminder)
             answer = await lucia.next_bot_message(
                 after=reminder, where=lambda m: "/appointments" in _text(m)
             )

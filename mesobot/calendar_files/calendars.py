@@ -242,9 +242,9 @@ def _patient_summary(
     elif name_treatment:
         text = _("{treatment} at {clinic}")
     elif entry.session_count > 1:
-        text = _("Appointment at {clinic} ({number} of {count})")
+        text = _("Session at {clinic} ({number} of {count})")
     else:
-        text = _("Appointment at {clinic}")
+        text = _("Session at {clinic}")
     summary = text.format(
         treatment=entry.treatment,
         clinic=clinic.name,
@@ -257,10 +257,10 @@ def _patient_summary(
 def _patient_description(t: NullTranslations, clinic: CalendarSource, *, cancelled: bool) -> str:
     _ = t.gettext
     if cancelled:
-        first = _("This appointment is cancelled. Your current appointments are in the bot.")
+        first = _("This session is cancelled. Your current sessions are in the bot.")
     else:
         first = _(
-            "How to prepare, and how to change or cancel this appointment: ask the clinic's "
+            "How to prepare, and how to move or cancel this session: ask the clinic's "
             "assistant on Telegram."
         )
     lines = [first]

@@ -11,10 +11,9 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
-from babel.dates import format_skeleton, format_time
-
 from mesobot.calendar_files.calendars import CalendarEntry
 from mesobot.i18n import translations
+from mesobot.texts.dates import moment_label
 
 
 def _significant(entry: CalendarEntry) -> tuple[object, ...]:
@@ -48,12 +47,8 @@ def with_sequences(
 
 
 def _when(moment: datetime, language: str) -> str:
-    """A session's local date and time, as people in `language` write them."""
-    _ = translations(language).gettext
-    return _("{date} at {time}").format(
-        date=format_skeleton("yMMMEd", moment, locale=language),
-        time=format_time(moment, "short", tzinfo=moment.tzinfo, locale=language),
-    )
+    """A session's local date and time, written the one way dates are (mesobot.texts.dates)."""
+    return moment_label(moment.date(), moment.time(), language)
 
 
 def describe_changes(

@@ -10,12 +10,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.care.config import CareSettings
 from mesobot.care.models import CheckInAnswer, ReactionReport, ReportAddition
-from mesobot.care.subjects import load_subject, local_date_text, patient_contact
+from mesobot.care.subjects import load_subject, patient_contact
 from mesobot.i18n import translations
 from mesobot.models import Patient
 from mesobot.scheduling.localtime import zone_named
 from mesobot.texts import care_staff as staff_texts
 from mesobot.texts import escape
+from mesobot.texts.dates import clock_label, moment_label
 from mesobot.texts.splitting import fitted
 
 if TYPE_CHECKING:
@@ -45,8 +46,7 @@ async def _patient_and_session(
     name = treatment.name.in_language(language) if treatment else subject.course.treatment
     session_text = escape(
         f"{name}, {subject.appointment.number}/{subject.course.session_count}, "
-        f"{local_date_text(subject.appointment.local_date, language)} "
-        f"{subject.appointment.local_time.strftime('%H:%M')}"
+        f"{moment_label(subject.appointment.local_date, subject.appointment.local_time, language)}"
     )
     return patient, phone, session_text
 
@@ -160,7 +160,11 @@ def addition_lines(
         lines.append(
             staff_texts.addition_line(
                 t,
-                at=local.strftime("%H:%M" if local.date() == today else "%d/%m %H:%M"),
+                at=(
+                    clock_label(local)
+                    if local.date() == today
+                    else moment_label(local.date(), local.time(), language)
+                ),
                 text=text_html,
                 photo=addition.photo_file_id is not None,
                 repeated=(

@@ -36,7 +36,6 @@ from mesobot.care.schedule import (
 from mesobot.care.subjects import (
     Subject,
     load_subject,
-    local_date_text,
     patient_contact,
     treatment_healing,
 )
@@ -59,6 +58,7 @@ from mesobot.privacy.consent import has_consent
 from mesobot.texts import care as texts
 from mesobot.texts import care_staff as staff_texts
 from mesobot.texts import escape
+from mesobot.texts.dates import clock_label, day_label
 
 if TYPE_CHECKING:
     from mesobot.services import Services
@@ -112,8 +112,8 @@ class CareRenderers:
             "treatment": (
                 treatment.name.in_language(language) if treatment else subject.course.treatment
             ),
-            "date": local_date_text(subject.appointment.local_date, language),
-            "time": subject.appointment.local_time.strftime("%H:%M"),
+            "date": day_label(subject.appointment.local_date, language),
+            "time": clock_label(subject.appointment.local_time),
             "healing": treatment_healing(self.clinic, subject.course.treatment, language),
             "minutes": str(treatment.session_minutes if treatment else 30),
         }
@@ -131,7 +131,7 @@ class CareRenderers:
         return subject
 
     async def reminder(self, request: RenderRequest) -> RenderedMessage | None:
-        """A reminder with I'll be there / I need to reschedule."""
+        """A reminder with I'll be there / I need to move it."""
         subject = await self._upcoming(request)
         if subject is None:
             return None
@@ -267,7 +267,7 @@ class CareRenderers:
         )
         if subject is None or subject.appointment.state != SessionState.NO_SHOW:
             return None
-        date_text = local_date_text(subject.appointment.local_date, request.language)
+        date_text = day_label(subject.appointment.local_date, request.language)
         return RenderedMessage(texts.no_show(translations(request.language), date=date_text))
 
     async def report_alert(self, request: RenderRequest) -> RenderedMessage | None:

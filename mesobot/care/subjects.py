@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from babel.dates import format_date
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.clinic import Clinic
@@ -31,14 +28,6 @@ async def load_subject(session: AsyncSession, appointment_id: int | None) -> Sub
     if appointment is None or course is None or patient is None:
         return None
     return Subject(appointment, course, patient)
-
-
-def local_date_text(day: date, language: str) -> str:
-    """A session's date as the patient reads it ("3 December 2026", "3 de diciembre de 2026")."""
-    try:
-        return format_date(day, format="long", locale=language)
-    except Exception:  # an unknown locale: fall back to ISO rather than fail a send
-        return day.isoformat()
 
 
 def patient_contact(patient: Patient, course: Course | None) -> tuple[str, str]:

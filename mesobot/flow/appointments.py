@@ -42,7 +42,7 @@ from mesobot.texts import appointments as texts
 from mesobot.texts import booking as booking_texts
 from mesobot.texts import escape
 from mesobot.texts import policy as policy_texts
-from mesobot.texts.dates import clock_label, long_day_label, month_label
+from mesobot.texts.dates import clock_label, day_label, month_label
 
 
 async def course_screens(flow: Flow, lead: str | None = None) -> list[Screen]:
@@ -175,7 +175,7 @@ async def on_move_date(flow: Flow, data: b.MoveDate) -> Outcome:
     ]
     rows: list[Row] = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
     rows.append(keep_row(flow, data.appointment))
-    day = escape(long_day_label(data.day, flow.language))
+    day = escape(day_label(data.day, flow.language))
     return Outcome([Screen(booking_texts.times_heading(flow.t, day=day), flow.keyboard(rows))])
 
 

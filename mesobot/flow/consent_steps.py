@@ -22,7 +22,7 @@ from mesobot.scheduling.localtime import zone_named
 from mesobot.screens import Screen
 from mesobot.texts import booking as texts
 from mesobot.texts import consent as consent_texts
-from mesobot.texts.dates import long_date
+from mesobot.texts.dates import day_label
 
 
 async def on_consent(flow: Flow, data: b.ConsentAnswer) -> Outcome:
@@ -50,7 +50,7 @@ async def consent_command(flow: Flow) -> list[Screen]:
         lead = consent_texts.not_given(flow.t) if not has_consent(patient) else None
         return await flow.go(steps.CONSENT, lead)
     zone = zone_named(flow.services.clinic.clinic.timezone)
-    given = long_date(patient.consent_at.astimezone(zone).date(), flow.language)
+    given = day_label(patient.consent_at.astimezone(zone).date(), flow.language)
     withdraw = (consent_texts.withdraw_label(flow.t), b.WithdrawConsent())
     return [Screen(consent_texts.given(flow.t, date=given), flow.keyboard([[withdraw]]))]
 

@@ -17,7 +17,7 @@ from mesobot.texts import booking as texts
 from mesobot.texts import consent as consent_texts
 from mesobot.texts import escape
 from mesobot.texts import reviews as review_texts
-from mesobot.texts.dates import clock_label, long_day_label, money, month_label
+from mesobot.texts.dates import clock_label, day_label, money, month_label
 
 if TYPE_CHECKING:
     from mesobot.flow.machine import Flow
@@ -177,8 +177,8 @@ async def calendar_screens(flow: Flow) -> list[Screen]:
         else review_texts.window_heading(
             flow.t,
             month=escape(month_label(year, month, flow.language)),
-            first=escape(long_day_label(bounds[0], flow.language)),
-            last=escape(long_day_label(bounds[1], flow.language)),
+            first=escape(day_label(bounds[0], flow.language)),
+            last=escape(day_label(bounds[1], flow.language)),
         )
     )
     rows = month_rows(flow, year, month, free, b.FirstDate, b.CalendarMonth)
@@ -195,7 +195,7 @@ async def times_screens(flow: Flow) -> list[Screen]:
     rows: list[Row] = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
     other_date = (texts.label(flow.t, "other_date"), b.CalendarMonth(day.year, day.month))
     rows.append([other_date, *cancel_row(flow)])
-    heading = texts.times_heading(flow.t, day=escape(long_day_label(day, flow.language)))
+    heading = texts.times_heading(flow.t, day=escape(day_label(day, flow.language)))
     return [Screen(heading, flow.keyboard(rows))]
 
 
@@ -210,7 +210,7 @@ async def preview_screens(flow: Flow) -> list[Screen]:
 
 
 def preview_screen(flow: Flow, plan: PlannedSeries, day: date, minute: int) -> Screen:
-    """The series with Confirm / Change date / Cancel."""
+    """The series with Confirm / Other date / Cancel."""
     t, answers = flow.t, flow.answers
     text = texts.preview(
         t,
@@ -224,7 +224,7 @@ def preview_screen(flow: Flow, plan: PlannedSeries, day: date, minute: int) -> S
         no_staff_phone=no_staff_phone(flow.services),
     )
     confirm = b.ConfirmBooking(day, minute, steps.plan_digest(plan))
-    change_date = (texts.label(t, "change_date"), b.CalendarMonth(day.year, day.month))
+    change_date = (texts.label(t, "other_date"), b.CalendarMonth(day.year, day.month))
     return Screen(
         text,
         flow.keyboard([[(texts.label(t, "confirm"), confirm)], [change_date, *cancel_row(flow)]]),

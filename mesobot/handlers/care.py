@@ -46,7 +46,7 @@ async def _owned(
 
 
 async def on_reminder_answer(update: Update, context: MesobotContext) -> None:
-    """Store "I'll be there" / "I need to reschedule" on the session for staff's /agenda."""
+    """Store "I'll be there" / "I need to move it" on the session for staff's /agenda."""
     found = await decoded(update, context, ReminderAnswer)
     if found is None:
         return

@@ -3,7 +3,6 @@ added afterwards."""
 
 from __future__ import annotations
 
-from babel.dates import format_datetime
 from telegram import (
     ForceReply,
     MaybeInaccessibleMessage,
@@ -38,6 +37,7 @@ from mesobot.screens import inline_rows
 from mesobot.services import Services
 from mesobot.staff.presence import no_staff_phone
 from mesobot.texts import care as texts
+from mesobot.texts.dates import moment_label
 
 
 async def show_signs(
@@ -86,7 +86,7 @@ def _what_happens_next(services: Services, language: str) -> str:
     opens_text = None
     if opens is not None and opens != now:
         local = opens.astimezone(zone_named(clinic.clinic.timezone))
-        opens_text = format_datetime(local, "EEEE d MMMM, HH:mm", locale=language)
+        opens_text = moment_label(local.date(), local.time(), language)
     return texts.report_received(
         translations(language),
         open_now=opens == now,

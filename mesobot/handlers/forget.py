@@ -18,7 +18,7 @@ from mesobot.privacy.erasure_buttons import ForgetChoice, created_stamp
 from mesobot.screens import Row, inline_rows
 from mesobot.services import Services
 from mesobot.texts import erasure as texts
-from mesobot.texts.dates import long_date
+from mesobot.texts.dates import day_label
 
 
 async def forget(update: Update, context: MesobotContext) -> None:
@@ -52,7 +52,7 @@ async def forget(update: Update, context: MesobotContext) -> None:
         texts.forget_explanation(
             t,
             years=services.clinic.retention.clinical_record_years,
-            keep_until=long_date(until.date(), patient.language) if until else None,
+            keep_until=day_label(until.date(), patient.language) if until else None,
             future_sessions=preview.future_sessions,
         ),
         reply_markup=inline_markup(inline_rows(services.codec, rows)),

@@ -149,7 +149,7 @@ async def show_agenda(update: Update, context: MesobotContext) -> None:
             session=session, clinic_id=services.clinic.clinic.id, first=day, last=day
         )
     private = update.effective_chat is not None and update.effective_chat.type == "private"
-    title = desk.agenda_title(t, day=texts.short_day_label(day, language))
+    title = desk.agenda_title(t, day=texts.day_label(day, language))
     await _send_all(
         update, agenda_messages(services, entries, language, private=private, title=title)
     )
@@ -174,7 +174,7 @@ async def show_week(update: Update, context: MesobotContext) -> None:
     for entry in entries:
         if entry.appointment.local_date != shown:
             shown = entry.appointment.local_date
-            lines.append(f"\n<b>{texts.short_day_label(shown, language)}</b>")
+            lines.append(f"\n<b>{texts.day_label(shown, language)}</b>")
         lines.append(entry_line(services, entry, language, private=private))
     if not lines:
         lines = [desk.empty_week(translations(language))]
@@ -192,7 +192,7 @@ def session_card(
 ) -> RenderedMessage:
     """One session with its buttons, as /session shows it, `footer` above it. In a group:
     initials, no treatment and no buttons (everyone in it reads the card)."""
-    day = texts.short_day_label(entry.appointment.local_date, language)
+    day = texts.day_label(entry.appointment.local_date, language)
     text = f"<b>{day}</b>\n{entry_line(services, entry, language, private=private)}"
     row = action_row(services, entry, language) if private else ()
     return RenderedMessage(f"{footer}\n\n{text}" if footer else text, (row,) if row else ())
@@ -241,7 +241,7 @@ async def show_session_now(
         at = texts.hhmm(clinic_time(services, last.at))
         note = desk.session_already(t, code=escape(a.code), state=state, who=who, at=at)
     else:
-        when = f"{texts.short_day_label(a.local_date, language)} {texts.hhmm(a.local_time)}"
+        when = texts.moment_label(a.local_date, a.local_time, language)
         note = desk.session_changed(t, code=escape(a.code), state=state, when=when)
     await query.answer(html.unescape(note)[:200], show_alert=True)
     card = session_card(services, entry, language, footer=note)

@@ -60,8 +60,8 @@ async def _outside_window(message: Message, services: Services, language: str, d
     await message.reply_text(
         desk.closure_out_of_range(
             translations(language),
-            first=texts.short_day_label(first, language),
-            last=texts.short_day_label(last, language),
+            first=texts.day_label(first, language),
+            last=texts.day_label(last, language),
         )
     )
     return True
@@ -94,8 +94,8 @@ async def block(update: Update, context: MesobotContext) -> None:
             staff=staff,
             now=now,
         )
-    when = texts.short_day_label(day, language) + (
-        f" {texts.hhmm(span[0])}-{texts.hhmm(span[1])}" if span else ""
+    when = texts.day_label(day, language) + (
+        f", {texts.hhmm(span[0])}-{texts.hhmm(span[1])}" if span else ""
     )
     lines = [desk.blocked(t, when=when) + (f" {escape(reason)}" if reason else "")]
     rows: list[tuple[Button, ...]] = []
@@ -131,7 +131,7 @@ async def unblock(update: Update, context: MesobotContext) -> None:
         removed = await unblock_day(
             session=session, clinic=services.clinic, day=day, staff=staff, now=services.clock.now()
         )
-    label = texts.short_day_label(day, language)
+    label = texts.day_label(day, language)
     text = desk.unblocked(t, day=label, removed=removed)
     await message.reply_text(text)
 

@@ -63,7 +63,7 @@ async def _answered_refusal(press: Press, result: object) -> bool:
     if isinstance(result, Superseded):
         await show_superseded(press, result)
     elif isinstance(result, Impossible):
-        await press.query.answer(html.unescape(texts.move_refused(press.t, result.detail))[:200])
+        await press.query.answer(html.unescape(texts.move_refused(press.t, result.obstacle))[:200])
     else:
         return False
     return True
@@ -134,7 +134,7 @@ def _day_rows(
     codec = press.services.codec
     day_buttons = [
         Button(
-            texts.short_day_label(day, press.language),
+            texts.day_label(day, press.language),
             codec.encode(buttons.MoveDay(data.appointment, data.version, day)),
         )
         for day in days

@@ -134,7 +134,7 @@ async def _patient_lines(
         query = select(Appointment).where(Appointment.course_id == course.id)
         for a in await session.exec(query.order_by(col(Appointment.number))):
             lines.append(
-                f"  {texts.short_day_label(a.local_date, language)} {texts.hhmm(a.local_time)}"
+                f"  {texts.moment_label(a.local_date, a.local_time, language)}"
                 f" <code>{escape(a.code)}</code> · {texts.state_name(t, a.state)}"
             )
         lines += [f"  {line}" for line in questionnaire.answer_lines(t, course.answers)]

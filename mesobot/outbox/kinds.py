@@ -28,8 +28,12 @@ async def render_text(request: RenderRequest) -> RenderedMessage:
     text = str(request.message.payload["text"])
     if request.late_by is not None:
         minutes = int(request.late_by / timedelta(minutes=1))
-        _ = translations(request.language).gettext
-        text += "\n\n" + _("<i>(Sent {minutes} minutes late.)</i>").format(minutes=minutes)
+        late = translations(request.language).ngettext(
+            "<i>(Sent {minutes} minute late.)</i>",
+            "<i>(Sent {minutes} minutes late.)</i>",
+            minutes,
+        )
+        text += "\n\n" + late.format(minutes=minutes)
     return RenderedMessage(text)
 
 
@@ -51,18 +55,23 @@ async def render_recipient_unreachable(request: RenderRequest) -> RenderedMessag
 
 
 async def render_message_failed(request: RenderRequest) -> RenderedMessage:
-    """Tells staff that a message could not be delivered; its kind, never its text."""
-    _ = translations(request.language).gettext
+    """Tells staff that a message could not be delivered; its number, never its text."""
     payload = request.message.payload
+    attempts = int(payload["attempts"])
+    # Its number, not its kind's code name: whoever runs the bot finds the rest by number.
     return RenderedMessage(
-        _(
-            "A message ({kind}, number {message_id}) to chat {chat_id} could not be delivered "
-            "after {attempts} attempts."
-        ).format(
-            kind=str(payload["kind"]),
+        translations(request.language)
+        .ngettext(
+            "A message (number {message_id}) to chat {chat_id} could not be delivered after "
+            "{attempts} attempt.",
+            "A message (number {message_id}) to chat {chat_id} could not be delivered after "
+            "{attempts} attempts.",
+            attempts,
+        )
+        .format(
             message_id=int(payload["message_id"]),
             chat_id=int(payload["chat_id"]),
-            attempts=int(payload["attempts"]),
+            attempts=attempts,
         )
     )
 

@@ -41,6 +41,7 @@ from mesobot.privacy.retention import add_years
 from mesobot.staff.patient_notices import course_cause
 from mesobot.states import move_course
 from mesobot.texts import erasure as texts
+from mesobot.texts.dates import day_label
 
 if TYPE_CHECKING:
     from mesobot.services import Services
@@ -228,7 +229,11 @@ async def _forget_messages(
 async def render_sessions_cancelled(request: RenderRequest) -> RenderedMessage:
     """The staff notice of an erasure's cancellations, from its payload alone."""
     payload = request.message.payload
-    sessions = [(str(code), str(day), str(at)) for code, day, at in payload["sessions"]]
+    # The payload keeps ISO dates; staff read them the one way dates are written.
+    sessions = [
+        (str(code), day_label(date.fromisoformat(str(day)), request.language), str(at))
+        for code, day, at in payload["sessions"]
+    ]
     t = translations(request.language)
     return RenderedMessage(
         texts.staff_sessions_cancelled(

@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.care.schedule import check_in_due
-from mesobot.care.subjects import local_date_text, patient_contact
+from mesobot.care.subjects import patient_contact
 from mesobot.clinic import Clinic
 from mesobot.flow import buttons as flow_buttons
 from mesobot.i18n import translations
@@ -32,6 +32,7 @@ from mesobot.staff.decisions import Superseded, claim_course, superseded
 from mesobot.staff_notices import treatment_label
 from mesobot.texts import escape
 from mesobot.texts import reviews as texts
+from mesobot.texts.dates import day_label
 
 if TYPE_CHECKING:
     from mesobot.services import Services
@@ -183,9 +184,9 @@ async def review_message(
         translations(language),
         patient=name,
         treatment=escape(treatment_label(services.clinic, course.treatment, language)),
-        done=escape(local_date_text(done.local_date, language)),
-        first=escape(local_date_text(first, language)),
-        last=escape(local_date_text(last, language)),
+        done=escape(day_label(done.local_date, language)),
+        first=escape(day_label(first, language)),
+        last=escape(day_label(last, language)),
         decision=course.answers.get(REVIEW_KEY),
     )
     if not reviewable(services.clinic, course):
@@ -217,8 +218,8 @@ def register_review_kinds(services: Services) -> None:
             texts.second_session_offer(
                 t,
                 treatment=escape(treatment_label(services.clinic, course.treatment, language)),
-                first=escape(local_date_text(first, language)),
-                last=escape(local_date_text(last, language)),
+                first=escape(day_label(first, language)),
+                last=escape(day_label(last, language)),
             ),
             ((Button(label, data),),),
         )

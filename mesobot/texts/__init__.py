@@ -16,8 +16,8 @@ def welcome(t: NullTranslations, *, first_name: str, clinic_name: str) -> str:
     _ = t.gettext
     return _(
         "Hello, {name}! I am the assistant of <b>{clinic}</b>.\n\n"
-        "I can tell you about our mesotherapy treatments, book a course of sessions, remind you "
-        "of your appointments and help you after each session.\n\n"
+        "I can tell you about our mesotherapy treatments, book a treatment, remind you "
+        "of your sessions and help you after each session.\n\n"
         "I do not give medical advice: for anything about your health, the clinic's staff "
         "will answer you in person."
     ).format(name=escape(first_name), clinic=escape(clinic_name))
@@ -57,7 +57,7 @@ def command_descriptions(t: NullTranslations) -> list[tuple[str, str]]:
         ("report", _("Tell the clinic about an unusual reaction")),
         ("start", _("Start, or see the treatments")),
         ("appointments", _("Your sessions: move or cancel them")),
-        ("calendar", _("Your appointments as a calendar file")),
+        ("calendar", _("Your sessions as a calendar file")),
         ("notifications", _("Pause or resume tips and check-ins")),
         ("clinic", _("Address, phone and opening hours")),
         ("consent", _("See, give or withdraw your consent")),

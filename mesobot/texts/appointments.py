@@ -8,7 +8,7 @@ from gettext import NullTranslations
 from mesobot.i18n import N_
 from mesobot.texts import escape, no_staff_note
 from mesobot.texts.booking import AREA_LABELS, series_lines
-from mesobot.texts.dates import clock_label, long_day_label
+from mesobot.texts.dates import clock_label, day_label, zone_city
 
 STATE_LABELS = {
     "requested": N_("awaiting the clinic's confirmation"),
@@ -26,13 +26,13 @@ def move_calendar_heading(t: NullTranslations, *, number: int, month: str, any_f
         number=number, month=month
     )
     if any_free:
-        return heading + "\n" + _("Only dates that keep your course's spacing are shown.")
+        return heading + "\n" + _("Only dates that keep your treatment's spacing are shown.")
     return heading + "\n" + _("No possible dates this month: try another one.")
 
 
 def no_appointments(t: NullTranslations) -> str:
     """/appointments without any course."""
-    return t.gettext("You have no upcoming sessions. Use /start to book a course.")
+    return t.gettext("You have no upcoming sessions. Use /start to book a treatment.")
 
 
 def course_heading(t: NullTranslations, *, treatment: str, area: str | None, state: str) -> str:
@@ -46,7 +46,7 @@ def session_line(
     t: NullTranslations, number: int, day: date, wall: time, state: str, language: str
 ) -> str:
     """One session in /appointments."""
-    when = f"{escape(long_day_label(day, language))}, {clock_label(wall)}"
+    when = f"{escape(day_label(day, language))}, {clock_label(wall)}"
     return f"{number}. {when}: {escape(t.gettext(STATE_LABELS[state]))}"
 
 
@@ -72,9 +72,9 @@ def move_preview(
 ) -> str:
     """The course after moving a session, before the patient confirms it."""
     _ = t.gettext
-    lines = [_("<b>Your course if session {number} moves</b>").format(number=number)]
+    lines = [_("<b>Your treatment if session {number} moves</b>").format(number=number)]
     lines += series_lines(t, slots, language)
-    lines.append(_("Times are in the clinic's time zone ({zone}).").format(zone=escape(zone)))
+    lines.append(_("Times are {city} time.").format(city=escape(zone_city(zone, language))))
     if no_staff_phone is not None:
         lines.append(no_staff_note(t, no_staff_phone))  # nobody would confirm or hear of it
     elif back_to_staff:
@@ -103,8 +103,8 @@ def ask_cancel(t: NullTranslations, *, number: int, day: date, wall: time, langu
     """The confirmation before cancelling."""
     return t.gettext(
         "Cancel session {number} on {day} at {time}? You can cancel only this session, or "
-        "this one and all later sessions of the course."
-    ).format(number=number, day=escape(long_day_label(day, language)), time=clock_label(wall))
+        "this one and all later sessions of the treatment."
+    ).format(number=number, day=escape(day_label(day, language)), time=clock_label(wall))
 
 
 def cancelled_one(t: NullTranslations, no_staff_phone: str | None = None) -> str:
@@ -120,8 +120,10 @@ def cancelled_rest(t: NullTranslations, no_staff_phone: str | None = None) -> st
 def too_few(t: NullTranslations, minimum: int) -> str:
     """Cancelling one session would leave too few."""
     return t.ngettext(
-        "The course needs at least {n} session: move this one, or cancel the rest of the course.",
-        "The course needs at least {n} sessions: move this one, or cancel the rest of the course.",
+        "The treatment needs at least {n} session: move this one, or cancel the rest of the "
+        "treatment.",
+        "The treatment needs at least {n} sessions: move this one, or cancel the rest of the "
+        "treatment.",
         minimum,
     ).format(n=minimum)
 

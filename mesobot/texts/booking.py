@@ -8,7 +8,7 @@ from gettext import NullTranslations
 from mesobot.catalog import Treatment
 from mesobot.i18n import N_
 from mesobot.texts import escape, no_staff_note
-from mesobot.texts.dates import clock_label, long_day_label, money
+from mesobot.texts.dates import clock_label, day_label, money, zone_city
 
 QUESTION_TEXTS = {
     "allergies": N_(
@@ -63,7 +63,7 @@ def treatment_list(t: NullTranslations, *, can_book: bool) -> str:
     """Above the list of treatments."""
     _ = t.gettext
     if can_book:
-        return _("<b>Our treatments</b>\nChoose one to read about it and book a course.")
+        return _("<b>Our treatments</b>\nChoose one to read about it and book it.")
     return _(
         "<b>Our treatments</b>\nChoose one to read about it. To book, give your consent first."
     )
@@ -82,7 +82,8 @@ def _sessions_line(t: NullTranslations, treatment: Treatment) -> str:
         ).format(low=low, high=high, gap=days)
     count = str(low) if low == high else f"{low} to {high}"
     if gap is None:
-        return _("{count} sessions.").format(count=count)
+        return t.ngettext("{count} session.", "{count} sessions.", high).format(count=count)
+    # Both counts are plural here: a course of several sessions, gaps of several days.
     return _("{count} sessions, {days} days apart.").format(count=count, days=days)
 
 
@@ -150,7 +151,7 @@ def treatment_info(t: NullTranslations, treatment: Treatment, *, language: str) 
 
 def area_question(t: NullTranslations) -> str:
     """Fat reduction treats one area per course."""
-    return t.gettext("Which area would you like treated? A course treats one area.")
+    return t.gettext("Which area would you like treated? A treatment is for one area.")
 
 
 def count_question(t: NullTranslations) -> str:
@@ -235,7 +236,7 @@ def calendar_heading(t: NullTranslations, *, month: str, any_free: bool) -> str:
     _ = t.gettext
     heading = _("<b>Choose the date of your first session</b> ({month})").format(month=month)
     if any_free:
-        return heading + "\n" + _("Only dates from which your whole course fits are shown.")
+        return heading + "\n" + _("Only dates from which your whole treatment fits are shown.")
     return heading + "\n" + _("No free dates this month: try the next one.")
 
 
@@ -249,10 +250,12 @@ def series_lines(t: NullTranslations, slots: list[tuple[date, time]], language: 
     _ = t.gettext
     lines = []
     for number, (day, wall) in enumerate(slots, start=1):
-        line = f"{number}. {escape(long_day_label(day, language))}, {clock_label(wall)}"
+        line = f"{number}. {escape(day_label(day, language))}, {clock_label(wall)}"
         if number > 1:
             gap = (day - slots[number - 2][0]).days
-            line += " " + _("({days} days after the previous one)").format(days=gap)
+            line += " " + t.ngettext(
+                "({days} day after the previous one)", "({days} days after the previous one)", gap
+            ).format(days=gap)
         lines.append(line)
     return lines
 
@@ -273,10 +276,10 @@ def preview(
     configured): nobody in the bot can confirm it, which the patient reads before sending."""
     _ = t.gettext
     title = escape(treatment) + (f" ({escape(_(AREA_LABELS[area]))})" if area else "")
-    lines = [_("<b>Your course: {title}</b>").format(title=title)]
+    lines = [_("<b>Your treatment: {title}</b>").format(title=title)]
     lines += series_lines(t, slots, language)
     lines += [
-        _("Times are in the clinic's time zone ({zone}).").format(zone=escape(zone)),
+        _("Times are {city} time.").format(city=escape(zone_city(zone, language))),
         _("Name: {name}. Phone: {phone}.").format(name=escape(name), phone=escape(phone)),
         "",
         _("This is a <b>request</b>: the clinic will confirm it.")
@@ -312,7 +315,7 @@ def plan_changed(t: NullTranslations) -> str:
 def date_taken(t: NullTranslations) -> str:
     """A date or time that is no longer free."""
     return t.gettext(
-        "Sorry, that date is no longer free for your whole course. Please choose again."
+        "Sorry, that date is no longer free for your whole treatment. Please choose again."
     )
 
 
@@ -359,7 +362,7 @@ def help_text(t: NullTranslations, *, phone: str) -> str:
     return t.gettext(
         "<b>What I can do</b>\n"
         "/report: tell the clinic about an unusual reaction after a session\n"
-        "/start: read about the treatments and book a course\n"
+        "/start: read about the treatments and book one\n"
         "/appointments: your sessions; move or cancel them\n"
         "/calendar: your sessions as a calendar file\n"
         "/notifications: pause or resume tips and check-ins\n"
@@ -388,7 +391,6 @@ def label(t: NullTranslations, key: str) -> str:
         "consent": _("Give consent to book"),
         "nothing": _("Nothing to add"),
         "confirm": _("Confirm"),
-        "change_date": _("Change date"),
         "cancel": _("Cancel"),
         "other_date": _("Other date"),
         "previous": _("« Previous"),

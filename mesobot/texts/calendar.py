@@ -13,7 +13,7 @@ def new_file_caption(t: NullTranslations, *, clinic_name: str) -> str:
     """The caption of the first file of a confirmed course."""
     _ = t.gettext
     return _(
-        "📅 Your appointments at <b>{clinic}</b> are confirmed. Open this file and add it to "
+        "📅 Your sessions at <b>{clinic}</b> are confirmed. Open this file and add it to "
         "your calendar (Google, Apple, Outlook...) to keep every session there. "
         "/calendar sends it again at any time."
     ).format(clinic=escape(clinic_name))
@@ -22,7 +22,7 @@ def new_file_caption(t: NullTranslations, *, clinic_name: str) -> str:
 def changed_file_caption(t: NullTranslations, *, changes: Sequence[str]) -> str:
     """The caption of an updated file: what changed, in words, and how to update a calendar."""
     _ = t.gettext
-    head = _("📅 <b>Your appointments have changed</b>")
+    head = _("📅 <b>Your sessions have changed</b>")
     tail = _(
         "Open this file to update your calendar. If your calendar app still shows the old "
         "times, change or delete them there by hand."
@@ -50,7 +50,7 @@ def resent_file_caption(t: NullTranslations) -> str:
     """The caption of the file /calendar sends again."""
     _ = t.gettext
     return _(
-        "📅 Your current appointments. Opening this file updates the ones already in your "
+        "📅 Your current sessions. Opening this file updates the ones already in your "
         "calendar; cancelled sessions are marked as cancelled."
     )
 
@@ -59,7 +59,7 @@ def no_calendar_yet(t: NullTranslations) -> str:
     """/calendar from a patient who has no confirmed appointment to come."""
     _ = t.gettext
     return _(
-        "You have no confirmed appointments to come. Once the clinic confirms your sessions, "
+        "You have no confirmed sessions to come. Once the clinic confirms your sessions, "
         "I will send you a calendar file."
     )
 
@@ -77,5 +77,8 @@ def staff_file_caption(t: NullTranslations, *, session_count: int, days: int) ->
 
 def staff_no_sessions(t: NullTranslations, *, days: int) -> str:
     """The staff's /calendar when nothing is booked."""
-    _ = t.gettext
-    return _("No confirmed sessions in the next {days} days.").format(days=days)
+    return t.ngettext(
+        "No confirmed sessions in the next {days} day.",
+        "No confirmed sessions in the next {days} days.",
+        days,
+    ).format(days=days)

@@ -17,18 +17,22 @@ def late_note(t: NullTranslations, late_by: timedelta) -> str:
     if hours < 1:
         return _("<i>(This message is a little late, sorry.)</i>")
     if hours < 48:
-        return _("<i>(Sorry: this message should have reached you {hours} hours ago.)</i>").format(
-            hours=hours
-        )
-    return _("<i>(Sorry: this message should have reached you {days} days ago.)</i>").format(
-        days=hours // 24
-    )
+        return t.ngettext(
+            "<i>(Sorry: this message should have reached you {hours} hour ago.)</i>",
+            "<i>(Sorry: this message should have reached you {hours} hours ago.)</i>",
+            hours,
+        ).format(hours=hours)
+    return t.ngettext(
+        "<i>(Sorry: this message should have reached you {days} day ago.)</i>",
+        "<i>(Sorry: this message should have reached you {days} days ago.)</i>",
+        hours // 24,
+    ).format(days=hours // 24)
 
 
 def reminder_buttons(t: NullTranslations) -> tuple[str, str]:
     """The two answers to a reminder."""
     _ = t.gettext
-    return _("I'll be there"), _("I need to reschedule")
+    return _("I'll be there"), _("I need to move it")
 
 
 def reminder_answered(

@@ -7,7 +7,7 @@ from datetime import date, time
 from gettext import NullTranslations
 
 from mesobot.texts import escape
-from mesobot.texts.dates import clock_label, long_day_label
+from mesobot.texts.dates import clock_label, day_label
 
 
 def alert_buttons(t: NullTranslations) -> tuple[str, str]:
@@ -175,9 +175,11 @@ def additions_digest(
 def additions_summary(t: NullTranslations, *, count: int, photos: int) -> str:
     """Under a report in /reports: how much the patient added since (the button shows it)."""
     _ = t.gettext
-    return _("Added by the patient since: {count} ({photos} photos).").format(
-        count=count, photos=photos
-    )
+    return t.ngettext(
+        "Added by the patient since: {count} ({photos} photo).",
+        "Added by the patient since: {count} ({photos} photos).",
+        photos,
+    ).format(count=count, photos=photos)
 
 
 def additions_button(t: NullTranslations, *, count: int) -> str:
@@ -272,7 +274,7 @@ def reschedule_asked(
     _ = t.gettext
     lines = [
         _("🔁 {patient} needs another date for this session:").format(patient=patient),
-        f"{escape(long_day_label(day, language))}, {clock_label(at)} · {escape(treatment)}"
+        f"{escape(day_label(day, language))}, {clock_label(at)} · {escape(treatment)}"
         f" · {escape(practitioner)} · <code>{escape(code)}</code>",
         _("Phone: {phone}").format(phone=escape(phone)) if phone else _("Phone: not given yet"),
         _(

@@ -101,7 +101,7 @@ def staff_sessions_cancelled(
         if by_patient
         else _("<b>Sessions cancelled: a patient's data was erased</b>")
     )
-    lines = [f"{day} {at} <code>{code}</code>" for code, day, at in appointments]
+    lines = [f"{day}, {at} <code>{code}</code>" for code, day, at in appointments]
     return "\n".join([head, *lines])
 
 

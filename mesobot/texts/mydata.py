@@ -35,7 +35,7 @@ def stored_lines(t: NullTranslations, counts: StoredCounts) -> list[str]:
         _("• Name: {name}").format(name=escape(counts.name or "—")),
         _("• Phone: {phone}").format(phone=escape(counts.phone or "—")),
         _("• Your language, your Telegram id and username, and your consent history"),
-        _("• Courses: {courses}, sessions: {sessions}").format(
+        _("• Treatments: {courses}, sessions: {sessions}").format(
             courses=counts.courses, sessions=counts.sessions
         ),
         _("• Health questionnaires answered: {count}").format(count=counts.questionnaires),
@@ -61,22 +61,33 @@ def why_and_how_long_lines(t: NullTranslations, retention: RetentionSettings) ->
         ),
         "",
         _("<b>For how long</b>"),
-        _(
+        t.ngettext(
+            "• The record of sessions given and reactions reported: {years} year after your "
+            "last session",
             "• The record of sessions given and reactions reported: {years} years after your "
-            "last session"
+            "last session",
+            retention.clinical_record_years,
         ).format(years=retention.clinical_record_years),
-        _(
-            "• Photos and descriptions of a reaction: {days} days after the report is closed"
+        t.ngettext(
+            "• Photos and descriptions of a reaction: {days} day after the report is closed",
+            "• Photos and descriptions of a reaction: {days} days after the report is closed",
+            retention.photo_days,
         ).format(days=retention.photo_days),
-        _("• Messages to you: {days} days after they were sent").format(
-            days=retention.delivered_message_days
-        ),
-        _("• Unfinished bookings: {days} days after they expire").format(
-            days=retention.draft_days
-        ),
-        _("• What the clinic's staff did and looked at: {years} years").format(
-            years=retention.audit_years
-        ),
+        t.ngettext(
+            "• Messages to you: {days} day after they were sent",
+            "• Messages to you: {days} days after they were sent",
+            retention.delivered_message_days,
+        ).format(days=retention.delivered_message_days),
+        t.ngettext(
+            "• Unfinished bookings: {days} day after they expire",
+            "• Unfinished bookings: {days} days after they expire",
+            retention.draft_days,
+        ).format(days=retention.draft_days),
+        t.ngettext(
+            "• What the clinic's staff did and looked at: {years} year",
+            "• What the clinic's staff did and looked at: {years} years",
+            retention.audit_years,
+        ).format(years=retention.audit_years),
         _("• Your name, phone and the rest: until you delete them with /forget"),
     ]
 

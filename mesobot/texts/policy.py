@@ -7,7 +7,7 @@ from datetime import date, time
 from gettext import NullTranslations
 
 from mesobot.texts import escape, no_staff_note
-from mesobot.texts.dates import clock_label, long_day_label
+from mesobot.texts.dates import clock_label, day_label
 
 
 def notice_policy(
@@ -23,7 +23,7 @@ def notice_policy(
 ) -> str:
     """Shown instead of the cancel question or the move calendar, inside the notice period."""
     when = t.gettext("Session {number} is on {day} at {time}.").format(
-        number=number, day=escape(long_day_label(day, language)), time=clock_label(wall)
+        number=number, day=escape(day_label(day, language)), time=clock_label(wall)
     )
     policy = t.ngettext(
         "The clinic asks for {hours} hour's notice to change a session, so I cannot change "
@@ -95,7 +95,7 @@ def staff_late_change(
     return "\n".join(
         [
             heading,
-            f"{escape(long_day_label(day, language))}, {clock_label(at)} · {escape(what)}"
+            f"{escape(day_label(day, language))}, {clock_label(at)} · {escape(what)}"
             f" · <code>{escape(code)}</code>",
             _("Phone: {phone}").format(phone=escape(phone))
             if phone

@@ -5,10 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from gettext import NullTranslations
 
-from babel.dates import format_date
-
 from mesobot.i18n import N_
 from mesobot.texts import escape
+from mesobot.texts.booking import AREA_LABELS
+
+# The one formatter for dates and times (mesobot.texts.dates), re-exported for staff views.
+from mesobot.texts.dates import clock_label as clock_label
+from mesobot.texts.dates import day_label as day_label
+from mesobot.texts.dates import moment_label as moment_label
+
+hhmm = clock_label  # the name staff views have always used
 
 # Preset reasons for declining: (code, label for staff, what the patient reads).
 DECLINE_REASONS: tuple[tuple[str, str, str], ...] = (
@@ -59,16 +65,6 @@ ACTION_NAMES = {
     "block": N_("blocked"),
     "unblock": N_("unblocked"),
 }
-
-
-def short_day_label(day: date, language: str) -> str:
-    """A short local date with its weekday, such as 'Mon 7 Dec 2026'."""
-    return format_date(day, "EEE d MMM y", locale=language)
-
-
-def hhmm(value: time | datetime) -> str:
-    """A wall time as HH:MM."""
-    return value.strftime("%H:%M")
 
 
 def state_name(t: NullTranslations, state: str) -> str:
@@ -122,9 +118,9 @@ def session_line(
     at: time,
     code: str,
 ) -> str:
-    """One planned session: '2/4 · Mon 7 Dec 2026 10:00 · [ABC123]'."""
-    return t.gettext("{k}/{n} · {day} {time} · <code>{code}</code>").format(
-        k=position, n=total, day=short_day_label(day, language), time=hhmm(at), code=escape(code)
+    """One planned session: '2/4 · Mon, 7 Dec 2026, 10:00 · [ABC123]'."""
+    return t.gettext("{k}/{n} · {when} · <code>{code}</code>").format(
+        k=position, n=total, when=moment_label(day, at, language), code=escape(code)
     )
 
 
@@ -144,7 +140,7 @@ def request_heading(
         _("<b>Request #{id}</b> from {patient}").format(id=course_id, patient=escape(patient)),
         _("Phone: {phone}").format(phone=escape(phone)) if phone else _("Phone: not given yet"),
         _("Treatment: {treatment}").format(treatment=escape(treatment))
-        + (f" ({escape(area.replace('_', ' '))})" if area else ""),
+        + (f" ({escape(_(AREA_LABELS.get(area, area)))})" if area else ""),
         _("Sessions: {count}").format(count=count),
     ]
     return lines
@@ -168,7 +164,7 @@ def group_new_request(t: NullTranslations, *, number: int, who: str, code: str) 
 def decision_footer(t: NullTranslations, *, state: str, staff_name: str, at: datetime) -> str:
     """Added to a request notice once it is decided: what, by whom, when (clinic time)."""
     return t.gettext("✅ {state} by {name} at {time}").format(
-        state=state_name(t, state).capitalize(), name=escape(staff_name), time=hhmm(at)
+        state=state_name(t, state).capitalize(), name=escape(staff_name), time=clock_label(at)
     )
 
 
@@ -179,14 +175,14 @@ def already_decided(
     if staff_name is None or at is None:
         return t.gettext("This request is already {state}.").format(state=state_name(t, state))
     return t.gettext("Already {state} by {name} at {time}.").format(
-        state=state_name(t, state), name=escape(staff_name), time=hhmm(at)
+        state=state_name(t, state), name=escape(staff_name), time=clock_label(at)
     )
 
 
 def changed_meanwhile(t: NullTranslations, *, staff_name: str, at: datetime) -> str:
     """Told when the request changed after the staff member last saw it."""
     return t.gettext("{name} changed this request at {time}: here it is as it is now.").format(
-        name=escape(staff_name), time=hhmm(at)
+        name=escape(staff_name), time=clock_label(at)
     )
 
 
@@ -221,7 +217,7 @@ def choose_day(t: NullTranslations, *, position: int) -> str:
 def choose_time(t: NullTranslations, language: str, *, position: int, day: date) -> str:
     """Above the times of the chosen day."""
     return t.gettext("Session {k} on {day}: choose a time.").format(
-        k=position, day=short_day_label(day, language)
+        k=position, day=day_label(day, language)
     )
 
 
@@ -230,9 +226,26 @@ def no_free_days(t: NullTranslations) -> str:
     return t.gettext("No free day in this session's window. Change the others first.")
 
 
-def move_refused(t: NullTranslations, detail: str) -> str:
-    """When the planner refuses a move; `detail` is the planner's English line for staff."""
-    return t.gettext("That move is not possible: {detail}").format(detail=escape(detail))
+# Why the planner refused a move, by its obstacle (mesobot.scheduling.series.Obstacle), in
+# the reader's words: the planner's own detail line is English, with ISO dates, for logs.
+OBSTACLE_TEXTS = {
+    "session_count": N_("the treatment does not allow that number of sessions"),
+    "unknown_resource": N_("that practitioner or room is not in the clinic file"),
+    "off_grid": N_("that time is not on the clinic's time grid"),
+    "outside_opening_hours": N_("the session would not fit in the opening hours"),
+    "nonexistent_time": N_("that time does not exist on the day the clocks change"),
+    "too_soon": N_("it is too soon"),
+    "closure": N_("the clinic is closed then"),
+    "taken": N_("that time is taken"),
+    "gap_to_previous": N_("it is too close to or too far from the session before"),
+    "no_slot_in_window": N_("no free time is left in the session's window"),
+}
+
+
+def move_refused(t: NullTranslations, obstacle: str) -> str:
+    """When the planner refuses a move, said by its obstacle."""
+    reason = t.gettext(OBSTACLE_TEXTS.get(obstacle, N_("it does not fit the calendar")))
+    return t.gettext("That move is not possible: {detail}").format(detail=escape(reason))
 
 
 def stale_session(t: NullTranslations) -> str:
@@ -284,8 +297,8 @@ def move_line(
 ) -> str:
     """One moved session, old time to new time (clinic time)."""
     return t.gettext("{old} → <b>{new}</b>").format(
-        old=f"{short_day_label(before.date(), language)} {hhmm(before)}",
-        new=f"{short_day_label(after_day, language)} {hhmm(after)}",
+        old=moment_label(before.date(), before.time(), language),
+        new=moment_label(after_day, after, language),
     )
 
 
@@ -294,7 +307,7 @@ def session_cancelled(t: NullTranslations, language: str, *, day: date, at: time
     return t.gettext(
         "The clinic has cancelled your session on {day} at {time}. "
         "For a new date, call the clinic or use /start."
-    ).format(day=short_day_label(day, language), time=hhmm(at))
+    ).format(day=day_label(day, language), time=clock_label(at))
 
 
 # -- commands ----------------------------------------------------------------------------

@@ -121,9 +121,11 @@ def blocked(t: NullTranslations, *, when: str) -> str:
 
 def blocked_with_sessions(t: NullTranslations, *, count: int) -> str:
     """Booked sessions fall inside the new closure: they stand until staff move them."""
-    return t.gettext("{n} booked sessions are inside it and still stand: move them.").format(
-        n=count
-    )
+    return t.ngettext(
+        "{n} booked session is inside it and still stands: move it.",
+        "{n} booked sessions are inside it and still stand: move them.",
+        count,
+    ).format(n=count)
 
 
 def move_code_label(t: NullTranslations, *, code: str) -> str:
@@ -139,7 +141,11 @@ def unblock_usage(t: NullTranslations) -> str:
 def unblocked(t: NullTranslations, *, day: str, removed: int) -> str:
     """What /unblock did: closures removed, or none set in Telegram that day."""
     if removed:
-        return t.gettext("{day} is open again ({n} closures removed).").format(day=day, n=removed)
+        return t.ngettext(
+            "{day} is open again ({n} closure removed).",
+            "{day} is open again ({n} closures removed).",
+            removed,
+        ).format(day=day, n=removed)
     return t.gettext(
         "No closure set in Telegram on {day} (closures in the clinic file stay)."
     ).format(day=day)
@@ -174,7 +180,7 @@ def course_heading(
     t: NullTranslations, *, course_id: int | None, treatment: str, state: str
 ) -> str:
     """One course of the patient (`treatment` escaped)."""
-    return t.gettext("<b>Course #{id}</b>: {treatment} · {state}").format(
+    return t.gettext("<b>Treatment #{id}</b>: {treatment} · {state}").format(
         id=course_id, treatment=treatment, state=state
     )
 
@@ -209,4 +215,6 @@ def no_pending(t: NullTranslations) -> str:
 
 def pending_heading(t: NullTranslations, *, count: int) -> str:
     """The heading of /pending: how many requests wait for a decision."""
-    return t.gettext("<b>{n} requests waiting</b>").format(n=count)
+    return t.ngettext("<b>{n} request waiting</b>", "<b>{n} requests waiting</b>", count).format(
+        n=count
+    )

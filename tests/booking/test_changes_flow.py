@@ -45,7 +45,7 @@ async def test_a_restart_in_the_middle_of_the_flow_loses_nothing(
     async with running_bot(settings, clock=clock) as app:
         patient = PatientAtKeyboard(emulator, app, ana)
         await patient.tap("10:00", message=times)
-        assert "Your course" in patient.last.text
+        assert "Your treatment" in patient.last.text
         await patient.tap("Confirm")
     [(course, appointments)] = await courses_of(database, ana.id)
     assert course.answers["note"] == "I bruise easily"
@@ -109,7 +109,7 @@ async def fill_but_one_place(database: Database, day: date, now: datetime) -> No
 async def book_until_calendar(patient: PatientAtKeyboard) -> None:
     """A blepharoplasty booking up to the calendar."""
     await through_consent(patient)
-    await patient.tap("Lower blepharoplasty (under-eye bags)")
+    await patient.tap("Lower blepharoplasty")
     await patient.tap("Book this treatment")
     await through_questions(patient)
     await through_contact(patient)
@@ -198,7 +198,7 @@ async def test_cancelling_the_only_session_ends_the_course(
     settings = settings_for(emulator, database_url=database_url, staff_ids=[rita.id])
     async with running_bot(settings, clock=clock) as app:
         ana = PatientAtKeyboard(emulator, app, emulator.create_user("Ana"))
-        await book_through_flow(ana, "Lower blepharoplasty (under-eye bags)")
+        await book_through_flow(ana, "Lower blepharoplasty")
         await ana.command("appointments")
         await ana.tap("Cancel session 1")
         await ana.tap("Cancel this session")

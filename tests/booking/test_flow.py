@@ -59,7 +59,7 @@ async def pick_first_slot(patient: PatientAtKeyboard, day: int, at: str) -> None
     """Pick a date of the calendar shown and a time, up to the preview."""
     await patient.tap(str(day))
     await patient.tap(at)
-    assert "Your course" in patient.last.text
+    assert "Your treatment" in patient.last.text
 
 
 async def test_a_facial_course_is_requested_with_its_answers(
@@ -80,6 +80,7 @@ async def test_a_facial_course_is_requested_with_its_answers(
     preview = patient.last.text
     assert "Mon, 7 Dec 2026, 10:00" in preview
     assert "(14 days after the previous one)" in preview
+    assert "Times are Madrid time." in preview
     _notice, replies = await patient.tap("Confirm")
     assert "not confirmed yet" in replies[-1].text
     [(course, appointments)] = await courses_of(database, patient.user.id)
@@ -149,7 +150,7 @@ async def book_through_flow(
             3,
         ),
         ("Cellulite treatment", "cellulite", None, "4 sessions (from $1,000.00)", 4),
-        ("Lower blepharoplasty (under-eye bags)", "lower_blepharoplasty", None, None, 1),
+        ("Lower blepharoplasty", "lower_blepharoplasty", None, None, 1),
     ],
 )
 async def test_each_treatment_can_be_booked(
@@ -176,7 +177,7 @@ async def test_blepharoplasty_explains_the_second_session_and_the_preparation(
 ) -> None:
     """Its information names the cortisone and the optional second session, with no count."""
     await through_consent(patient)
-    await patient.tap("Lower blepharoplasty (under-eye bags)")
+    await patient.tap("Lower blepharoplasty")
     info = patient.last.text
     assert "cortisone" in info
     assert "1 session; the practitioner may add more (up to 2), 42 to 49 days apart" in info

@@ -22,7 +22,7 @@ from mesobot.clock import ManualClock
 from mesobot.db import Database
 from mesobot.handlers import errors
 from mesobot.handlers.context import MesobotApplication
-from mesobot.texts.dates import clock_label, long_day_label
+from mesobot.texts.dates import clock_label, day_label
 from tests.app_harness import running_bot, settings_for
 from tests.booking.driver import PatientAtKeyboard, courses_of
 from tests.databases import SqliteDatabases
@@ -41,7 +41,6 @@ BACKWARD_LABELS = {
     "« Previous",
     "Back to the treatments",
     "Other date",
-    "Change date",
 }
 
 
@@ -233,7 +232,7 @@ def make_machine(world: World) -> type[RuleBasedStateMachine]:
             stored = world.run(courses_of(world.database, self.patient.user.id))
             actual = [
                 [
-                    f"{long_day_label(s.local_date, 'en')}, {clock_label(s.local_time)}"
+                    f"{day_label(s.local_date, 'en')}, {clock_label(s.local_time)}"
                     for s in appointments
                 ]
                 for _course, appointments in stored

@@ -104,7 +104,7 @@ async def test_confirming_a_preview_whose_date_went_leads_to_the_calendar(
     ana = last_place.ana
     await ana.tap(str(FRIDAY.day))
     await ana.tap(ana.last.button_labels[0])
-    assert "Your course" in ana.last.text
+    assert "Your treatment" in ana.last.text
     await last_place.bo_takes_it()
     notice, replies = await ana.tap("Confirm")
     assert notice is not None

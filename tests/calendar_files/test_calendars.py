@@ -134,8 +134,8 @@ def test_default_file_names_no_treatment_or_health_detail() -> None:
         assert health_word not in shown
     summaries = [e.summary for e in read_with_all(_patient_file(entries))]
     assert summaries == [
-        "Appointment at Clínica Ñandú (1 of 2)",
-        "Appointment at Clínica Ñandú (2 of 2)",
+        "Session at Clínica Ñandú (1 of 2)",
+        "Session at Clínica Ñandú (2 of 2)",
     ]
 
 

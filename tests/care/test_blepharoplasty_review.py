@@ -8,12 +8,12 @@ from datetime import date, time
 
 from sqlmodel import col, select
 
-from mesobot.care.subjects import local_date_text
 from mesobot.clock import ManualClock
 from mesobot.handlers.context import MesobotApplication
 from mesobot.models import Appointment, Course, CourseState, Patient, SessionState
 from mesobot.staff import buttons
 from mesobot.staff.reviews import FOLLOW_UP_OF, REVIEW_KEY
+from mesobot.texts.dates import day_label
 from tests.booking.driver import PatientAtKeyboard
 from tests.care.conftest import CareWorld, add_patient, booked_and_confirmed
 from tests.care.test_schedule import madrid
@@ -21,7 +21,7 @@ from tests.care.test_schedule import madrid
 
 def _day(year: int, month: int, day: int) -> str:
     # As the bot writes dates to an English reader (one formatter for every message).
-    return local_date_text(date(year, month, day), "en")
+    return day_label(date(year, month, day), "en")
 
 
 async def _courses(app: MesobotApplication, patient_id: int) -> list[Course]:

@@ -57,8 +57,8 @@ async def test_each_kind_goes_at_its_time_in_the_patients_language(
     reminder = await lucia.next_bot_message(where=lambda m: "Recordatorio" in (m.text or ""))
     assert "Recordatorio" in (reminder.text or "")
     assert "10:00" in (reminder.text or "")
-    assert "diciembre" in (reminder.text or "")
-    assert reminder.button_labels == ["Allí estaré", "Necesito cambiar la cita"]
+    assert "jue, 3 dic 2026" in (reminder.text or "")
+    assert reminder.button_labels == ["Allí estaré", "Necesito cambiarla de fecha"]
     lucia.press_button("Allí estaré")
     await lucia.next_bot_message(after=reminder, where=lambda m: "Gracias" in (m.text or ""))
     async with services.database.read() as session:
@@ -149,7 +149,7 @@ async def test_moving_a_session_moves_its_messages(
     assert not any("Reminder" in (m.text or "") for m in world.patient.bot_messages)
     clock.set(madrid(2026, 12, 3, 10, 0))
     reminder = await world.patient.next_bot_message(where=lambda m: "Reminder" in (m.text or ""))
-    assert "December 4, 2026" in (reminder.text or "")
+    assert "Fri, 4 Dec 2026" in (reminder.text or "")
 
 
 async def test_cancelling_and_no_show_cancel_the_sessions_messages(

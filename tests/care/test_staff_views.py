@@ -12,7 +12,7 @@ from tests.care.test_schedule import madrid
 async def test_the_reminder_answer_shows_on_the_agenda(
     app: MesobotApplication, world: CareWorld, clock: ManualClock
 ) -> None:
-    """A patient who answers "I need to reschedule" is marked so on that day's /agenda."""
+    """A patient who answers "I need to move it" is marked so on that day's /agenda."""
     services = app.bot_data.services
     patient_id = await add_patient(
         services.database, world.patient.id, language="en", now=clock.now()

@@ -196,7 +196,7 @@ async def test_transient_failures_back_off_then_fail_with_a_staff_notice(
     assert states["x"] == "failed"
     [notice] = sender.texts_to(STAFF)
     assert "could not be delivered after 3 attempts" in notice
-    assert "x" not in notice.split("(")[0]  # the notice names the kind, not the text
+    assert "x" not in notice.split("(")[0]  # the notice names the message, not its text
     await dispatcher.stop()
 
 

@@ -110,7 +110,7 @@ async def test_withdrawing_stops_tips_check_ins_and_booking_until_given_again(
     await booked_and_confirmed(services, ana.id)  # Thu 3 Dec 10:00 Madrid, 4 sessions
 
     replies = await patient.command("consent")
-    assert "You agreed on 30 November 2026" in replies[-1].text
+    assert "You agreed on Mon, 30 Nov 2026" in replies[-1].text
     _, replies = await patient.tap("Withdraw consent")
     assert "Your consent is withdrawn" in replies[-1].text
     assert (await _patient(clinic)).consent_version is None

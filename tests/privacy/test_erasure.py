@@ -21,6 +21,7 @@ from mesobot.lifecycle import Change
 from mesobot.models import Appointment, Patient, SessionState
 from mesobot.outbox.models import OutboxMessage
 from mesobot.privacy.models import ClinicalIdentity
+from mesobot.texts.dates import day_label
 from tests.app_harness import running_bot, settings_for
 from tests.booking.driver import PatientAtKeyboard, courses_of
 from tests.booking.test_flow import pick_first_slot, through_consent
@@ -161,7 +162,7 @@ async def test_forget_erases_everything_of_a_patient_never_treated(
     )
     for appointment in appointments:
         assert appointment.code in _text(told)
-        assert appointment.local_date.isoformat() in _text(told)
+        assert day_label(appointment.local_date, "en") in _text(told)
     assert "Inés" not in _text(told)
     messages_before = len(patient.user.chat.messages)
     await _weeks_pass(clinic, clock)

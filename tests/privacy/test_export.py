@@ -145,7 +145,7 @@ async def test_mydata_sends_a_summary_and_every_field_as_json(
     summary = "\n".join(_text(m) for m in replies if m.document is None)
     assert NAME in summary
     assert PHONE in summary
-    assert "Courses: 1, sessions: 4" in summary
+    assert "Treatments: 1, sessions: 4" in summary
     assert "Reaction reports: 1, photos: 1" in summary
     assert "/consent withdraws your consent" in summary  # withdrawal offered here too
     assert "5 years after your last session" in summary  # the clinic file's retention

@@ -11,8 +11,8 @@ from sqlmodel import func, select
 from mesobot.staff.models import ClinicClosure
 from tests.staff.conftest import Clinic, answer_to
 
-# The clinic's today is Mon 30 Nov 2026 (09:00 in Madrid).
-WINDOW = "Closures can be set and removed from Sun 30 Nov 2025 to Thu 30 Nov 2028"
+# The clinic's today is Mon, 30 Nov 2026 (09:00 in Madrid).
+WINDOW = "Closures can be set and removed from Sun, 30 Nov 2025 to Thu, 30 Nov 2028"
 
 
 async def _closures(clinic: Clinic) -> int:

@@ -53,7 +53,7 @@ async def test_done_and_no_show_from_the_agenda_change_the_sessions_state(clinic
 async def test_block_over_a_booked_session_lists_it_and_keeps_it(clinic: Clinic) -> None:
     appointments = await confirmed(clinic)
     reply = await answer_to(clinic.rita, "block", "2026-12-07 09:00-12:00 Boiler repair")
-    assert "Blocked Mon 7 Dec 2026 09:00-12:00" in (reply.text or "")
+    assert "Blocked Mon, 7 Dec 2026, 09:00-12:00" in (reply.text or "")
     assert appointments[0].code in (reply.text or "")
     assert f"Move {appointments[0].code}" in reply.button_labels
     after = await clinic.appointments(appointments[0].course_id)
@@ -87,15 +87,15 @@ async def test_moving_a_confirmed_session_from_its_code_tells_the_patient(clinic
     before = len(clinic.patient.bot_messages)
     card = await answer_to(clinic.bob, "session", appointments[3].code.lower())
     clinic.bob.press_button("Move", message=card)
-    await clinic.emulator.wait_for(lambda: "Tue 19 Jan 2027" in card.button_labels)
-    clinic.bob.press_button("Tue 19 Jan 2027", message=card)
+    await clinic.emulator.wait_for(lambda: "Tue, 19 Jan 2027" in card.button_labels)
+    clinic.bob.press_button("Tue, 19 Jan 2027", message=card)
     await clinic.emulator.wait_for(lambda: "12:00" in card.button_labels)
     clinic.bob.press_button("12:00", message=card)
     told = await clinic.patient.next_bot_message(
         after=clinic.patient.bot_messages[before - 1],
         where=lambda m: "moved" in (m.text or ""),
     )
-    assert "Tue 19 Jan 2027 12:00" in (told.text or "")
+    assert "Tue, 19 Jan 2027, 12:00" in (told.text or "")
     moved = (await clinic.appointments(appointments[0].course_id))[3]
     assert (moved.local_date, moved.local_time) == (date(2027, 1, 19), time(12, 0))
     assert moved.state == SessionState.CONFIRMED
@@ -114,7 +114,7 @@ async def test_cancelling_a_session_on_the_patients_behalf_tells_them(clinic: Cl
         after=clinic.patient.bot_messages[before - 1],
         where=lambda m: "cancelled" in (m.text or ""),
     )
-    assert "cancelled your session on Mon 21 Dec 2026 at 10:00" in (told.text or "")
+    assert "cancelled your session on Mon, 21 Dec 2026 at 10:00" in (told.text or "")
     after = await clinic.appointments(appointments[0].course_id)
     assert after[1].state == SessionState.CANCELLED
     patient_view = await answer_to(clinic.rita, "patient", str(clinic.patient.id))

@@ -19,11 +19,11 @@ LAST_DAY = date(2027, 1, 18)  # the fourth session of the course `confirmed` boo
 
 
 async def _bob_moves_the_last_session(clinic: Clinic, code: str) -> None:
-    """Bob moves the course's fourth session to Tue 19 Jan 2027 12:00 from its /session card."""
+    """Bob moves the course's fourth session to Tue, 19 Jan 2027, 12:00 from its /session card."""
     card = await answer_to(clinic.bob, "session", code)
     clinic.bob.press_button("Move", message=card)
-    await clinic.emulator.wait_for(lambda: "Tue 19 Jan 2027" in card.button_labels)
-    clinic.bob.press_button("Tue 19 Jan 2027", message=card)
+    await clinic.emulator.wait_for(lambda: "Tue, 19 Jan 2027" in card.button_labels)
+    clinic.bob.press_button("Tue, 19 Jan 2027", message=card)
     await clinic.emulator.wait_for(lambda: "12:00" in card.button_labels)
     query = clinic.bob.press_button("12:00", message=card)
     await clinic.emulator.wait_for(lambda: query.answered)
@@ -61,13 +61,13 @@ async def test_done_on_an_agenda_drawn_before_the_session_moved_acts_on_nothing(
     press = clinic.rita.press_button("Done 10:00", message=agenda)
     answer = await clinic.emulator.wait_for(lambda: press.answer)
     assert answer["text"] == (
-        f"Session {last.code} has changed meanwhile: it is now confirmed, Tue 19 Jan 2027 "
+        f"Session {last.code} has changed meanwhile: it is now confirmed, Tue, 19 Jan 2027, "
         "12:00. Here it is as it is now."
     )
     assert answer.get("show_alert") is True
     card = await clinic.emulator.wait_for(lambda: _card_after(clinic.rita, agenda))
     assert "has changed meanwhile" in (card.text or "")
-    assert f"Tue 19 Jan 2027\n12:00 {last.code} Ana Pérez" in (card.text or "")
+    assert f"Tue, 19 Jan 2027\n12:00 {last.code} Ana Pérez" in (card.text or "")
     after = await _session(clinic, last.id)
     assert (after.state, after.local_date, after.local_time) == (
         SessionState.CONFIRMED,
@@ -118,12 +118,12 @@ async def test_a_move_begun_before_another_move_shows_the_session_as_it_is_now(
     last = (await confirmed(clinic))[3]
     card = await answer_to(clinic.rita, "session", last.code)
     clinic.rita.press_button("Move", message=card)
-    await clinic.emulator.wait_for(lambda: "Wed 20 Jan 2027" in card.button_labels)
+    await clinic.emulator.wait_for(lambda: "Wed, 20 Jan 2027" in card.button_labels)
     await _bob_moves_the_last_session(clinic, last.code)
-    press = clinic.rita.press_button("Wed 20 Jan 2027", message=card)
+    press = clinic.rita.press_button("Wed, 20 Jan 2027", message=card)
     await clinic.emulator.wait_for(lambda: press.answer)
     await clinic.emulator.wait_for(lambda: "has changed meanwhile" in (card.text or ""))
-    assert "Tue 19 Jan 2027 12:00" in (card.text or "")
+    assert "Tue, 19 Jan 2027, 12:00" in (card.text or "")
     assert card.button_labels == ["Done 12:00", "No-show", "Move", "Cancel"]
     after = await _session(clinic, last.id)
     assert (after.local_date, after.local_time) == (date(2027, 1, 19), time(12, 0))

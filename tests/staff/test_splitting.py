@@ -54,7 +54,7 @@ def _well_formed(message: str) -> str:
 
 
 def test_an_agenda_of_60_sessions_splits_between_lines() -> None:
-    lines = ["<b>Agenda of Mon 7 Dec 2026</b>"] + [
+    lines = ["<b>Agenda of Mon, 7 Dec 2026</b>"] + [
         f"<b>{9 + n // 6:02d}:{n % 6 * 10:02d}</b> <code>ABC{n:03d}</code> "
         f"{escape('Ana & <Bo> ' * 8)} · facial rejuvenation {n % 4 + 1}/4 · confirmed"
         for n in range(60)
