@@ -19,6 +19,7 @@ from mesobot.care.reports import create_report
 from mesobot.clinic_contact import request_call
 from mesobot.flow.ordering import book_course
 from mesobot.flow.steps import CONSENT_VERSION
+from mesobot.late_changes import CANCEL, MOVE
 from mesobot.lifecycle import Change, SessionChange, sessions_changed
 from mesobot.models import Appointment, Course, CourseState, Patient, SessionState
 from mesobot.outbox.api import MessageState
@@ -26,6 +27,7 @@ from mesobot.outbox.models import OutboxMessage
 from mesobot.outbox.queued import QueuedMessage, queued_message
 from mesobot.scheduling.series import PlannedSeries
 from mesobot.services import Services
+from mesobot.staff.reviews import ADDED, REVIEW_KEY
 from mesobot.states import move_course, move_session
 from tests.factories import shown_series
 
@@ -205,9 +207,47 @@ async def build_world(services: Services, language: str) -> World:
     world = World(
         patient.id, confirmed, second.id, no_show.id, cancelled.id, report.id, addition.id
     )
+    later = await _review_world(services, patient)
     world.messages = await _queued(services)
     world.messages += _synthesised(world, first, third, fourth)
+    late = {"appointment_id": confirmed[1].id}
+    later += [
+        ("patient.reschedule_asked", late, STAFF_IDS[0]),
+        ("staff.late_change_request", late | {"what": CANCEL}, STAFF_IDS[0]),
+        ("staff.late_change_request", late | {"what": MOVE}, STAFF_IDS[0]),
+    ]
+    world.messages += [_message(500 + n, *wanted) for n, wanted in enumerate(later)]
     return world
+
+
+async def _review_world(
+    services: Services, patient: Patient
+) -> list[tuple[str, dict[str, Any], int]]:
+    """Blepharoplasty's own messages: its early preparation (queued by the real code when an
+    upcoming session is confirmed), the six-week review of a session given, and the invitation
+    to book the second session once staff added it."""
+    for first_day in (date(2027, 5, 4), date(2027, 6, 1), date(2027, 7, 6)):
+        await _book(services, patient, "lower_blepharoplasty", 1, first_day)
+    assert patient.id is not None
+    upcoming, review, added = (await _courses(services, patient.id))[-3:]
+    for course, _sessions in (upcoming, review, added):
+        assert course.id is not None
+        await _confirm(services, course.id)
+    async with services.database.write() as session:
+        for _course, sessions in (review, added):
+            done = await session.get(Appointment, sessions[0].id)
+            assert done is not None
+            done.state = SessionState.DONE
+            session.add(done)
+        stored = await session.get(Course, added[0].id)
+        assert stored is not None
+        stored.answers = {**stored.answers, REVIEW_KEY: ADDED}
+        session.add(stored)
+    staff = STAFF_IDS[0]
+    return [
+        ("staff.review", {"course_id": review[0].id, "appointment_id": review[1][0].id}, staff),
+        ("patient.second_session", {"course_id": added[0].id}, PATIENT_CHAT),
+    ]
 
 
 async def _queued(services: Services) -> list[QueuedMessage]:
