@@ -22,6 +22,7 @@ from mesobot.screens import RemoveKeyboard, Row, Screen
 from mesobot.staff.presence import no_staff_phone
 from mesobot.texts import booking as texts
 from mesobot.texts import clinic as clinic_texts
+from mesobot.texts import treatments as treatment_texts
 
 # Age
 
@@ -55,7 +56,7 @@ async def on_info(flow: Flow, data: b.TreatmentInfo) -> Outcome:
     rows: list[Row] = [[(texts.label(t, "back"), b.TreatmentList())]]
     if flow.step == steps.TREATMENT:
         rows.insert(0, [(texts.label(t, "book"), b.BookTreatment(data.treatment))])
-    text = texts.treatment_info(t, treatment, language=flow.language)
+    text = treatment_texts.treatment_info(t, treatment, language=flow.language)
     return Outcome([Screen(text, flow.keyboard(rows))])
 
 

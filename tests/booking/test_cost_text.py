@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mesobot.i18n import translations
-from mesobot.texts.booking import treatment_info
+from mesobot.texts.treatments import treatment_info
 from tests.factories import sample_clinic
 
 

@@ -97,7 +97,7 @@ async def test_the_second_session_is_added_at_six_weeks_booked_and_confirmed(
     assert days == ["15", "18", "19", "20", "21"]
     await lucia.tap("18", message=calendar)
     await lucia.tap("10:00")
-    assert "Your course" in (lucia.last.text or "")
+    assert "Your treatment" in (lucia.last.text or "")
     _, replies = await lucia.tap("Confirm")
     assert "not confirmed yet" in (replies[-1].text if replies else lucia.last.text or "")
     original, follow_up = await _courses(app, patient_id)

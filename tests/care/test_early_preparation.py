@@ -37,7 +37,7 @@ async def test_cortisone_goes_at_confirmation_and_a_week_before_in_spanish(
     at_once = await lucia.next_bot_message(where=lambda m: "prepararte" in (m.text or ""))
     text = at_once.text or ""
     assert "Cómo prepararte para tu sesión de Blefaroplastia inferior" in text
-    assert "17 de diciembre de 2026" in text
+    assert "jue, 17 dic 2026" in text
     assert "10:00" in text
     assert "cortisona" in text
     assert "receta" in text
@@ -50,7 +50,7 @@ async def test_cortisone_goes_at_confirmation_and_a_week_before_in_spanish(
         after=at_once, where=lambda m: "dentro de 7 días" in (m.text or "")
     )
     assert "cortisona" in (week.text or "")
-    assert "17 de diciembre de 2026" in (week.text or "")
+    assert "jue, 17 dic 2026" in (week.text or "")
 
     clock.set(madrid(2026, 12, 16, 18, 0))
     evening = await lucia.next_bot_message(after=week, where=lambda m: "Mañana" in (m.text or ""))
@@ -78,7 +78,7 @@ async def test_booked_within_the_week_the_patient_reads_it_at_once_not_twice(
         where=lambda m: "Getting ready" in (m.text or "")
     )
     text = at_once.text or ""
-    assert "Getting ready for your Lower blepharoplasty (under-eye bags) session on" in text
+    assert "Getting ready for your Lower blepharoplasty session on" in text
     assert "cortisone" in text
     assert "prescription" in text
     clock.set(madrid(2026, 12, 2, 18, 0))

@@ -1,4 +1,4 @@
-"""A reminder answered with "I need to reschedule": the patient reads that the clinic has been
+"""A reminder answered with "I need to move it": the patient reads that the clinic has been
 told, and it has: each staff member gets a private notice (in their language) with the session,
 once however often the patient presses."""
 
@@ -38,7 +38,7 @@ async def test_i_need_to_reschedule_tells_each_staff_member_privately(
     appointments = await booked_and_confirmed(services, patient_id)
     await world.patient.next_bot_message(where=lambda m: m.document is not None)
     clock.set(madrid(2026, 12, 16, 10, 5))  # a day before session 2: its reminder
-    label = "Necesito cambiar la cita"
+    label = "Necesito cambiarla de fecha"
     reminder = await world.patient.next_bot_message(where=lambda m: label in m.button_labels)
     for _ in range(2):  # pressed twice: staff hear it once
         press = world.patient.press_button(label, message=reminder)
