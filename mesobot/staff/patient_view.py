@@ -26,12 +26,20 @@ from mesobot.staff_notices import patient_label, treatment_label
 from mesobot.texts import erasure, escape, mydata, questionnaire
 from mesobot.texts import staff as texts
 from mesobot.texts import staff_desk as desk
+from mesobot.texts.care_staff import report_state_name
+from mesobot.texts.dates import day_label, moment_label
 from mesobot.texts.splitting import split_html_messages
 
 
 def _local(services: Services, instant: datetime) -> datetime:
     """An instant in the clinic's zone."""
     return instant.astimezone(services.clinic.calendar().zone)
+
+
+def _moment(services: Services, instant: datetime, language: str) -> str:
+    """An instant as the clinic's wall clock shows it, such as 'Mon, 7 Dec 2026, 09:45'."""
+    local = _local(services, instant)
+    return moment_label(local.date(), local.time(), language)
 
 
 def export_button(patient: Patient, t: NullTranslations) -> tuple[str, ButtonData] | None:
@@ -62,12 +70,13 @@ def patient_buttons(
 
 
 async def erased_patient_lines(
-    session: AsyncSession, services: Services, patient: Patient, t: NullTranslations
+    session: AsyncSession, services: Services, patient: Patient, language: str
 ) -> list[str]:
     """/patient's heading for an erased patient, with the identity kept for their record."""
+    t = translations(language)
     assert patient.id is not None
     assert patient.erased_at is not None
-    erased_on = f"{_local(services, patient.erased_at):%Y-%m-%d}"
+    erased_on = day_label(_local(services, patient.erased_at).date(), language)
     lines = [erasure.erased_heading(t, patient_id=patient.id, erased_on=erased_on)]
     identity = await session.get(ClinicalIdentity, patient.id)
     if identity is not None:
@@ -76,16 +85,17 @@ async def erased_patient_lines(
                 t,
                 name=escape(identity.display_name or "—"),
                 phone=escape(identity.phone or "—"),
-                keep_until=f"{_local(services, identity.keep_until):%Y-%m-%d}",
+                keep_until=day_label(_local(services, identity.keep_until).date(), language),
             )
         )
     return lines
 
 
 async def report_lines(
-    session: AsyncSession, services: Services, patient_id: int, t: NullTranslations
+    session: AsyncSession, services: Services, patient_id: int, language: str
 ) -> list[str]:
     """The patient's reaction reports, newest first, with what staff read them as."""
+    t = translations(language)
     query = select(ReactionReport).where(ReactionReport.patient_id == patient_id)
     reports = (await session.exec(query.order_by(col(ReactionReport.created_at).desc()))).all()
     if not reports:
@@ -98,9 +108,9 @@ async def report_lines(
             texts.report_line(
                 t,
                 number=report.id or 0,  # stored rows always have an id
-                when=f"{_local(services, report.created_at):%Y-%m-%d %H:%M}",
+                when=_moment(services, report.created_at, language),
                 label=labels or "—",
-                state=str(report.state),
+                state=report_state_name(t, report.state),
             )
         )
     return lines
@@ -142,18 +152,19 @@ async def _course_lines(
 
 
 async def _history_lines(
-    session: AsyncSession, services: Services, patient_id: int, t: NullTranslations
+    session: AsyncSession, services: Services, patient_id: int, language: str
 ) -> list[str]:
     """Who of the staff did what about the patient, and when."""
+    t = translations(language)
     history = await patient_history(session=session, patient_id=patient_id)
     if not history:
         return []
     lines = ["", desk.history_heading(t)]
     for entry in history:
-        when = _local(services, entry.at)
+        when = _moment(services, entry.at, language)
         action = t.gettext(texts.ACTION_NAMES.get(entry.action, entry.action))
         target = f" #{entry.course_id}" if entry.course_id else ""
-        lines.append(f"{when:%Y-%m-%d %H:%M} {escape(entry.staff_name)}: {escape(action)}{target}")
+        lines.append(f"{when} · {escape(entry.staff_name)}: {escape(action)}{target}")
     return lines
 
 
@@ -171,10 +182,10 @@ async def patient_lines(
         desk.phone_line(t, escape(phone) if phone else None),
     ]
     if patient.erased_at is not None:
-        lines = await erased_patient_lines(session, services, patient, t)
+        lines = await erased_patient_lines(session, services, patient, language)
     lines += await _course_lines(session, services, patient.id, language)
-    lines += await report_lines(session, services, patient.id, t)
-    lines += await _history_lines(session, services, patient.id, t)
+    lines += await report_lines(session, services, patient.id, language)
+    lines += await _history_lines(session, services, patient.id, language)
     return lines
 
 
