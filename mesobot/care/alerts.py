@@ -113,7 +113,7 @@ async def alert_text(
         return staff_texts.staff_alert(
             t,
             report_id=report.id or 0,
-            severity=escape(_severity_name(care, report)),
+            severity=escape(staff_texts.severity_name(t, _severity_name(care, report))),
             round_number=round_number,
             max_rounds=care.escalation_max_resends,
             patient=patient,

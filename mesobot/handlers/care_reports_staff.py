@@ -4,7 +4,6 @@ patient, Contact patient and Close (with a note, typed as a reply)."""
 from __future__ import annotations
 
 import re
-from gettext import NullTranslations
 
 from telegram import (
     CallbackQuery,
@@ -18,30 +17,25 @@ from telegram.ext import (
     filters,
 )
 
-from mesobot.care.additions import addition_counts, report_additions
-from mesobot.care.alerts import addition_lines, alert_text
+from mesobot.care.additions import report_additions
+from mesobot.care.alerts import addition_lines
 from mesobot.care.buttons import ReportAck, ReportAdditions, ReportClose, ReportContact
 from mesobot.care.models import ReactionReport
 from mesobot.care.reports import (
     acknowledge,
     close_report,
-    escalation_exhausted,
-    open_reports,
 )
-from mesobot.care.subjects import load_subject, patient_contact
+from mesobot.care.staff_views import contact_view, report_entries
 from mesobot.handlers.care_common import B, data_of, decoded
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
 from mesobot.handlers.markup import inline_markup
 from mesobot.handlers.staff_access import note_views, staff_of
 from mesobot.i18n import translations
-from mesobot.models import Patient
 from mesobot.patients import language_of
-from mesobot.screens import Row, inline_rows
 from mesobot.services import Services
 from mesobot.staff.audit import VIEW_CONTACT, VIEW_REPORTS
 from mesobot.texts import care_staff as staff_texts
-from mesobot.texts import escape
 from mesobot.texts.splitting import split_html_messages
 
 _REPORT_NUMBER = re.compile(r"#(\d+)")
@@ -77,44 +71,16 @@ async def reports(update: Update, context: MesobotContext) -> None:
     if staff is None:
         await message.reply_text(staff_texts.staff_only(translations("en")))
         return
-    now = services.clock.now()
     async with services.database.read() as session:
         language = await language_of(session=session, telegram_user_id=user.id)
-        rows = (await open_reports(session=session, care=services.clinic.care, now=now))[:20]
-        entries = [(r, await alert_text(session, services, r, language, whole=True)) for r in rows]
-        added = await addition_counts(session, [r.id for r in rows if r.id is not None])
-    t = translations(language)
+        entries = await report_entries(session, services, language, services.clock.now())
     if not entries:
-        await message.reply_text(staff_texts.no_open_reports(t))
+        await message.reply_text(staff_texts.no_open_reports(translations(language)))
         return
-    await note_views(services, staff, VIEW_REPORTS, [row.patient_id for row in rows])
-    for row, text in entries:
-        assert row.id is not None
-        if escalation_exhausted(row, care=services.clinic.care, now=now):
-            text = f"<b>{escape(staff_texts.top_of_reports(t))}</b>\n{text}"
-        count, photos = added.get(row.id, (0, 0))
-        if count:
-            text += "\n" + staff_texts.additions_summary(t, count=count, photos=photos)
-        markup = inline_markup(inline_rows(services.codec, _entry_buttons(t, row, count)))
-        # The whole description, however long: in parts, the buttons under the last.
-        *parts, last = split_html_messages(text.split("\n"))
-        for part in parts:
-            await message.reply_text(part)
-        await message.reply_text(last, reply_markup=markup)
-
-
-def _entry_buttons(t: NullTranslations, row: ReactionReport, additions: int) -> list[Row]:
-    """A /reports entry's buttons: Acknowledge while open, Contact, Close; Additions if any."""
-    assert row.id is not None
-    ack, contact, close = staff_texts.report_buttons(t)
-    buttons: Row = [(contact, ReportContact(row.id)), (close, ReportClose(row.id))]
-    if row.state == "open":
-        buttons.insert(0, (ack, ReportAck(row.id, False)))
-    rows = [buttons]
-    if additions:
-        label = staff_texts.additions_button(t, count=additions)
-        rows.append([(label, ReportAdditions(row.id))])
-    return rows
+    await note_views(services, staff, VIEW_REPORTS, [entry.report.patient_id for entry in entries])
+    for entry in entries:
+        for rendered in entry.messages:
+            await message.reply_text(rendered.text, reply_markup=inline_markup(rendered.buttons))
 
 
 async def on_additions(update: Update, context: MesobotContext) -> None:
@@ -193,19 +159,14 @@ async def on_contact(update: Update, context: MesobotContext) -> None:
     services = context.bot_data.services
     async with services.database.read() as session:
         language = await language_of(session=session, telegram_user_id=user.id)
-        row = await session.get(ReactionReport, data.report_id)
-        patient = await session.get(Patient, row.patient_id) if row else None
-        subject = await load_subject(session, row.appointment_id if row else None)
+        found_card = await contact_view(session, data.report_id, language)
     await query.answer()
     staff = staff_of(update, services)
-    if patient is None or query.message is None or staff is None:
+    if found_card is None or query.message is None or staff is None:
         return
+    patient, card = found_card
     await note_views(services, staff, VIEW_CONTACT, [patient.id])
-    name, phone = patient_contact(patient, subject.course if subject else None)
-    await context.bot.send_message(
-        user.id,
-        staff_texts.contact_card(translations(language), patient=name, phone=escape(phone)),
-    )
+    await context.bot.send_message(user.id, card.text)
 
 
 async def on_close(update: Update, context: MesobotContext) -> None:

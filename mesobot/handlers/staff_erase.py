@@ -1,18 +1,16 @@
 """Staff's Erase in /patient: a confirmation step, the erasure, and the audit entry (ids only).
 
-Also what /patient shows of an erased patient: that they were erased and, to staff only, the
-identity kept with their clinical record.
+What /patient shows of an erased patient, and its Erase button, are in
+mesobot/staff/patient_view.py.
 """
 
 from __future__ import annotations
 
 from gettext import NullTranslations
 
-from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
-from mesobot.callbacks import ButtonData
 from mesobot.handlers.care_common import data_of
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
@@ -23,42 +21,12 @@ from mesobot.models import Patient
 from mesobot.outbox.policies import RenderedMessage
 from mesobot.privacy.erasure import erase_patient
 from mesobot.privacy.erasure_buttons import StaffErase, created_stamp
-from mesobot.privacy.models import ClinicalIdentity
 from mesobot.screens import Row, inline_rows
 from mesobot.services import Services
 from mesobot.staff.audit import StaffActor, record_action
 from mesobot.staff_notices import patient_label
 from mesobot.texts import erasure as texts
 from mesobot.texts import escape
-
-
-def erase_button(patient: Patient, t: NullTranslations) -> tuple[str, ButtonData] | None:
-    """The Erase button of a patient /patient lists, unless they are erased already."""
-    if patient.id is None or patient.erased_at is not None:
-        return None
-    data = StaffErase(patient.id, created_stamp(patient.created_at), confirm=False)
-    return texts.erase_button(t, patient_id=patient.id), data
-
-
-async def erased_patient_lines(
-    session: AsyncSession, services: Services, patient: Patient, t: NullTranslations
-) -> list[str]:
-    """/patient's heading for an erased patient, with the identity kept for their record."""
-    assert patient.id is not None
-    assert patient.erased_at is not None
-    erased_on = f"{clinic_time(services, patient.erased_at):%Y-%m-%d}"
-    lines = [texts.erased_heading(t, patient_id=patient.id, erased_on=erased_on)]
-    identity = await session.get(ClinicalIdentity, patient.id)
-    if identity is not None:
-        lines.append(
-            texts.kept_identity(
-                t,
-                name=escape(identity.display_name or "—"),
-                phone=escape(identity.phone or "—"),
-                keep_until=f"{clinic_time(services, identity.keep_until):%Y-%m-%d}",
-            )
-        )
-    return lines
 
 
 async def on_staff_erase(update: Update, context: MesobotContext) -> None:

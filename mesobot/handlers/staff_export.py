@@ -6,12 +6,9 @@ ids only) in the transaction that reads it, so the patient's own /mydata shows w
 
 from __future__ import annotations
 
-from gettext import NullTranslations
-
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
-from mesobot.callbacks import ButtonData
 from mesobot.handlers.care_common import data_of
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
@@ -27,14 +24,6 @@ from mesobot.staff.audit import record_action
 from mesobot.texts import mydata as texts
 
 EXPORT_ACTION = "export:patient"
-
-
-def export_button(patient: Patient, t: NullTranslations) -> tuple[str, ButtonData] | None:
-    """The Export button of a patient /patient lists, unless they are erased."""
-    if patient.id is None or patient.erased_at is not None:
-        return None
-    data = StaffExport(patient.id, created_stamp(patient.created_at))
-    return texts.export_button(t, patient_id=patient.id), data
 
 
 async def on_staff_export(update: Update, context: MesobotContext) -> None:

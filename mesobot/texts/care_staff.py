@@ -206,6 +206,18 @@ def check_in_answer_names(t: NullTranslations) -> tuple[str, str, str]:
     return _("all fine"), _("mild, expected effects"), _("something unusual")
 
 
+def severity_name(t: NullTranslations, severity: str) -> str:
+    """A report's severity in words, from the clinic file's level (low to emergency)."""
+    _ = t.gettext
+    names = {
+        "low": _("low"),
+        "moderate": _("moderate"),
+        "high": _("high"),
+        "emergency": _("emergency"),
+    }
+    return names.get(severity, severity)
+
+
 def no_session(t: NullTranslations) -> str:
     """A report from a patient without a session on record."""
     _ = t.gettext

@@ -22,6 +22,16 @@ QUESTION_LABELS = {
 _NOT_ANSWERS = frozenset({"flags", "name", "phone", "consent_version"})
 
 
+# The six-week review's decision, kept in a course's answers (mesobot/staff/reviews.py).
+REVIEW_KEY = "review"
+REVIEW_LABEL = N_("Six-week review")
+REVIEW_DECISIONS = {
+    "added": N_("second session added"),
+    "not_needed": N_("no second session needed"),
+    "booked": N_("second session requested"),
+}
+
+
 def _value(t: NullTranslations, value: Any) -> str:
     if value is True:
         return t.gettext("yes")
@@ -35,7 +45,7 @@ def _value(t: NullTranslations, value: Any) -> str:
 
 
 def _label(t: NullTranslations, key: str) -> str:
-    found = QUESTION_LABELS.get(key)
+    found = REVIEW_LABEL if key == REVIEW_KEY else QUESTION_LABELS.get(key)
     return escape(t.gettext(found) if found else key.replace("_", " ").capitalize())
 
 
@@ -57,7 +67,9 @@ def answer_lines(t: NullTranslations, answers: dict[str, Any]) -> list[str]:
         return [t.gettext("(no answers)")]
     lines = []
     for key, value in flat.items():
-        text = f"{_label(t, key)}: {_value(t, value)}"
+        decision = REVIEW_DECISIONS.get(value) if key == REVIEW_KEY else None
+        shown = escape(t.gettext(decision)) if decision else _value(t, value)
+        text = f"{_label(t, key)}: {shown}"
         lines.append(f"⚠️ <b>{text}</b>" if key in flagged else text)
     return lines
 

@@ -55,8 +55,8 @@ STATE_NAMES = {
 }
 
 ACTION_NAMES = {
-    "confirm": N_("confirmed"),
-    "decline": N_("declined"),
+    "confirm": N_("confirmed treatment"),
+    "decline": N_("declined treatment"),
     "move": N_("moved a session of"),
     "count": N_("changed the number of sessions of"),
     "done": N_("marked done"),
@@ -64,6 +64,10 @@ ACTION_NAMES = {
     "cancel": N_("cancelled a session of"),
     "block": N_("blocked"),
     "unblock": N_("unblocked"),
+    "review_add": N_("added the second session to"),
+    "review_not_needed": N_("decided no second session is needed for"),
+    "export:patient": N_("exported the patient's data"),
+    "erase": N_("erased the patient"),
 }
 
 
@@ -102,7 +106,8 @@ def allergy_flag(t: NullTranslations) -> str:
 
 
 def report_line(t: NullTranslations, *, number: int, when: str, label: str, state: str) -> str:
-    """One reaction report in /patient: '#12 2026-12-03 11:02 · possible infection · open'."""
+    """One reaction report in /patient, such as
+    '#12 Thu, 3 Dec 2026, 11:02 · possible infection · acknowledged'."""
     return t.gettext("#{number} {when} · {label} · {state}").format(
         number=number, when=escape(when), label=escape(label), state=escape(state)
     )
