@@ -95,6 +95,11 @@ async def test_clinic_in_spanish_and_without_coordinates_as_text_only(
         assert "domingo: cerrado" in _text(card)
         assert all(m.venue is None for m in lucia.bot_messages)
         assert card.button_labels == ["📞 Hablar con una persona"]
+        press = lucia.press_button("📞 Hablar con una persona", message=card)
+        await clinic.emulator.wait_for(lambda press=press: press.answered)
+        told = await lucia.next_bot_message(where=lambda m: "te llame" in _text(m))
+        assert "He pedido a la clínica que te llame" in _text(told)
+        assert "+34 910 000 000" in _text(told)
 
 
 async def test_help_puts_report_first_and_talk_to_a_person_tells_staff_privately(

@@ -9,18 +9,23 @@ from mesobot.texts import escape
 from mesobot.texts.dates import money
 
 
+def _span(t: NullTranslations, low: int, high: int) -> str:
+    """A range of numbers in the reader's words ("14 to 21", "14 a 21")."""
+    return t.gettext("{low} to {high}").format(low=low, high=high)
+
+
 def _sessions_line(t: NullTranslations, treatment: Treatment) -> str:
     _ = t.gettext
     gap = treatment.gap_days
     low, high = treatment.sessions.min, treatment.sessions.max
     days = (
-        "0" if gap is None else str(gap.min) if gap.min == gap.max else f"{gap.min} to {gap.max}"
+        "0" if gap is None else str(gap.min) if gap.min == gap.max else _span(t, gap.min, gap.max)
     )
     if treatment.extra_sessions_on_practitioner_advice:
         return _(
             "{low} session; the practitioner may add more (up to {high}), {gap} days apart."
         ).format(low=low, high=high, gap=days)
-    count = str(low) if low == high else f"{low} to {high}"
+    count = str(low) if low == high else _span(t, low, high)
     if gap is None:
         return t.ngettext("{count} session.", "{count} sessions.", high).format(count=count)
     # Both counts are plural here: a course of several sessions, gaps of several days.

@@ -26,6 +26,7 @@ def test_blepharoplasty_costs_one_session_with_the_second_as_a_maybe() -> None:
     assert "por una sesión; hasta" in spanish
     assert "1200,00" in spanish.replace("\xa0", "").replace(".", "")
     assert "si hace falta una segunda" in spanish
+    assert "con 42 a 49 días de separación" in spanish  # no English "to" in a Spanish range
 
 
 def test_a_course_booked_whole_keeps_its_whole_price() -> None:
