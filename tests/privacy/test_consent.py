@@ -4,25 +4,19 @@ it again, and while it is withdrawn tips, check-ins and bookings stop but remind
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import date, datetime, time
 
-import pytest
 from sqlmodel import col, select
 
 from mesobot.clock import ManualClock
 from mesobot.flow.steps import CONSENT_VERSION
-from mesobot.handlers.context import MesobotApplication
 from mesobot.models import Patient
 from mesobot.privacy.models import ConsentEvent
 from mesobot.scheduling.localtime import utc_instant, zone_named
-from tests.app_harness import running_bot, settings_for
-from tests.booking.driver import PatientAtKeyboard
 from tests.booking.test_flow import through_consent
 from tests.care.conftest import booked_and_confirmed
-from tests.emulator.server import BotApiEmulator
 from tests.emulator.state import Message
+from tests.privacy.conftest import Clinic
 
 MADRID = zone_named("Europe/Madrid")
 
@@ -30,26 +24,6 @@ MADRID = zone_named("Europe/Madrid")
 def madrid(month: int, day: int, hour: int, minute: int = 0) -> datetime:
     """A Madrid wall time in 2026 as a UTC instant."""
     return utc_instant(date(2026, month, day), time(hour, minute), MADRID)
-
-
-@dataclass
-class Clinic:
-    """The running bot and the patient at the keyboard."""
-
-    app: MesobotApplication
-    patient: PatientAtKeyboard
-
-
-@pytest.fixture
-async def clinic(
-    emulator: BotApiEmulator, database_url: str, clock: ManualClock
-) -> AsyncIterator[Clinic]:
-    rita = emulator.create_user("Rita")
-    rita.user.started_bot = True
-    settings = settings_for(emulator, database_url=database_url, staff_ids=[rita.id])
-    async with running_bot(settings, clock=clock) as app:
-        user = emulator.create_user("Ana", language_code="en")
-        yield Clinic(app, PatientAtKeyboard(emulator, app, user))
 
 
 def _text(message: Message) -> str:

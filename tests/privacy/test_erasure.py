@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,45 +14,20 @@ from sqlmodel import SQLModel
 
 from mesobot.clock import ManualClock
 from mesobot.db import Database
-from mesobot.handlers.context import MesobotApplication
 from mesobot.lifecycle import Change
 from mesobot.models import Appointment, Patient, SessionState
 from mesobot.outbox.models import OutboxMessage
 from mesobot.privacy.models import ClinicalIdentity
 from mesobot.texts.dates import day_label
-from tests.app_harness import running_bot, settings_for
-from tests.booking.driver import PatientAtKeyboard, courses_of
+from tests.booking.driver import courses_of
 from tests.booking.test_flow import pick_first_slot, through_consent
 from tests.care.conftest import change_session
-from tests.emulator.driver import TelegramUser
-from tests.emulator.server import BotApiEmulator
 from tests.emulator.state import Message
+from tests.privacy.conftest import Clinic
 
 NAME = "Inés Peñalver"
 PHONE = "34611987654"
 NOTE = "Moratón fácil tras la última sesión"
-
-
-@dataclass
-class Clinic:
-    """The running bot, the patient at the keyboard and one staff member."""
-
-    app: MesobotApplication
-    patient: PatientAtKeyboard
-    rita: TelegramUser
-    database_url: str
-
-
-@pytest.fixture
-async def clinic(
-    emulator: BotApiEmulator, database_url: str, clock: ManualClock
-) -> AsyncIterator[Clinic]:
-    rita = emulator.create_user("Rita")
-    rita.user.started_bot = True
-    settings = settings_for(emulator, database_url=database_url, staff_ids=[rita.id])
-    async with running_bot(settings, clock=clock) as app:
-        user = emulator.create_user("Inés", language_code="en")
-        yield Clinic(app, PatientAtKeyboard(emulator, app, user), rita, database_url)
 
 
 def _text(message: Message) -> str:

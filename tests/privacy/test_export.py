@@ -5,20 +5,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import jsonschema
-import pytest
 from sqlalchemy import inspect
 from sqlmodel import SQLModel, select
 
 from mesobot.clock import ManualClock
 from mesobot.flow.steps import CONSENT_VERSION
-from mesobot.handlers.context import MesobotApplication
 from mesobot.models import Appointment, Patient
 from mesobot.privacy import erasure_data
 from mesobot.privacy.export import load_schema
@@ -26,40 +22,17 @@ from mesobot.privacy.models import ClinicalIdentity
 from mesobot.privacy.patient_tables import PATIENT_TABLES
 from mesobot.staff.audit import StaffActor, record_action
 from mesobot.staff.models import AuditEntry
-from tests.app_harness import running_bot, settings_for
-from tests.booking.driver import PatientAtKeyboard, courses_of
+from tests.booking.driver import courses_of
 from tests.booking.test_flow import pick_first_slot, through_consent
-from tests.emulator.driver import TelegramUser
-from tests.emulator.server import BotApiEmulator
 from tests.emulator.state import Message
 from tests.factories import sample_clinic
+from tests.privacy.conftest import Clinic
 
 NAME = "Inés Peñalver"
 PHONE = "34611987654"
 NOTE = "Moratón fácil tras la última sesión"
 PHOTO_CAPTION = "since this morning"
 INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00$")
-
-
-@dataclass
-class Clinic:
-    """The running bot, the patient at the keyboard and one staff member."""
-
-    app: MesobotApplication
-    patient: PatientAtKeyboard
-    rita: TelegramUser
-
-
-@pytest.fixture
-async def clinic(
-    emulator: BotApiEmulator, database_url: str, clock: ManualClock
-) -> AsyncIterator[Clinic]:
-    rita = emulator.create_user("Rita")
-    rita.user.started_bot = True
-    settings = settings_for(emulator, database_url=database_url, staff_ids=[rita.id])
-    async with running_bot(settings, clock=clock) as app:
-        user = emulator.create_user("Inés", language_code="en")
-        yield Clinic(app, PatientAtKeyboard(emulator, app, user), rita)
 
 
 def _text(message: Message) -> str:
