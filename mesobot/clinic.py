@@ -23,6 +23,7 @@ from pydantic import (
 from mesobot.calendar_files import CalendarSource
 from mesobot.care.config import DEFAULT_CHECK_IN_DAYS_BY_TREATMENT, CareSettings, Severity
 from mesobot.catalog import FieldError, Treatment
+from mesobot.i18n import available_languages
 from mesobot.privacy.settings import RetentionSettings
 from mesobot.scheduling.calendar import WEEKDAYS, Calendar, Closure, OpeningInterval
 from mesobot.scheduling.localtime import zone_named
@@ -137,6 +138,9 @@ class ClinicInfo(_Strict):
 
     id: Annotated[str, Field(pattern=_SLUG)] = "main"
     name: str
+    # The languages the clinic writes to patients and staff in, the first one for anyone whose
+    # own the clinic does not declare. Each needs the bot's catalog and the file's own texts.
+    languages: Annotated[tuple[str, ...], Field(min_length=1)]
     address: str = ""
     phone: str = ""
     emergency_phone: str = ""
@@ -160,6 +164,17 @@ class ClinicInfo(_Strict):
     # Optional: where the clinic is, for the map pin of /clinic (both, or neither).
     latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
     longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
+
+    @field_validator("languages")
+    @classmethod
+    def _spoken(cls, languages: tuple[str, ...]) -> tuple[str, ...]:
+        spoken = sorted(available_languages())
+        for index, code in enumerate(languages):
+            if code not in spoken:
+                raise ValueError(f"{code!r}: the bot has no catalog for it (it has {spoken})")
+            if code in languages[:index]:
+                raise ValueError(f"{code!r} is listed twice")
+        return languages
 
     @field_validator("timezone")
     @classmethod

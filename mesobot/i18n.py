@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gettext
+from collections.abc import Sequence
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -26,13 +27,14 @@ def available_languages() -> frozenset[str]:
     return frozenset({DEFAULT_LANGUAGE, *found})
 
 
-def pick_language(language_code: str | None) -> str:
-    """The language to use for a Telegram `language_code` such as "es" or "pt-br"."""
+def pick_language(language_code: str | None, declared: Sequence[str]) -> str:
+    """The language to use for a Telegram `language_code` such as "es" or "pt-br": its base
+    language if the clinic declares it, else the clinic's first declared language."""
     if language_code:
         base = language_code.replace("_", "-").split("-")[0].lower()
-        if base in available_languages():
+        if base in declared:
             return base
-    return DEFAULT_LANGUAGE
+    return declared[0]
 
 
 @cache

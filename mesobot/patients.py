@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from mesobot.i18n import DEFAULT_LANGUAGE, pick_language
 from mesobot.models import Patient
 
 # `last_seen_at` says roughly when a patient was last here, not which tap was the last: writing
@@ -38,27 +38,25 @@ def note_username(patient: Patient, username: str | None) -> bool:
     return True
 
 
-def new_patient(*, telegram_user_id: int, language_code: str | None, now: datetime) -> Patient:
-    """A first contact's patient record, in the language of their Telegram app."""
+def new_patient(*, telegram_user_id: int, language: str, now: datetime) -> Patient:
+    """A first contact's patient record, in `language` (the clinic's for their Telegram app)."""
     return Patient(
         telegram_user_id=telegram_user_id,
-        language=pick_language(language_code),
+        language=language,
         created_at=now,
         last_seen_at=now,
     )
 
 
 async def record_patient(
-    *, session: AsyncSession, telegram_user_id: int, language_code: str | None, now: datetime
+    *, session: AsyncSession, telegram_user_id: int, language: str, now: datetime
 ) -> Patient:
     """The patient for a Telegram user, created on first contact; their language is kept."""
     patient = (
         await session.exec(select(Patient).where(Patient.telegram_user_id == telegram_user_id))
     ).first()
     if patient is None:
-        patient = new_patient(
-            telegram_user_id=telegram_user_id, language_code=language_code, now=now
-        )
+        patient = new_patient(telegram_user_id=telegram_user_id, language=language, now=now)
         session.add(patient)
     else:
         note_seen(patient, now)
@@ -66,16 +64,18 @@ async def record_patient(
     return patient
 
 
-async def language_of(*, session: AsyncSession, telegram_user_id: int) -> str:
+async def language_of(
+    *, session: AsyncSession, telegram_user_id: int, declared: Sequence[str]
+) -> str:
     """The language to write to a Telegram user (or chat) in: their patient record's.
 
     A private chat's id is its user's id, so a chat id may be given too. Anyone who is not a
-    patient (staff, the staff group, a stranger) gets `DEFAULT_LANGUAGE`, as does a patient
-    whose record has no language.
+    patient (staff, the staff group, a stranger) gets the clinic's first declared language, as
+    does a patient whose language the clinic no longer declares.
     """
     language = (
         await session.exec(
             select(Patient.language).where(Patient.telegram_user_id == telegram_user_id)
         )
     ).first()
-    return language or DEFAULT_LANGUAGE
+    return language if language is not None and language in declared else declared[0]

@@ -9,6 +9,7 @@ from mesobot.callbacks import CallbackCodec
 from mesobot.clock import Clock
 from mesobot.config import Settings
 from mesobot.db import Database
+from mesobot.i18n import pick_language
 from mesobot.outbox.kinds import default_kinds
 from mesobot.outbox.policies import KindRegistry
 
@@ -31,6 +32,10 @@ class Services:
     # What hangs off sessions (care messages, calendar files) registers here; app.py puts
     # the default observers first.
     session_observers: list[Observer] = field(default_factory=list)
+
+    def language_for(self, language_code: str | None) -> str:
+        """The clinic's language for a Telegram `language_code` (its first one if undeclared)."""
+        return pick_language(language_code, self.clinic.clinic.languages)
 
     def is_staff(self, user_id: int | None) -> bool:
         """Whether a Telegram user is one of the clinic's staff."""

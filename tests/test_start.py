@@ -31,12 +31,13 @@ async def test_start_greets_with_escaped_name_and_remembers_the_patient(
 async def test_command_menu_is_published_in_each_language(
     emulator: BotApiEmulator, database_url: str, clock: ManualClock
 ) -> None:
-    """Start-up publishes the patients' command menu, in English and in Spanish."""
+    """Start-up publishes the patients' command menu in each language the clinic declares,
+    the first (English) as the menu of every other app language."""
     async with running_bot(settings_for(emulator, database_url=database_url), clock=clock):
         pass
     calls = [call.params for call in emulator.calls if call.method == "setMyCommands"]
     languages = sorted(str(params.get("language_code", "")) for params in calls)
-    assert languages == ["", "es"]
+    assert languages == ["", "de", "es", "fr", "it", "pt"]
 
 
 async def test_help_lists_commands_for_an_unknown_language(

@@ -104,7 +104,7 @@ class Turn:
                 patient = await record_patient(
                     session=session,
                     telegram_user_id=self._visitor.telegram_user_id,
-                    language_code=self._visitor.language_code,
+                    language=self.services.language_for(self._visitor.language_code),
                     now=self.now,
                 )
             await self._start_reading()

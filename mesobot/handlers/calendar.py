@@ -18,7 +18,7 @@ from mesobot.calendar_delivery.delivery import (
 from mesobot.calendar_files import STAFF_DAYS
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
-from mesobot.i18n import pick_language, translations
+from mesobot.i18n import translations
 from mesobot.models import Patient
 from mesobot.outbox.policies import Document
 from mesobot.services import Services
@@ -42,7 +42,7 @@ async def send_staff_calendar(update: Update, context: MesobotContext) -> None:
     if user is None or message is None:
         return
     services = context.bot_data.services
-    language = pick_language(user.language_code)
+    language = services.language_for(user.language_code)
     t = translations(language)
     async with services.database.read() as session:
         appointments = await upcoming_staff_sessions(session=session, services=services)
@@ -76,7 +76,7 @@ async def send_calendar(update: Update, context: MesobotContext) -> None:
         patient = (
             await session.exec(select(Patient).where(Patient.telegram_user_id == user.id))
         ).first()
-        language = patient.language if patient else pick_language(user.language_code)
+        language = patient.language if patient else services.language_for(user.language_code)
         document = await current_patient_file(
             session=session, services=services, telegram_user_id=user.id, language=language
         )

@@ -147,7 +147,7 @@ async def notifications(update: Update, context: MesobotContext) -> None:
         patient = await record_patient(
             session=session,
             telegram_user_id=user.id,
-            language_code=user.language_code,
+            language=services.language_for(user.language_code),
             now=services.clock.now(),
         )
         preference = await session.get(CarePreference, patient.id)
@@ -171,7 +171,10 @@ async def on_notifications_choice(update: Update, context: MesobotContext) -> No
     now = services.clock.now()
     async with services.database.write() as session:
         patient = await record_patient(
-            session=session, telegram_user_id=user.id, language_code=user.language_code, now=now
+            session=session,
+            telegram_user_id=user.id,
+            language=services.language_for(user.language_code),
+            now=now,
         )
         assert patient.id is not None
         preference = await session.get(CarePreference, patient.id) or CarePreference(

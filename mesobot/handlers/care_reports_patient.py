@@ -71,7 +71,10 @@ async def report(update: Update, context: MesobotContext) -> None:
     now = services.clock.now()
     async with services.database.write() as session:
         patient = await record_patient(
-            session=session, telegram_user_id=user.id, language_code=user.language_code, now=now
+            session=session,
+            telegram_user_id=user.id,
+            language=services.language_for(user.language_code),
+            now=now,
         )
         assert patient.id is not None
         appointment = await reported_session(session=session, patient_id=patient.id, now=now)
@@ -114,14 +117,21 @@ async def on_sign(update: Update, context: MesobotContext) -> None:
     if sign.level == Severity.EMERGENCY:
         # Before anything else, even the database: this is what the patient must read first.
         async with services.database.read() as session:
-            language = await language_of(session=session, telegram_user_id=user.id)
+            language = await language_of(
+                session=session,
+                telegram_user_id=user.id,
+                declared=services.clinic.clinic.languages,
+            )
         advice = emergency_advice(services.clinic, language)
         await context.bot.send_message(chat_id, f"<b>{advice}</b>")
     await query.answer()
     now = services.clock.now()
     async with services.database.write() as session:
         patient = await record_patient(
-            session=session, telegram_user_id=user.id, language_code=None, now=now
+            session=session,
+            telegram_user_id=user.id,
+            language=services.clinic.clinic.languages[0],
+            now=now,
         )
         appointment_id: int | None = data.appointment_id or None
         subject = await load_subject(session, appointment_id)
@@ -162,7 +172,10 @@ async def on_detail(update: Update, context: MesobotContext) -> bool:
     description = (message.caption if photo else message.text) or None
     async with services.database.write() as session:
         patient = await record_patient(
-            session=session, telegram_user_id=user.id, language_code=None, now=now
+            session=session,
+            telegram_user_id=user.id,
+            language=services.clinic.clinic.languages[0],
+            now=now,
         )
         assert patient.id is not None
         target = await latest_open_report(session=session, patient_id=patient.id, now=now)

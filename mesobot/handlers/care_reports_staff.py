@@ -72,7 +72,11 @@ async def reports(update: Update, context: MesobotContext) -> None:
         await message.reply_text(staff_texts.staff_only(translations("en")))
         return
     async with services.database.read() as session:
-        language = await language_of(session=session, telegram_user_id=user.id)
+        language = await language_of(
+            session=session,
+            telegram_user_id=user.id,
+            declared=services.clinic.clinic.languages,
+        )
         entries = await report_entries(session, services, language, services.clock.now())
     if not entries:
         await message.reply_text(staff_texts.no_open_reports(translations(language)))
@@ -92,7 +96,11 @@ async def on_additions(update: Update, context: MesobotContext) -> None:
     query, user, data = found
     services = context.bot_data.services
     async with services.database.read() as session:
-        language = await language_of(session=session, telegram_user_id=user.id)
+        language = await language_of(
+            session=session,
+            telegram_user_id=user.id,
+            declared=services.clinic.clinic.languages,
+        )
         additions = await report_additions(session, data.report_id)
         report = await session.get(ReactionReport, data.report_id)
     await query.answer()
@@ -135,7 +143,11 @@ async def on_acknowledge(update: Update, context: MesobotContext) -> None:
     query, user, data = found
     services = context.bot_data.services
     async with services.database.write() as session:
-        language = await language_of(session=session, telegram_user_id=user.id)
+        language = await language_of(
+            session=session,
+            telegram_user_id=user.id,
+            declared=services.clinic.clinic.languages,
+        )
         result = await acknowledge(
             session=session,
             report_id=data.report_id,
@@ -158,7 +170,11 @@ async def on_contact(update: Update, context: MesobotContext) -> None:
     query, user, data = found
     services = context.bot_data.services
     async with services.database.read() as session:
-        language = await language_of(session=session, telegram_user_id=user.id)
+        language = await language_of(
+            session=session,
+            telegram_user_id=user.id,
+            declared=services.clinic.clinic.languages,
+        )
         found_card = await contact_view(session, data.report_id, language)
     await query.answer()
     staff = staff_of(update, services)
@@ -177,7 +193,11 @@ async def on_close(update: Update, context: MesobotContext) -> None:
     query, user, data = found
     services = context.bot_data.services
     async with services.database.read() as session:
-        language = await language_of(session=session, telegram_user_id=user.id)
+        language = await language_of(
+            session=session,
+            telegram_user_id=user.id,
+            declared=services.clinic.clinic.languages,
+        )
     await query.answer()
     await context.bot.send_message(
         user.id,
@@ -203,7 +223,11 @@ async def on_close_note(update: Update, context: MesobotContext) -> bool:
     assert match is not None
     report_id = int(match.group(1))
     async with services.database.write() as session:
-        language = await language_of(session=session, telegram_user_id=user.id)
+        language = await language_of(
+            session=session,
+            telegram_user_id=user.id,
+            declared=services.clinic.clinic.languages,
+        )
         t = translations(language)
         # Only a reply to our own prompt counts, not to an alert that also shows "#n".
         if message.reply_to_message.text != staff_texts.close_prompt(t, report_id=report_id):

@@ -10,7 +10,7 @@ from mesobot.handlers.care_common import data_of, decoded
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
 from mesobot.handlers.markup import inline_markup
-from mesobot.i18n import pick_language, translations
+from mesobot.i18n import translations
 from mesobot.patients import record_patient
 from mesobot.scheduling.localtime import zone_named
 from mesobot.screens import Row, inline_rows
@@ -53,7 +53,8 @@ async def show_clinic(update: Update, context: MesobotContext) -> None:
     user, message = update.effective_user, update.effective_message
     if user is None or message is None:
         return
-    services, language = context.bot_data.services, pick_language(user.language_code)
+    services = context.bot_data.services
+    language = services.language_for(user.language_code)
     clinic = services.clinic.clinic
     if clinic.latitude is not None and clinic.longitude is not None:
         await message.reply_venue(
@@ -77,7 +78,10 @@ async def on_talk(update: Update, context: MesobotContext) -> None:
     now = services.clock.now()
     async with services.database.write() as session:
         patient = await record_patient(
-            session=session, telegram_user_id=user.id, language_code=user.language_code, now=now
+            session=session,
+            telegram_user_id=user.id,
+            language=services.language_for(user.language_code),
+            now=now,
         )
         assert patient.id is not None
         await request_call(session=session, services=services, patient_id=patient.id, now=now)

@@ -11,7 +11,7 @@ from mesobot import texts
 from mesobot.handlers.budget import ReplyHandedOver
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
-from mesobot.i18n import pick_language, translations
+from mesobot.i18n import translations
 from mesobot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -41,7 +41,8 @@ async def on_error(update: object, context: MesobotContext) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     user = update.effective_user
-    t = translations(pick_language(user.language_code if user else None))
+    services = context.bot_data.services
+    t = translations(services.language_for(user.language_code if user else None))
     try:
         await context.bot.send_message(update.effective_chat.id, texts.something_went_wrong(t))
     except TelegramError:

@@ -11,7 +11,7 @@ from mesobot.handlers.care_common import data_of, decoded
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
 from mesobot.handlers.markup import inline_markup
-from mesobot.i18n import pick_language, translations
+from mesobot.i18n import translations
 from mesobot.models import Patient
 from mesobot.privacy.erasure import erase_patient, preview_erasure
 from mesobot.privacy.erasure_buttons import ForgetChoice, created_stamp
@@ -37,7 +37,7 @@ async def forget(update: Update, context: MesobotContext) -> None:
             else None
         )
     if patient is None or patient.id is None or preview is None:
-        t = translations(pick_language(user.language_code))
+        t = translations(services.language_for(user.language_code))
         await message.reply_text(texts.nothing_to_forget(t))
         return
     t = translations(patient.language)
@@ -84,7 +84,7 @@ async def on_forget_choice(update: Update, context: MesobotContext) -> None:
                 actor="patient",
                 now=services.clock.now(),
             )
-    t = translations(language or pick_language(user.language_code))
+    t = translations(language or services.language_for(user.language_code))
     await query.answer()
     if erased is not None:
         await services.database.checkpoint()

@@ -81,9 +81,9 @@ async def _leave(context: MesobotContext, chat_id: int) -> None:
     logger.info("Left chat %d: the bot works in private chats and the staff group only", chat_id)
 
 
-async def _say_send_privately(update: Update, command: str | None) -> None:
+async def _say_send_privately(update: Update, services: Services, command: str | None) -> None:
     """The one line, as the answer to a press or a reply to a command to this bot."""
-    line = texts.send_privately(translations(language_of(update)))
+    line = texts.send_privately(translations(language_of(update, services)))
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(line, show_alert=True)
@@ -127,7 +127,7 @@ async def on_outside_private_chat(update: Update, context: MesobotContext) -> No
     if in_staff_group and command in GROUP_SAFE_COMMANDS and update.callback_query is None:
         return  # on to its handler, which draws the group's view of it
     if command is not None or update.callback_query is not None:
-        await _say_send_privately(update, command)
+        await _say_send_privately(update, context.bot_data.services, command)
     if not in_staff_group:
         await _leave(context, chat.id)
     raise ApplicationHandlerStop

@@ -11,7 +11,7 @@ from telegram.ext import CommandHandler, filters
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
 from mesobot.handlers.staff_access import clinic_time
-from mesobot.i18n import pick_language, translations
+from mesobot.i18n import translations
 from mesobot.models import Patient
 from mesobot.privacy.export import PatientExport, collect_export, staff_accesses, stored_counts
 from mesobot.services import Services
@@ -39,7 +39,7 @@ async def mydata(update: Update, context: MesobotContext) -> None:
             else None
         )
     if export is None:
-        t = translations(pick_language(user.language_code))
+        t = translations(services.language_for(user.language_code))
         await message.reply_text(texts.nothing_stored(t))
         return
     t = translations(export.language)

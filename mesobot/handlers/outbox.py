@@ -189,6 +189,7 @@ async def start_outbox(application: MesobotApplication) -> None:
         sender=TelegramSender(application),
         kinds=services.outbox_kinds,
         staff_ids=services.settings.mesobot_staff_ids,
+        languages=services.clinic.clinic.languages,
         pacer=budget.pacer,  # the budget the sender's calls pace with
         schedule_wake=schedule_wake,
     )

@@ -8,7 +8,7 @@ a patient or a request exists).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from telegram import (
@@ -28,7 +28,7 @@ from mesobot.flow.steps import visible_name
 from mesobot.handlers.context import MesobotApplication, MesobotContext
 from mesobot.handlers.feature import Feature
 from mesobot.handlers.markup import inline_markup
-from mesobot.i18n import DEFAULT_LANGUAGE, available_languages, pick_language, translations
+from mesobot.i18n import translations
 from mesobot.outbox.policies import RenderedMessage
 from mesobot.services import Services
 from mesobot.staff.audit import StaffActor, record_views
@@ -38,10 +38,10 @@ from mesobot.texts.splitting import split_html_messages
 logger = logging.getLogger(__name__)
 
 
-def language_of(update: Update) -> str:
+def language_of(update: Update, services: Services) -> str:
     """The language to answer the user of `update` in."""
     user = update.effective_user
-    return pick_language(user.language_code if user else None)
+    return services.language_for(user.language_code if user else None)
 
 
 def staff_of(update: Update, services: Services) -> StaffActor | None:
@@ -71,9 +71,9 @@ async def note_views(
         )
 
 
-async def refuse(update: Update) -> None:
+async def refuse(update: Update, services: Services) -> None:
     """Tell a non-staff user this is for staff, and nothing else."""
-    t = translations(language_of(update))
+    t = translations(language_of(update, services))
     if update.callback_query is not None:
         await update.callback_query.answer(texts.staff_only(t), show_alert=True)
     elif update.effective_message is not None:
@@ -84,7 +84,7 @@ async def staff_command(update: Update, context: MesobotContext) -> StaffActor |
     """The staff member sending a command; refuses anyone else (then returns None)."""
     staff = staff_of(update, context.bot_data.services)
     if staff is None:
-        await refuse(update)
+        await refuse(update, context.bot_data.services)
     return staff
 
 
@@ -105,7 +105,7 @@ async def staff_press(
         return None
     staff = staff_of(update, context.bot_data.services)
     if staff is None:
-        await refuse(update)
+        await refuse(update, context.bot_data.services)
         return None
     return staff, data, query
 
@@ -148,9 +148,10 @@ def clinic_time(services: Services, instant: datetime) -> datetime:
 # -- the staff command menu --------------------------------------------------------------
 
 
-async def publish_staff_menu(bot: Bot, staff_id: int) -> None:
-    """Show the staff commands in this staff member's private chat, in every language."""
-    for language in sorted(available_languages()):
+async def publish_staff_menu(bot: Bot, staff_id: int, languages: Sequence[str]) -> None:
+    """Show the staff commands in this staff member's private chat, in each of the clinic's
+    `languages` (the first one for any other app language)."""
+    for language in languages:
         commands = [
             BotCommand(name, text)
             for name, text in texts.staff_command_descriptions(translations(language))
@@ -158,7 +159,7 @@ async def publish_staff_menu(bot: Bot, staff_id: int) -> None:
         await bot.set_my_commands(
             commands,
             scope=BotCommandScopeChat(staff_id),
-            language_code=None if language == DEFAULT_LANGUAGE else language,
+            language_code=None if language == languages[0] else language,
         )
 
 
@@ -173,7 +174,9 @@ async def publish_staff_menus(application: MesobotApplication) -> None:
     for staff_id in application.bot_data.services.settings.mesobot_staff_ids:
         try:
             await application.bot.send_chat_action(staff_id, ChatAction.TYPING)
-            await publish_staff_menu(application.bot, staff_id)
+            await publish_staff_menu(
+                application.bot, staff_id, application.bot_data.services.clinic.clinic.languages
+            )
         except TelegramError:
             unreachable.append(staff_id)
     if unreachable:
@@ -204,7 +207,9 @@ async def on_staff_start(update: Update, context: MesobotContext) -> None:
     """A staff member started the bot: now their chat exists, give them the staff menu."""
     staff = staff_of(update, context.bot_data.services)
     if staff is not None and update.effective_chat and update.effective_chat.type == "private":
-        await publish_staff_menu(context.bot, staff.telegram_id)
+        await publish_staff_menu(
+            context.bot, staff.telegram_id, context.bot_data.services.clinic.clinic.languages
+        )
 
 
 # Group 1 (bookkeeping): runs whatever the patient-facing /start in group 0 did.

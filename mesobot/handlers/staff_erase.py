@@ -38,7 +38,10 @@ async def on_staff_erase(update: Update, context: MesobotContext) -> None:
     if not isinstance(data, StaffErase):
         await query.answer()
         return
-    services, t = context.bot_data.services, translations(language_of(update))
+    services, t = (
+        context.bot_data.services,
+        translations(language_of(update, context.bot_data.services)),
+    )
     await query.answer()
     if data.cancel:
         await show(query, RenderedMessage(texts.staff_not_erased(t)))

@@ -35,7 +35,10 @@ async def on_staff_export(update: Update, context: MesobotContext) -> None:
     await query.answer()
     if not isinstance(data, StaffExport):
         return
-    services, t = context.bot_data.services, translations(language_of(update))
+    services, t = (
+        context.bot_data.services,
+        translations(language_of(update, context.bot_data.services)),
+    )
     now, export = services.clock.now(), None
     async with services.database.write() as session:
         patient = await session.get(Patient, data.patient)

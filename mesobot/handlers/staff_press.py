@@ -25,7 +25,7 @@ class Press:
         self, update: Update, services: Services, staff: StaffActor, query: CallbackQuery
     ) -> None:
         self.services, self.staff, self.query = services, staff, query
-        self.language = language_of(update)
+        self.language = language_of(update, services)
         self.t = translations(self.language)
 
 

@@ -176,7 +176,7 @@ async def on_typed_reason(update: Update, context: MesobotContext) -> None:
     if message is None or staff is None or message.reply_to_message is None:
         return
     services = context.bot_data.services
-    t = translations(language_of(update))
+    t = translations(language_of(update, context.bot_data.services))
     prompt = await _take_prompt(services, message.chat.id, message.reply_to_message.message_id)
     if prompt is None:
         return
@@ -245,7 +245,7 @@ async def show_pending(update: Update, context: MesobotContext) -> None:
     staff = await staff_command(update, context)
     if staff is None or update.effective_message is None:
         return
-    services, language = context.bot_data.services, language_of(update)
+    services, language = context.bot_data.services, language_of(update, context.bot_data.services)
     t = translations(language)
     async with services.database.read() as session:
         courses = await pending_requests(session=session)

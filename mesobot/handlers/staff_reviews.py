@@ -26,7 +26,7 @@ async def on_review(update: Update, context: MesobotContext) -> None:
     if not isinstance(data, buttons.ReviewDecision):
         await query.answer()
         return
-    services, language = context.bot_data.services, language_of(update)
+    services, language = context.bot_data.services, language_of(update, context.bot_data.services)
     now = services.clock.now()
     async with services.database.write() as session:
         result = await decide_review(

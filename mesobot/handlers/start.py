@@ -13,7 +13,7 @@ from mesobot.flow.machine import Flow
 from mesobot.handlers.booking import send_screens, take_turn
 from mesobot.handlers.context import MesobotApplication, MesobotContext
 from mesobot.handlers.feature import Feature
-from mesobot.i18n import DEFAULT_LANGUAGE, available_languages, translations
+from mesobot.i18n import translations
 from mesobot.outbox.api import cancel_for_former_staff
 from mesobot.outbox.claims import resume_recipient
 from mesobot.screens import RemoveKeyboard, Screen
@@ -52,8 +52,10 @@ async def show_help(update: Update, context: MesobotContext) -> None:
 
 
 async def publish_command_menus(application: MesobotApplication) -> None:
-    """The patients' command menu in every language the bot speaks (staff get their own)."""
-    for language in sorted(available_languages()):
+    """The patients' command menu in each of the clinic's languages (staff get their own):
+    the first one is also the menu of every app language the clinic does not declare."""
+    languages = application.bot_data.services.clinic.clinic.languages
+    for language in languages:
         commands = [
             BotCommand(name, text)
             for name, text in texts.command_descriptions(translations(language))
@@ -61,7 +63,7 @@ async def publish_command_menus(application: MesobotApplication) -> None:
         await application.bot.set_my_commands(
             commands,
             scope=BotCommandScopeAllPrivateChats(),
-            language_code=None if language == DEFAULT_LANGUAGE else language,
+            language_code=None if language == languages[0] else language,
         )
 
 

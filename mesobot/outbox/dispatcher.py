@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.clock import Clock
 from mesobot.db import Database
+from mesobot.i18n import DEFAULT_LANGUAGE
 from mesobot.outbox import claims
 from mesobot.outbox.enqueue import enqueue_to_staff, next_due_at
 from mesobot.outbox.kinds import MESSAGE_FAILED, RECIPIENT_UNREACHABLE
@@ -53,6 +54,7 @@ class Dispatcher:
         sender: Sender,
         kinds: KindRegistry,
         staff_ids: Sequence[int],
+        languages: Sequence[str] = (DEFAULT_LANGUAGE,),
         pacer: Pacer | None = None,
         leadership: Leadership | None = None,
         batch_size: int = claims.BATCH_CAP,
@@ -66,6 +68,7 @@ class Dispatcher:
         self.sender = sender
         self.kinds = kinds
         self.staff_ids = list(staff_ids)
+        self.languages = tuple(languages)  # the clinic's: a recipient gets one of them
         self.pacer = pacer or Pacer()
         self.leadership = leadership or leadership_for(database, on_acquired=self._take_over)
         self.batch_size = min(batch_size, claims.BATCH_CAP)
@@ -282,7 +285,9 @@ class Dispatcher:
             )
             return
         async with self.database.read() as session:
-            language = await language_of(session=session, telegram_user_id=message.recipient)
+            language = await language_of(
+                session=session, telegram_user_id=message.recipient, declared=self.languages
+            )
             rendered = await kind.render(
                 RenderRequest(
                     session=session,
