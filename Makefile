@@ -37,7 +37,8 @@ lock:
 # Extracts the gettext catalog template and updates the translations.
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -o mesobot/locale/messages.pot .
-	$(BIN)/pybabel update -i mesobot/locale/messages.pot -d mesobot/locale
+	$(BIN)/pybabel update -i mesobot/locale/messages.pot -d mesobot/locale \
+		--no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

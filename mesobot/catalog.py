@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated, Self
 
@@ -36,25 +37,32 @@ class Area(StrEnum):
 
 
 class LocalizedText(RootModel[dict[str, str]]):
-    """One text in several languages, keyed by lower-case language code; English is required."""
+    """One text in several languages, keyed by lower-case language code. Which languages it
+    must have is the clinic's choice (`[clinic] languages`), checked with `missing`."""
 
     @field_validator("root")
     @classmethod
-    def _english_and_clean(cls, texts: dict[str, str]) -> dict[str, str]:
+    def _clean(cls, texts: dict[str, str]) -> dict[str, str]:
+        if not texts:
+            raise ValueError("give the text in each of the clinic's languages")
         for code, text in texts.items():
             if not _LANGUAGE.match(code):
                 raise ValueError(f"{code!r} is not a lower-case language code such as 'en'")
             if not text.strip():
                 raise ValueError(f"the {code!r} text is empty")
-        if "en" not in texts:
-            raise ValueError("an English text ('en') is required")
         return {code: text.strip() for code, text in texts.items()}
 
+    def missing(self, languages: Iterable[str]) -> list[str]:
+        """Which of `languages` this text is not given in."""
+        return [code for code in languages if code not in self.root]
+
     def in_language(self, code: str) -> str:
-        """The text for `code` ('pt-br' falls back to 'pt'), else the English one."""
+        """The text for `code` ('pt-br' falls back to 'pt'). The clinic file is checked to
+        hold every declared language, and people are only ever written to in one of those;
+        the first text given is a last resort, never reached by a checked file."""
         code = code.lower()
         texts = self.root
-        return texts.get(code) or texts.get(code.split("-")[0]) or texts["en"]
+        return texts.get(code) or texts.get(code.split("-")[0]) or next(iter(texts.values()))
 
 
 class _Strict(BaseModel):
@@ -118,6 +126,9 @@ class PriceRange(_Strict):
         return self
 
 
+NAME_ON_BUTTON_MAX = 32  # Telegram cuts a longer inline button label on a phone
+
+
 class Treatment(_Strict):
     """One treatment the clinic offers, with its series rule and patient-facing texts."""
 
@@ -137,6 +148,18 @@ class Treatment(_Strict):
     # With `preparation`: it goes to the patient when a session is confirmed and again this
     # many days before it (a prescription, such as cortisone, takes time to get).
     preparation_days_before: Annotated[int, Field(ge=1, le=60)] | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _fits_a_button(cls, name: LocalizedText) -> LocalizedText:
+        # Patients choose a treatment by its name on a button, which a phone shows on one line.
+        for code, text in name.root.items():
+            if len(text) > NAME_ON_BUTTON_MAX:
+                raise ValueError(
+                    f"the {code!r} name has {len(text)} characters; a button shows at most "
+                    f"{NAME_ON_BUTTON_MAX} (say more in `summary`)"
+                )
+        return name
 
     @model_validator(mode="after")
     def _gap_when_needed(self) -> Self:

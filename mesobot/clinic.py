@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -21,8 +21,13 @@ from pydantic import (
 )
 
 from mesobot.calendar_files import CalendarSource
-from mesobot.care.config import DEFAULT_CHECK_IN_DAYS_BY_TREATMENT, CareSettings, Severity
-from mesobot.catalog import FieldError, Treatment
+from mesobot.care.config import (
+    DEFAULT_CHECK_IN_DAYS_BY_TREATMENT,
+    CareSettings,
+    CareTexts,
+    Severity,
+)
+from mesobot.catalog import FieldError, LocalizedText, Treatment
 from mesobot.i18n import available_languages
 from mesobot.privacy.settings import RetentionSettings
 from mesobot.scheduling.calendar import WEEKDAYS, Calendar, Closure, OpeningInterval
@@ -268,6 +273,38 @@ class Clinic(_Strict):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _texts_in_every_language(self) -> Self:
+        # English is not filled in for a declared language: a patient would read it.
+        languages = self.clinic.languages
+        for field, text in self._patient_texts():
+            missing = text.missing(languages)
+            if missing:
+                raise FieldError(
+                    field,
+                    f"no {missing[0]!r} text: the clinic declares {', '.join(languages)} "
+                    "(clinic.languages), and every text must be given in each",
+                )
+        return self
+
+    def _patient_texts(self) -> Iterator[tuple[str, LocalizedText]]:
+        """Every text of the file, with its field's dotted path."""
+        for key, treatment in self.treatments.items():
+            for name in ("name", "summary", "contents", "side_effects", "preparation"):
+                text = getattr(treatment, name)
+                if text is not None:
+                    yield f"treatments.{key}.{name}", text
+        care = self.care
+        for name in CareTexts.model_fields:
+            yield f"care.texts.{name}", getattr(care.texts, name)
+        for key, text in care.aftercare_by_treatment.items():
+            yield f"care.aftercare_by_treatment.{key}", text
+        for key, sign in care.signs.items():
+            yield f"care.signs.{key}.label", sign.label
+            yield f"care.signs.{key}.staff_label", sign.staff_label
+            if sign.description is not None:
+                yield f"care.signs.{key}.description", sign.description
+
     def calendar(self) -> Calendar:
         """The planner's view of the clinic."""
         zone = zone_named(self.clinic.timezone)
@@ -294,6 +331,8 @@ def _describe(error: Any) -> str:
     if len(location) >= 2 and location[0] == "treatments":
         field = ".".join(location[2:]) or "(the whole table)"
         return f'treatment "{location[1]}", field "{field}": {message}'
+    if len(location) >= 3 and location[0] == "care":
+        return f'section "{".".join(location[:-1])}", field "{location[-1]}": {message}'
     return f'field "{".".join(location) or "(top level)"}": {message}'
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from mesobot.catalog import Area
 from mesobot.clinic import ClinicFileError, load_clinic, parse_clinic
+from mesobot.i18n import pick_language
 
 SAMPLE = Path(__file__).resolve().parent.parent / "clinic.sample.toml"
 Raw = dict[str, Any]
@@ -59,11 +60,14 @@ def test_sample_calendar_opens_every_weekday_and_is_in_madrid() -> None:
     assert calendar.resource_ids == ("dr-lopez", "dr-costa")
 
 
-def test_texts_fall_back_to_english() -> None:
-    """A patient whose language the file lacks reads English; a regional code uses its base."""
-    name = load_clinic(SAMPLE).treatments["cellulite"].name
+def test_the_sample_speaks_six_languages_with_a_text_in_each() -> None:
+    """Every text of the sample is given in each declared language; a regional code reads its
+    base language's."""
+    clinic = load_clinic(SAMPLE)
+    assert clinic.clinic.languages == ("en", "es", "pt", "fr", "it", "de")
+    name = clinic.treatments["cellulite"].name
     assert name.in_language("es-ES") == "Tratamiento de la celulitis"
-    assert name.in_language("de") == "Cellulite treatment"
+    assert len({name.in_language(code) for code in clinic.clinic.languages}) == 6
 
 
 def test_closures_become_local_days_and_ranges() -> None:
@@ -302,7 +306,11 @@ def test_unreadable_and_malformed_files_are_refused(tmp_path: Path) -> None:
 
 def _signs(*severities: str) -> dict[str, Raw]:
     return {
-        f"sign_{n}": {"label": {"en": f"Sign {n}"}, "staff_label": "x", "severity": severity}
+        f"sign_{n}": {
+            "label": {"en": f"Sign {n}"},
+            "staff_label": {"en": "x"},
+            "severity": severity,
+        }
         for n, severity in enumerate(severities)
     }
 
@@ -311,6 +319,7 @@ def test_emergency_phone_is_needed_exactly_when_a_sign_is_an_emergency() -> None
     """Without an emergency sign nothing tells a patient to call it, so it may stay empty; with
     one (the defaults have one), the file must give it or the advice would end "on ."."""
     raw = _sample()
+    raw["clinic"]["languages"] = ["en"]  # the signs below are written in English only
     del raw["clinic"]["emergency_phone"]
     raw["care"] = {"signs": _signs("high", "moderate")}
     assert parse_clinic(raw, source="clinic.toml").clinic.emergency_phone == ""
@@ -332,3 +341,135 @@ def test_a_map_pin_needs_both_coordinates_within_range() -> None:
     raw = _sample()
     del raw["clinic"]["latitude"], raw["clinic"]["longitude"]
     assert parse_clinic(raw, source="clinic.toml").clinic.latitude is None
+
+
+def _drop_language(text: Raw, language: str) -> None:
+    del text[language]
+
+
+def _sign_text(raw: Raw, key: str) -> Raw:
+    """The sample's care sign `key`, written out in the file (the defaults' six languages)."""
+    care = parse_clinic(_sample(), source="sample").care
+    sign = care.signs[key]
+    written: Raw = {
+        "label": dict(sign.label.root),
+        "staff_label": dict(sign.staff_label.root),
+        "severity": sign.severity,
+    }
+    raw.setdefault("care", {}).setdefault("signs", {})[key] = written
+    return written
+
+
+MISSING_LANGUAGES = [
+    pytest.param(
+        lambda raw: _drop_language(_treatment(raw, "cellulite")["summary"], "de"),
+        'treatment "cellulite", field "summary": no \'de\' text',
+        id="treatment-text",
+    ),
+    pytest.param(
+        lambda raw: _drop_language(_treatment(raw, "lower_blepharoplasty")["preparation"], "it"),
+        'treatment "lower_blepharoplasty", field "preparation": no \'it\' text',
+        id="treatment-preparation",
+    ),
+    pytest.param(
+        lambda raw: (
+            raw.setdefault("care", {})
+            .setdefault("texts", {})
+            .update(reminder={"en": "Reminder", "es": "Recordatorio"})
+        ),
+        'section "care.texts", field "reminder": no \'pt\' text',
+        id="care-text",
+    ),
+    pytest.param(
+        lambda raw: raw.setdefault("care", {}).update(
+            aftercare_by_treatment={"cellulite": {"en": "Drink water."}}
+        ),
+        'section "care.aftercare_by_treatment", field "cellulite": no \'es\' text',
+        id="aftercare-addition",
+    ),
+    pytest.param(
+        lambda raw: _drop_language(_sign_text(raw, "infection")["label"], "fr"),
+        'section "care.signs.infection", field "label": no \'fr\' text',
+        id="sign-label",
+    ),
+    pytest.param(
+        lambda raw: _drop_language(_sign_text(raw, "infection")["staff_label"], "es"),
+        'section "care.signs.infection", field "staff_label": no \'es\' text',
+        id="sign-staff-label",
+    ),
+    pytest.param(
+        lambda raw: _sign_text(raw, "infection").update(description={"en": "Hot skin"}),
+        'section "care.signs.infection", field "description": no \'es\' text',
+        id="sign-description",
+    ),
+    pytest.param(
+        lambda raw: (
+            raw.setdefault("care", {})
+            .setdefault("texts", {})
+            .update(emergency={"en": "Call {emergency_phone}."})
+        ),
+        'section "care.texts", field "emergency": no \'es\' text',
+        id="emergency-advice",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "expected"), MISSING_LANGUAGES)
+def test_a_declared_language_missing_a_text_is_refused_by_name(
+    change: Callable[[Raw], object], expected: str
+) -> None:
+    """English is never filled in for a declared language: the file is refused with the
+    treatment or section, the field and the language."""
+    assert expected in _refusal(change)
+
+
+def test_a_treatment_name_longer_than_a_button_is_refused() -> None:
+    """Patients pick a treatment by its name on a button: a longer one would be cut off."""
+    message = _refusal(
+        lambda raw: _treatment(raw, "cellulite")["name"].update(
+            fr="Traitement de la cellulite et de la peau d'orange"
+        )
+    )
+    assert 'treatment "cellulite", field "name": ' in message
+    assert "the 'fr' name has 49 characters" in message
+
+
+LANGUAGE_LISTS = [
+    pytest.param(lambda raw: raw["clinic"].pop("languages"), "Field required", id="missing"),
+    pytest.param(lambda raw: raw["clinic"].update(languages=[]), "at least 1", id="empty"),
+    pytest.param(
+        lambda raw: raw["clinic"].update(languages=["en", "nl"]),
+        "'nl': the bot has no catalog for it",
+        id="no-catalog",
+    ),
+    pytest.param(
+        lambda raw: raw["clinic"].update(languages=["en", "es", "en"]),
+        "'en' is listed twice",
+        id="twice",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "expected"), LANGUAGE_LISTS)
+def test_the_declared_languages_are_checked(
+    change: Callable[[Raw], object], expected: str
+) -> None:
+    """The list must be there, and name only languages the bot has a catalog for, once."""
+    message = _refusal(change)
+    assert 'field "clinic.languages": ' in message
+    assert expected in message
+
+
+def test_a_clinic_may_speak_only_spanish() -> None:
+    """English is the catalogs' source, not a requirement: a file in Spanish alone loads, and
+    a patient writing in English gets Spanish, the clinic's first language."""
+    raw = _sample()
+    raw["clinic"]["languages"] = ["es"]
+    for treatment in raw["treatments"].values():
+        for text in treatment.values():
+            if isinstance(text, dict) and "en" in text and "es" in text:
+                for code in [c for c in text if c != "es"]:
+                    del text[code]
+    clinic = parse_clinic(raw, source="clinic.toml")
+    assert clinic.treatments["cellulite"].name.in_language("en") == "Tratamiento de la celulitis"
+    assert pick_language("en-GB", clinic.clinic.languages) == "es"

@@ -57,7 +57,7 @@ def _sign_text(care: CareSettings, key: str, language: str) -> str:
     if sign is None:
         return escape(key)
     label = escape(sign.label.in_language(language))
-    return f"{label} → <b>{escape(sign.staff_label)}</b>"
+    return f"{label} → <b>{escape(sign.staff_label.in_language(language))}</b>"
 
 
 def _sign_lines(care: CareSettings, report: ReactionReport, language: str) -> list[str]:

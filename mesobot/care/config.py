@@ -15,6 +15,7 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mesobot.catalog import LocalizedText
+from mesobot.i18n import N_, available_languages, translations
 
 _QUIET = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 _SIGN_KEY = r"^[a-z][a-z0-9_]{0,15}$"  # travels in 64-byte callback data
@@ -33,8 +34,11 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _text(en: str, es: str) -> LocalizedText:
-    return LocalizedText({"en": en, "es": es})
+def _built_in(message: str) -> LocalizedText:
+    """A default text in every language the bot has a catalog for; CI checks that each
+    catalog translates it, so no language silently gets the English."""
+    languages = sorted(available_languages())
+    return LocalizedText({code: translations(code).gettext(message) for code in languages})
 
 
 # Telegram shows an inline button on one line of a phone: a longer label is cut off.
@@ -48,7 +52,8 @@ class ReactionSign(_Strict):
     # The longer plain-words description, shown in the message above the buttons; `{phone}`
     # and `{emergency_phone}` are filled in where they appear.
     description: LocalizedText | None = None
-    staff_label: str  # the possible reaction, shown to staff only ("possible necrosis")
+    # The possible reaction, shown to staff only ("possible necrosis"), in the staff's language.
+    staff_label: LocalizedText
     severity: Annotated[str, Field(pattern=r"^(low|moderate|high|emergency)$")]
 
     @field_validator("label")
@@ -84,47 +89,47 @@ def _default_signs() -> dict[str, ReactionSign]:
 def _urgent_signs() -> dict[str, ReactionSign]:
     return {
         SEVERE_ALLERGY: ReactionSign(
-            label=_text("Trouble breathing, swollen lips", "Ahogo, labios o lengua hinchados"),
-            description=_text(
-                "It is hard to breathe or swallow, or your lips, tongue or throat are "
-                "swelling: call {emergency_phone} first.",
-                "Te cuesta respirar o tragar, o se te hinchan los labios, la lengua o la "
-                "garganta: llama primero al {emergency_phone}.",
+            label=_built_in(N_("Trouble breathing, swollen lips")),
+            description=_built_in(
+                N_(
+                    "It is hard to breathe or swallow, or your lips, tongue or throat are "
+                    "swelling: call {emergency_phone} first."
+                )
             ),
-            staff_label="possible severe allergic (hypersensitivity) reaction",
+            staff_label=_built_in(N_("possible severe allergic (hypersensitivity) reaction")),
             severity="emergency",
         ),
         "skin_colour": ReactionSign(
-            label=_text("Pale, grey-blue or dark skin", "Piel pálida, azulada u oscura"),
-            description=_text(
-                "Skin where you were treated turns pale, white, grey-blue, dark or black, or "
-                "a sore there does not heal. Report it at once: do not wait for it to pass.",
-                "La piel de la zona tratada se vuelve pálida, blanca, gris azulada, oscura o "
-                "negra, o una herida no se cura. Avisa enseguida: no esperes a que se pase.",
+            label=_built_in(N_("Pale, grey-blue or dark skin")),
+            description=_built_in(
+                N_(
+                    "Skin where you were treated turns pale, white, grey-blue, dark or black, or "
+                    "a sore there does not heal. Report it at once: do not wait for it to pass."
+                )
             ),
-            staff_label="possible skin necrosis",
+            staff_label=_built_in(N_("possible skin necrosis")),
             severity="high",
         ),
         "infection": ReactionSign(
-            label=_text("Redness spreading, pus or fever", "Rojez creciente, pus o fiebre"),
-            description=_text(
-                "Redness that keeps spreading, skin that feels hot, pus, or a fever.",
-                "Un enrojecimiento que se sigue extendiendo, piel caliente, pus o fiebre.",
+            label=_built_in(N_("Redness spreading, pus or fever")),
+            description=_built_in(
+                N_("Redness that keeps spreading, skin that feels hot, pus, or a fever.")
             ),
-            staff_label="possible infection or abscess",
+            staff_label=_built_in(N_("possible infection or abscess")),
             severity="high",
         ),
         MILD_ALLERGY: ReactionSign(
-            label=_text("Hives or itching elsewhere", "Ronchas o picor en otras zonas"),
-            description=_text(
-                "Itchy raised bumps (hives) or itching on parts of your body that were not "
-                "treated. Report it, and call the clinic today on {phone}. Swelling of the "
-                "treated area itself, face and under the eyes included, is expected.",
-                "Ronchas que pican o picor en partes del cuerpo que no se trataron. Avisa "
-                "aquí y llama hoy a la clínica al {phone}. Que se hinche la zona tratada, "
-                "también la cara o bajo los ojos, es esperable.",
+            label=_built_in(N_("Hives or itching elsewhere")),
+            description=_built_in(
+                N_(
+                    "Itchy raised bumps (hives) or itching on parts of your body that were not "
+                    "treated. Report it, and call the clinic today on {phone}. Swelling of the "
+                    "treated area itself, face and under the eyes included, is expected."
+                )
             ),
-            staff_label="possible mild allergic reaction (hives or itching away from the site)",
+            staff_label=_built_in(
+                N_("possible mild allergic reaction (hives or itching away from the site)")
+            ),
             severity="high",
         ),
     }
@@ -133,41 +138,34 @@ def _urgent_signs() -> dict[str, ReactionSign]:
 def _lesser_signs() -> dict[str, ReactionSign]:
     return {
         "swelling": ReactionSign(
-            label=_text("Swelling that grows or hurts", "Hinchazón que crece o duele"),
-            description=_text(
-                "A swelling that keeps growing, hurts more each day or feels hard. Soft "
-                "swelling where you were treated is expected.",
-                "Una hinchazón que sigue creciendo, duele cada día más o está dura. Una "
-                "hinchazón blanda en la zona tratada es esperable.",
+            label=_built_in(N_("Swelling that grows or hurts")),
+            description=_built_in(
+                N_(
+                    "A swelling that keeps growing, hurts more each day or feels hard. Soft "
+                    "swelling where you were treated is expected."
+                )
             ),
-            staff_label="possible hematoma or abscess",
+            staff_label=_built_in(N_("possible hematoma or abscess")),
             severity="moderate",
         ),
         "dark_patches": ReactionSign(
-            label=_text("Brown patches that stay", "Manchas marrones que no se van"),
-            description=_text(
-                "Flat brown patches that stay on the skin after any bruise has faded.",
-                "Manchas marrones y planas que siguen en la piel cuando el hematoma ya se ha ido.",
+            label=_built_in(N_("Brown patches that stay")),
+            description=_built_in(
+                N_("Flat brown patches that stay on the skin after any bruise has faded.")
             ),
-            staff_label="possible hyperpigmentation",
+            staff_label=_built_in(N_("possible hyperpigmentation")),
             severity="low",
         ),
         "nausea": ReactionSign(
-            label=_text("Nausea", "Náuseas"),
-            description=_text(
-                "Feeling sick to your stomach after the session.",
-                "Ganas de vomitar o el estómago revuelto después de la sesión.",
-            ),
-            staff_label="nausea (a known, usually mild effect)",
+            label=_built_in(N_("Nausea")),
+            description=_built_in(N_("Feeling sick to your stomach after the session.")),
+            staff_label=_built_in(N_("nausea (a known, usually mild effect)")),
             severity="low",
         ),
         "other": ReactionSign(
-            label=_text("Something else", "Otra cosa"),
-            description=_text(
-                "Anything else that worries you: you can describe it next.",
-                "Cualquier otra cosa que te preocupe: podrás describirla después.",
-            ),
-            staff_label="something else: read the description",
+            label=_built_in(N_("Something else")),
+            description=_built_in(N_("Anything else that worries you: you can describe it next.")),
+            staff_label=_built_in(N_("something else: read the description")),
             severity="moderate",
         ),
     }
@@ -178,44 +176,36 @@ class CareTexts(_Strict):
     `{treatment}`, `{date}`, `{time}` and `{minutes}` (the session's length) are filled in
     where they appear."""
 
-    reminder: LocalizedText = _text(
-        "Reminder: your {treatment} session at {clinic} is on {date} at {time}.",
-        "Recordatorio: tu sesión de {treatment} en {clinic} es el {date} a las {time}.",
+    reminder: LocalizedText = _built_in(
+        N_("Reminder: your {treatment} session at {clinic} is on {date} at {time}.")
     )
-    preparation: LocalizedText = _text(
-        "Tomorrow is your {treatment} session. It takes {minutes} minutes; the needles are "
-        "very fine, so most people feel little or no pain, and you can go back to your usual "
-        "day straight afterwards.",
-        "Mañana es tu sesión de {treatment}. Dura {minutes} minutos; las agujas son muy finas, "
-        "así que la mayoría siente poco o ningún dolor, y puedes seguir con tu día justo "
-        "después.",
+    preparation: LocalizedText = _built_in(
+        N_(
+            "Tomorrow is your {treatment} session. It takes {minutes} minutes; the needles are "
+            "very fine, so most people feel little or no pain, and you can go back to your usual "
+            "day straight afterwards."
+        )
     )
     # `{healing}` is how long the usual effects last for this treatment, as a sentence.
-    aftercare: LocalizedText = _text(
-        "After your {treatment} session it is normal to notice, where the needle went in: "
-        "burning, itching or soreness, some redness, a bruise, some swelling, and sometimes "
-        "brief numbness. A few people feel slightly sick. {healing} You can carry on with "
-        "your daily life; follow any advice your practitioner gave you. Report at once, with "
-        "/report or by calling the clinic on {phone}, if the skin turns pale, white, "
-        "grey-blue or dark, or a sore does not heal. Send /report too if anything else looks "
-        "unusual, gets worse or worries you.",
-        "Después de tu sesión de {treatment} es normal notar, en los puntos de inyección: "
-        "ardor, picor o molestias, algo de enrojecimiento, un hematoma, algo de hinchazón y "
-        "a veces un adormecimiento breve. Algunas personas sienten náuseas leves. {healing} "
-        "Puedes seguir con tu vida normal; sigue los consejos de tu profesional. Avisa "
-        "enseguida, con /report o llamando a la clínica al {phone}, si la piel se vuelve "
-        "pálida, blanca, gris azulada u oscura, o si una herida no se cura. Envía /report "
-        "también si algo más parece raro, empeora o te preocupa.",
+    aftercare: LocalizedText = _built_in(
+        N_(
+            "After your {treatment} session it is normal to notice, where the needle went in: "
+            "burning, itching or soreness, some redness, a bruise, some swelling, and sometimes "
+            "brief numbness. A few people feel slightly sick. {healing} You can carry on with "
+            "your daily life; follow any advice your practitioner gave you. Report at once, with "
+            "/report or by calling the clinic on {phone}, if the skin turns pale, white, "
+            "grey-blue or dark, or a sore does not heal. Send /report too if anything else looks "
+            "unusual, gets worse or worries you."
+        )
     )
-    check_in: LocalizedText = _text(
-        "How is the treated area after your {treatment} session on {date}?",
-        "¿Cómo está la zona tratada después de tu sesión de {treatment} del {date}?",
+    check_in: LocalizedText = _built_in(
+        N_("How is the treated area after your {treatment} session on {date}?")
     )
-    emergency: LocalizedText = _text(
-        "If you have difficulty breathing, or your lips, tongue or throat are swelling, call "
-        "emergency services now on {emergency_phone}. Do not wait for the clinic's answer.",
-        "Si te cuesta respirar o se te hinchan los labios, la lengua o la garganta, llama "
-        "ahora a emergencias al {emergency_phone}. No esperes la respuesta de la clínica.",
+    emergency: LocalizedText = _built_in(
+        N_(
+            "If you have difficulty breathing, or your lips, tongue or throat are swelling, call "
+            "emergency services now on {emergency_phone}. Do not wait for the clinic's answer."
+        )
     )
 
 
@@ -247,10 +237,8 @@ class CareSettings(_Strict):
     # to its preparation message the same way).
     aftercare_by_treatment: dict[str, LocalizedText] = Field(
         default_factory=lambda: {
-            "lower_blepharoplasty": _text(
-                "Under the eyes recovery is slower: swelling can last up to six weeks.",
-                "Bajo los ojos la recuperación es más lenta: la hinchazón puede durar hasta "
-                "seis semanas.",
+            "lower_blepharoplasty": _built_in(
+                N_("Under the eyes recovery is slower: swelling can last up to six weeks.")
             )
         }
     )

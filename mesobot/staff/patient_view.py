@@ -103,7 +103,9 @@ async def report_lines(
     signs = services.clinic.care.signs
     lines = ["", desk.reports_heading(t)]
     for report in reports:
-        labels = ", ".join(signs[s].staff_label if s in signs else s for s in report.signs)
+        labels = ", ".join(
+            signs[s].staff_label.in_language(language) if s in signs else s for s in report.signs
+        )
         lines.append(
             texts.report_line(
                 t,

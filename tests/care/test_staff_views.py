@@ -38,5 +38,5 @@ async def test_patient_shows_reports_with_what_staff_read_them_as(
     marta = world.staff[0]
     marta.send_command("patient", str(world.patient.id))
     answer = await marta.next_bot_message(where=lambda m: "Reaction reports" in _text(m))
-    label = app.bot_data.services.clinic.care.signs["infection"].staff_label
+    label = app.bot_data.services.clinic.care.signs["infection"].staff_label.in_language("en")
     assert label in _text(answer)

@@ -87,7 +87,7 @@ async def test_every_flow_screen_reads_well(services: Services, language: str) -
         assert screens, step
         for screen in screens:
             where = f"screen {step} ({language})"
-            found += problems(where, screen.text, keyboard_labels(screen.keyboard))
+            found += problems(where, screen.text, keyboard_labels(screen.keyboard), language)
     assert not found, "\n".join(found)
 
 
@@ -104,16 +104,19 @@ async def test_staff_views_and_menus_read_well(services: Services, language: str
             assert rendered is not None, name
             found += [
                 problem
-                for problem in problems(f"{name} ({language})", rendered.text, labels_of(rendered))
+                for problem in problems(
+                    f"{name} ({language})", rendered.text, labels_of(rendered), language
+                )
                 if not any(problem.endswith(awaited) for _kind, awaited in AWAITING)
             ]
     t = translations(language)
     for command, description in [*command_descriptions(t), *staff_command_descriptions(t)]:
-        found += problems(f"/{command} ({language})", description, [])
+        found += problems(f"/{command} ({language})", description, [], language)
     # A refused move, for every reason the planner gives: said in words, never its detail.
     assert set(OBSTACLE_TEXTS) == {str(obstacle) for obstacle in Obstacle}
     for obstacle in Obstacle:
-        found += problems(f"refused move, {obstacle} ({language})", move_refused(t, obstacle), [])
+        text = move_refused(t, obstacle)
+        found += problems(f"refused move, {obstacle} ({language})", text, [], language)
     assert not found, "\n".join(found)
 
 
@@ -123,5 +126,5 @@ def test_data_texts_read_well_at_one_of_everything(language: str) -> None:
     ones = {name: 1 for name, f in RetentionSettings.model_fields.items() if f.annotation is int}
     assert len(ones) >= 5  # the years and days /mydata shows
     lines = why_and_how_long_lines(translations(language), RetentionSettings(**ones))
-    found = problems(f"/mydata ({language})", "\n".join(lines), [])
+    found = problems(f"/mydata ({language})", "\n".join(lines), [], language)
     assert not found, "\n".join(found)

@@ -32,7 +32,7 @@ async def render_all(services: Services, world: World, language: str) -> list[st
             where = f"{message.kind} #{message.id} ({language})"
             found += [
                 problem
-                for problem in problems(where, rendered.text, labels_of(rendered))
+                for problem in problems(where, rendered.text, labels_of(rendered), language)
                 if not any(message.kind == k and problem.endswith(p) for k, p in AWAITING)
             ]
     found += [

@@ -34,12 +34,12 @@ from tests.rendering.world import NOW, STAFF_IDS, World, answers, build_world
 PATIENT_ACTIONS = [*ACTION_NAMES, "review_add", "review_not_needed", "export:patient", "erase"]
 
 
-def checked(where: str, messages: list[RenderedMessage]) -> list[str]:
+def checked(where: str, messages: list[RenderedMessage], language: str) -> list[str]:
     """The problems of each message of a view."""
     assert messages, where
     found: list[str] = []
     for number, message in enumerate(messages, start=1):
-        found += problems(f"{where} [{number}]", message.text, labels_of(message))
+        found += problems(f"{where} [{number}]", message.text, labels_of(message), language)
     return found
 
 
@@ -116,8 +116,8 @@ async def _session_views(session: AsyncSession, services: Services, language: st
         chat = "private" if private else "group"
         agenda = await agenda_view(session, services, day, language, private=private)
         week = await week_view(session, services, day, language, private=private)
-        found += checked(f"/agenda {day} in a {chat} chat ({language})", agenda)
-        found += checked(f"/week from {day} in a {chat} chat ({language})", week)
+        found += checked(f"/agenda {day} in a {chat} chat ({language})", agenda, language)
+        found += checked(f"/week from {day} in a {chat} chat ({language})", week, language)
     for appointment in appointments:
         assert appointment.id is not None
         entry = await session_by_id(session=session, appointment_id=appointment.id)
@@ -129,7 +129,9 @@ async def _session_views(session: AsyncSession, services: Services, language: st
             session_card(services, entry, language, private=False),
             session_card(services, entry, language, footer=note),
         ]
-        found += checked(f"/session {appointment.code} ({appointment.state}, {language})", cards)
+        found += checked(
+            f"/session {appointment.code} ({appointment.state}, {language})", cards, language
+        )
     return found
 
 
@@ -146,14 +148,14 @@ async def test_staff_desk_views_read_well(services: Services, language: str) -> 
         assert patient is not None
         assert gone is not None
         shown = await patient_view(session, services, [patient, gone], language)
-        found += checked(f"/patient ({language})", shown)
+        found += checked(f"/patient ({language})", shown, language)
         entries = await report_entries(session, services, language, NOW)
         assert [entry.report.id for entry in entries] == [world.report_id]
         for entry in entries:
-            found += checked(f"/reports #{entry.report.id} ({language})", entry.messages)
+            found += checked(f"/reports #{entry.report.id} ({language})", entry.messages, language)
         contact = await contact_view(session, world.report_id, language)
         assert contact is not None
-        found += checked(f"contact card ({language})", [contact[1]])
+        found += checked(f"contact card ({language})", [contact[1]], language)
     assert not found, "\n".join(found)
 
 

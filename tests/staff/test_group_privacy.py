@@ -149,11 +149,12 @@ def button_data(data: HealthData) -> list[ButtonData]:
 
 def forbidden_words(clinic: Clinic) -> list[re.Pattern[str]]:
     """What no group may read: treatments, areas, signs, questions and answers, the patient's
-    name, phone and Telegram id, and the report's description; in English and Spanish."""
+    name, phone and Telegram id, and the report's description; in each language the clinic
+    speaks."""
     services = clinic.services
     words: set[str] = {*HEALTH_WORDS, ANSWERS["note"], "Ana", "Pérez", PHONE, PHONE[3:]}
     words |= {DESCRIPTION, str(clinic.patient.id), "lidocaine", "procaine"}
-    for language in ("en", "es"):
+    for language in services.clinic.clinic.languages:
         t = translations(language)
         words |= {
             treatment.name.in_language(language)
@@ -164,7 +165,7 @@ def forbidden_words(clinic: Clinic) -> list[re.Pattern[str]]:
         labels = booking_texts.ANSWER_LABELS.values()
         words |= {t.gettext(label) for label in labels if len(label) > 3}
         for sign in services.clinic.care.signs.values():
-            words |= {sign.label.in_language(language), sign.staff_label}
+            words |= {sign.label.in_language(language), sign.staff_label.in_language(language)}
     words |= {key.replace("_", " ") for key in ANSWERS["questionnaire"]}
     return [re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE) for word in words]
 
