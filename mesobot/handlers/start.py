@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram import BotCommandScopeAllPrivateChats, Update
 from telegram.ext import CommandHandler, filters
 
 from mesobot import texts
@@ -13,7 +13,7 @@ from mesobot.flow.machine import Flow
 from mesobot.handlers.booking import send_screens, take_turn
 from mesobot.handlers.context import MesobotApplication, MesobotContext
 from mesobot.handlers.feature import Feature
-from mesobot.i18n import translations
+from mesobot.handlers.menus import patient_commands
 from mesobot.outbox.api import cancel_for_former_staff
 from mesobot.outbox.claims import resume_recipient
 from mesobot.screens import RemoveKeyboard, Screen
@@ -56,12 +56,8 @@ async def publish_command_menus(application: MesobotApplication) -> None:
     the first one is also the menu of every app language the clinic does not declare."""
     languages = application.bot_data.services.clinic.clinic.languages
     for language in languages:
-        commands = [
-            BotCommand(name, text)
-            for name, text in texts.command_descriptions(translations(language))
-        ]
         await application.bot.set_my_commands(
-            commands,
+            patient_commands(language),
             scope=BotCommandScopeAllPrivateChats(),
             language_code=None if language == languages[0] else language,
         )
