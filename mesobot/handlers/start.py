@@ -18,6 +18,7 @@ from mesobot.outbox.api import cancel_for_former_staff
 from mesobot.outbox.claims import resume_recipient
 from mesobot.screens import RemoveKeyboard, Screen
 from mesobot.services import Services
+from mesobot.staff.languages import forget_former_staff_languages
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,8 @@ async def publish_command_menus(application: MesobotApplication) -> None:
 
 async def revoke_former_staff(application: MesobotApplication) -> None:
     """Before the outbox starts: staff messages still queued (or paused) for someone no
-    longer in MESOBOT_STAFF_IDS are cancelled, so their /start resumes none of them."""
+    longer in MESOBOT_STAFF_IDS are cancelled, so their /start resumes none of them, and
+    their staff language is forgotten."""
     services = application.bot_data.services
     staff_kinds = [kind.name for kind in services.outbox_kinds.kinds.values() if kind.for_staff]
     async with services.database.write() as session:
@@ -74,6 +76,10 @@ async def revoke_former_staff(application: MesobotApplication) -> None:
             staff_kinds=staff_kinds,
             staff_ids=services.settings.mesobot_staff_ids,
             staff_chat_id=services.settings.mesobot_staff_chat_id,
+        )
+        # Someone no longer staff is written to in their patient record's language again.
+        await forget_former_staff_languages(
+            session=session, staff_ids=services.settings.mesobot_staff_ids
         )
     if cancelled:
         logger.info("Cancelled %d staff messages to former staff", cancelled)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import delete
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.staff.models import StaffLanguage
@@ -26,3 +29,12 @@ async def set_staff_language(
         row.language, row.set_at = language, now
         session.add(row)
     await session.flush()
+
+
+async def forget_former_staff_languages(*, session: AsyncSession, staff_ids: Sequence[int]) -> int:
+    """Delete the languages of people no longer in MESOBOT_STAFF_IDS (how many): as patients,
+    their patient record's language is theirs again."""
+    result = await session.exec(
+        delete(StaffLanguage).where(col(StaffLanguage.staff_id).not_in(list(staff_ids)))
+    )
+    return int(result.rowcount or 0)

@@ -121,3 +121,18 @@ async def test_start_up_publishes_a_stored_staff_language_as_the_chats_one_menu(
     assert "language_code" not in menus[0]
     descriptions = {c["command"]: c["description"] for c in menus[0]["commands"]}
     assert descriptions["language"] == ITALIAN_MENU_LANGUAGE
+
+
+async def test_someone_no_longer_staff_loses_their_staff_language(
+    emulator: BotApiEmulator, database_url: str, clock: ManualClock
+) -> None:
+    rita = started(emulator, "Rita", language_code="fr")
+    staff = settings_for(emulator, database_url=database_url, staff_ids=[rita.id])
+    async with running_bot(staff, clock=clock):
+        rita.send_command("language")
+        question = await rita.next_bot_message()
+        press = rita.press_button("Italiano", message=question)
+        await emulator.wait_for(lambda: press.answered and question.buttons == [])
+    async with running_bot(settings_for(emulator, database_url=database_url), clock=clock):
+        reply = await answer_to(rita, "help")
+    assert "Ce que je peux faire" in (reply.text or "")  # her Telegram's, as a new patient
