@@ -34,7 +34,7 @@ async def booked_course(
     now = services.clock.now()
     async with services.database.write() as session:
         patient = await record_patient(
-            session=session, telegram_user_id=telegram_user_id, language_code="en", now=now
+            session=session, telegram_user_id=telegram_user_id, language="en", now=now
         )
         patient.display_name = name
     assert patient.id is not None
