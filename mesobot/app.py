@@ -29,6 +29,7 @@ from mesobot.handlers import (
     fallback,
     forget,
     group_chats,
+    language_choice,
     mydata,
     outbox,
     patient_appointments,
@@ -138,6 +139,7 @@ def features(services: Services) -> list[Feature]:
         group_chats.feature(services),
         start.feature(services),  # /start, /help, and the command menus at start
         calendar.feature(services),  # /calendar: one command for patients and staff
+        language_choice.feature(services),  # /language for everyone; its "lg" buttons only
         # Staff commands and buttons ("s..." kinds): every one checks the user is staff. The
         # typed decline reason matches only staff's replies, so patients' texts pass on.
         staff_requests.feature(services),

@@ -10,6 +10,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.models import Patient
+from mesobot.staff.languages import staff_language
 
 # `last_seen_at` says roughly when a patient was last here, not which tap was the last: writing
 # it on every update cost a write on taps that change nothing else.
@@ -56,6 +57,8 @@ async def record_patient(
         await session.exec(select(Patient).where(Patient.telegram_user_id == telegram_user_id))
     ).first()
     if patient is None:
+        # A staff member's chosen language is theirs on the patient side too.
+        language = await staff_language(session=session, staff_id=telegram_user_id) or language
         patient = new_patient(telegram_user_id=telegram_user_id, language=language, now=now)
         session.add(patient)
     else:
@@ -64,18 +67,44 @@ async def record_patient(
     return patient
 
 
+async def set_language(*, session: AsyncSession, telegram_user_id: int, language: str) -> bool:
+    """Store `language` as the patient's, if this Telegram user is one; whether they are."""
+    patient = (
+        await session.exec(select(Patient).where(Patient.telegram_user_id == telegram_user_id))
+    ).first()
+    if patient is None:
+        return False
+    patient.language = language
+    session.add(patient)
+    await session.flush()
+    return True
+
+
+async def stored_language(
+    *, session: AsyncSession, telegram_user_id: int, declared: Sequence[str]
+) -> str | None:
+    """The language stored for a Telegram user, if the clinic declares it: a staff member's
+    own (`mesobot.staff.languages`) first, then a patient record's; None without either."""
+    language = await staff_language(session=session, staff_id=telegram_user_id)
+    if language is None:
+        language = (
+            await session.exec(
+                select(Patient.language).where(Patient.telegram_user_id == telegram_user_id)
+            )
+        ).first()
+    return language if language is not None and language in declared else None
+
+
 async def language_of(
     *, session: AsyncSession, telegram_user_id: int, declared: Sequence[str]
 ) -> str:
-    """The language to write to a Telegram user (or chat) in: their patient record's.
+    """The language to write to a Telegram user (or chat) in: the one stored for them.
 
-    A private chat's id is its user's id, so a chat id may be given too. Anyone who is not a
-    patient (staff, the staff group, a stranger) gets the clinic's first declared language, as
-    does a patient whose language the clinic no longer declares.
+    A private chat's id is its user's id, so a chat id may be given too. Anyone with no
+    language stored (the staff group, a stranger) gets the clinic's first declared language,
+    as does someone whose language the clinic no longer declares.
     """
-    language = (
-        await session.exec(
-            select(Patient.language).where(Patient.telegram_user_id == telegram_user_id)
-        )
-    ).first()
-    return language if language is not None and language in declared else declared[0]
+    language = await stored_language(
+        session=session, telegram_user_id=telegram_user_id, declared=declared
+    )
+    return language or declared[0]

@@ -18,6 +18,7 @@ from mesobot.calendar_delivery.delivery import (
 from mesobot.calendar_files import STAFF_DAYS
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
+from mesobot.handlers.languages import language_of
 from mesobot.i18n import translations
 from mesobot.models import Patient
 from mesobot.outbox.policies import Document
@@ -42,7 +43,7 @@ async def send_staff_calendar(update: Update, context: MesobotContext) -> None:
     if user is None or message is None:
         return
     services = context.bot_data.services
-    language = services.language_for(user.language_code)
+    language = await language_of(update, services)
     t = translations(language)
     async with services.database.read() as session:
         appointments = await upcoming_staff_sessions(session=session, services=services)

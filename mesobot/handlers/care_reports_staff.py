@@ -29,10 +29,10 @@ from mesobot.care.staff_views import contact_view, report_entries
 from mesobot.handlers.care_common import B, data_of, decoded
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
+from mesobot.handlers.languages import language_of
 from mesobot.handlers.markup import inline_markup
 from mesobot.handlers.staff_access import note_views, staff_of
 from mesobot.i18n import translations
-from mesobot.patients import language_of
 from mesobot.services import Services
 from mesobot.staff.audit import VIEW_CONTACT, VIEW_REPORTS
 from mesobot.texts import care_staff as staff_texts
@@ -69,14 +69,12 @@ async def reports(update: Update, context: MesobotContext) -> None:
         return
     staff = staff_of(update, services)
     if staff is None:
-        await message.reply_text(staff_texts.staff_only(translations("en")))
-        return
-    async with services.database.read() as session:
-        language = await language_of(
-            session=session,
-            telegram_user_id=user.id,
-            declared=services.clinic.clinic.languages,
+        await message.reply_text(
+            staff_texts.staff_only(translations(await language_of(update, services)))
         )
+        return
+    language = await language_of(update, services)
+    async with services.database.read() as session:
         entries = await report_entries(session, services, language, services.clock.now())
     if not entries:
         await message.reply_text(staff_texts.no_open_reports(translations(language)))
@@ -95,12 +93,8 @@ async def on_additions(update: Update, context: MesobotContext) -> None:
         return
     query, user, data = found
     services = context.bot_data.services
+    language = await language_of(update, services)
     async with services.database.read() as session:
-        language = await language_of(
-            session=session,
-            telegram_user_id=user.id,
-            declared=services.clinic.clinic.languages,
-        )
         additions = await report_additions(session, data.report_id)
         report = await session.get(ReactionReport, data.report_id)
     await query.answer()
@@ -142,12 +136,8 @@ async def on_acknowledge(update: Update, context: MesobotContext) -> None:
         return
     query, user, data = found
     services = context.bot_data.services
+    language = await language_of(update, services)
     async with services.database.write() as session:
-        language = await language_of(
-            session=session,
-            telegram_user_id=user.id,
-            declared=services.clinic.clinic.languages,
-        )
         result = await acknowledge(
             session=session,
             report_id=data.report_id,
@@ -169,12 +159,8 @@ async def on_contact(update: Update, context: MesobotContext) -> None:
         return
     query, user, data = found
     services = context.bot_data.services
+    language = await language_of(update, services)
     async with services.database.read() as session:
-        language = await language_of(
-            session=session,
-            telegram_user_id=user.id,
-            declared=services.clinic.clinic.languages,
-        )
         found_card = await contact_view(session, data.report_id, language)
     await query.answer()
     staff = staff_of(update, services)
@@ -192,12 +178,7 @@ async def on_close(update: Update, context: MesobotContext) -> None:
         return
     query, user, data = found
     services = context.bot_data.services
-    async with services.database.read() as session:
-        language = await language_of(
-            session=session,
-            telegram_user_id=user.id,
-            declared=services.clinic.clinic.languages,
-        )
+    language = await language_of(update, services)
     await query.answer()
     await context.bot.send_message(
         user.id,
@@ -222,12 +203,8 @@ async def on_close_note(update: Update, context: MesobotContext) -> bool:
     match = _REPORT_NUMBER.search(message.reply_to_message.text or "")
     assert match is not None
     report_id = int(match.group(1))
+    language = await language_of(update, services)
     async with services.database.write() as session:
-        language = await language_of(
-            session=session,
-            telegram_user_id=user.id,
-            declared=services.clinic.clinic.languages,
-        )
         t = translations(language)
         # Only a reply to our own prompt counts, not to an alert that also shows "#n".
         if message.reply_to_message.text != staff_texts.close_prompt(t, report_id=report_id):

@@ -9,6 +9,7 @@ from mesobot.clinic_contact import TalkToPerson, request_call
 from mesobot.handlers.care_common import data_of, decoded
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
+from mesobot.handlers.languages import language_of
 from mesobot.handlers.markup import inline_markup
 from mesobot.i18n import translations
 from mesobot.patients import record_patient
@@ -54,7 +55,7 @@ async def show_clinic(update: Update, context: MesobotContext) -> None:
     if user is None or message is None:
         return
     services = context.bot_data.services
-    language = services.language_for(user.language_code)
+    language = await language_of(update, services)
     clinic = services.clinic.clinic
     if clinic.latitude is not None and clinic.longitude is not None:
         await message.reply_venue(

@@ -11,6 +11,7 @@ from mesobot import texts
 from mesobot.handlers.budget import ReplyHandedOver
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
+from mesobot.handlers.languages import language_of
 from mesobot.i18n import translations
 from mesobot.services import Services
 
@@ -40,9 +41,13 @@ async def on_error(update: object, context: MesobotContext) -> None:
     logger.error("Failed to handle %s", describe_update(update), exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    user = update.effective_user
     services = context.bot_data.services
-    t = translations(services.language_for(user.language_code if user else None))
+    try:
+        language = await language_of(update, services)
+    except Exception:
+        user = update.effective_user
+        language = services.language_for(user.language_code if user else None)
+    t = translations(language)
     try:
         await context.bot.send_message(update.effective_chat.id, texts.something_went_wrong(t))
     except TelegramError:

@@ -10,6 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from mesobot.handlers.care_common import data_of, decoded
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
+from mesobot.handlers.languages import language_of
 from mesobot.handlers.markup import inline_markup
 from mesobot.i18n import translations
 from mesobot.models import Patient
@@ -37,7 +38,7 @@ async def forget(update: Update, context: MesobotContext) -> None:
             else None
         )
     if patient is None or patient.id is None or preview is None:
-        t = translations(services.language_for(user.language_code))
+        t = translations(await language_of(update, services))
         await message.reply_text(texts.nothing_to_forget(t))
         return
     t = translations(patient.language)
@@ -84,7 +85,7 @@ async def on_forget_choice(update: Update, context: MesobotContext) -> None:
                 actor="patient",
                 now=services.clock.now(),
             )
-    t = translations(language or services.language_for(user.language_code))
+    t = translations(language or await language_of(update, services))
     await query.answer()
     if erased is not None:
         await services.database.checkpoint()

@@ -83,7 +83,7 @@ async def _leave(context: MesobotContext, chat_id: int) -> None:
 
 async def _say_send_privately(update: Update, services: Services, command: str | None) -> None:
     """The one line, as the answer to a press or a reply to a command to this bot."""
-    line = texts.send_privately(translations(language_of(update, services)))
+    line = texts.send_privately(translations(await language_of(update, services)))
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(line, show_alert=True)

@@ -10,6 +10,7 @@ from telegram.ext import CommandHandler, filters
 
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
+from mesobot.handlers.languages import language_of
 from mesobot.handlers.staff_access import clinic_time
 from mesobot.i18n import translations
 from mesobot.models import Patient
@@ -39,7 +40,7 @@ async def mydata(update: Update, context: MesobotContext) -> None:
             else None
         )
     if export is None:
-        t = translations(services.language_for(user.language_code))
+        t = translations(await language_of(update, services))
         await message.reply_text(texts.nothing_stored(t))
         return
     t = translations(export.language)

@@ -8,17 +8,10 @@ a patient or a request exists).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 
-from telegram import (
-    Bot,
-    BotCommand,
-    BotCommandScopeChat,
-    CallbackQuery,
-    InlineKeyboardMarkup,
-    Update,
-)
+from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 from telegram.ext import CommandHandler
@@ -27,21 +20,21 @@ from mesobot.callbacks import ButtonData
 from mesobot.flow.steps import visible_name
 from mesobot.handlers.context import MesobotApplication, MesobotContext
 from mesobot.handlers.feature import Feature
+from mesobot.handlers.languages import language_of
 from mesobot.handlers.markup import inline_markup
+from mesobot.handlers.menus import publish_staff_menu_per_language, set_chat_menu, staff_commands
 from mesobot.i18n import translations
 from mesobot.outbox.policies import RenderedMessage
 from mesobot.services import Services
 from mesobot.staff.audit import StaffActor, record_views
+from mesobot.staff.languages import staff_language
 from mesobot.texts import staff as texts
 from mesobot.texts.splitting import split_html_messages
 
 logger = logging.getLogger(__name__)
 
 
-def language_of(update: Update, services: Services) -> str:
-    """The language to answer the user of `update` in."""
-    user = update.effective_user
-    return services.language_for(user.language_code if user else None)
+__all__ = ["language_of"]  # for the staff handlers, with the rest of their edge
 
 
 def staff_of(update: Update, services: Services) -> StaffActor | None:
@@ -73,7 +66,7 @@ async def note_views(
 
 async def refuse(update: Update, services: Services) -> None:
     """Tell a non-staff user this is for staff, and nothing else."""
-    t = translations(language_of(update, services))
+    t = translations(await language_of(update, services))
     if update.callback_query is not None:
         await update.callback_query.answer(texts.staff_only(t), show_alert=True)
     elif update.effective_message is not None:
@@ -148,19 +141,18 @@ def clinic_time(services: Services, instant: datetime) -> datetime:
 # -- the staff command menu --------------------------------------------------------------
 
 
-async def publish_staff_menu(bot: Bot, staff_id: int, languages: Sequence[str]) -> None:
-    """Show the staff commands in this staff member's private chat, in each of the clinic's
-    `languages` (the first one for any other app language)."""
-    for language in languages:
-        commands = [
-            BotCommand(name, text)
-            for name, text in texts.staff_command_descriptions(translations(language))
-        ]
-        await bot.set_my_commands(
-            commands,
-            scope=BotCommandScopeChat(staff_id),
-            language_code=None if language == languages[0] else language,
-        )
+async def publish_staff_menu(bot: Bot, services: Services, staff_id: int) -> None:
+    """Show the staff commands in this staff member's private chat: in their stored language,
+    or, before their first contact, in each of the clinic's (the first for any other app
+    language), so that Telegram picks the one their app speaks."""
+    declared = services.clinic.clinic.languages
+    async with services.database.read() as session:
+        stored = await staff_language(session=session, staff_id=staff_id)
+    if stored is None:
+        await publish_staff_menu_per_language(bot, staff_id, declared)
+        return
+    language = stored if stored in declared else declared[0]
+    await set_chat_menu(bot, staff_id, staff_commands(language), clear=declared[1:])
 
 
 async def publish_staff_menus(application: MesobotApplication) -> None:
@@ -174,9 +166,7 @@ async def publish_staff_menus(application: MesobotApplication) -> None:
     for staff_id in application.bot_data.services.settings.mesobot_staff_ids:
         try:
             await application.bot.send_chat_action(staff_id, ChatAction.TYPING)
-            await publish_staff_menu(
-                application.bot, staff_id, application.bot_data.services.clinic.clinic.languages
-            )
+            await publish_staff_menu(application.bot, application.bot_data.services, staff_id)
         except TelegramError:
             unreachable.append(staff_id)
     if unreachable:
@@ -205,11 +195,11 @@ async def warn_without_staff(application: MesobotApplication) -> None:
 
 async def on_staff_start(update: Update, context: MesobotContext) -> None:
     """A staff member started the bot: now their chat exists, give them the staff menu."""
-    staff = staff_of(update, context.bot_data.services)
+    services = context.bot_data.services
+    staff = staff_of(update, services)
     if staff is not None and update.effective_chat and update.effective_chat.type == "private":
-        await publish_staff_menu(
-            context.bot, staff.telegram_id, context.bot_data.services.clinic.clinic.languages
-        )
+        await language_of(update, services)  # their first contact stores their language
+        await publish_staff_menu(context.bot, services, staff.telegram_id)
 
 
 # Group 1 (bookkeeping): runs whatever the patient-facing /start in group 0 did.

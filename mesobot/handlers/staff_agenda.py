@@ -64,7 +64,8 @@ async def show_agenda(update: Update, context: MesobotContext) -> None:
     """/agenda [date]: the day's sessions by time (default today)."""
     if await staff_command(update, context) is None or update.effective_message is None:
         return
-    services, language = context.bot_data.services, language_of(update, context.bot_data.services)
+    services = context.bot_data.services
+    language = await language_of(update, services)
     t = translations(language)
     day = parse_day(" ".join(context.args or []), services)
     if day is None:
@@ -80,7 +81,8 @@ async def show_week(update: Update, context: MesobotContext) -> None:
     """/week: the sessions of the next 7 days, by day (act on one with /session CODE)."""
     if await staff_command(update, context) is None or update.effective_message is None:
         return
-    services, language = context.bot_data.services, language_of(update, context.bot_data.services)
+    services = context.bot_data.services
+    language = await language_of(update, services)
     private = update.effective_chat is not None and update.effective_chat.type == "private"
     async with services.database.read() as session:
         messages = await week_view(session, services, today(services), language, private=private)
@@ -91,7 +93,8 @@ async def show_session(update: Update, context: MesobotContext) -> None:
     """/session CODE: one session with its buttons."""
     if await staff_command(update, context) is None or update.effective_message is None:
         return
-    services, language = context.bot_data.services, language_of(update, context.bot_data.services)
+    services = context.bot_data.services
+    language = await language_of(update, services)
     code = " ".join(context.args or [])
     async with services.database.read() as session:
         entry = await session_by_code(session=session, code=code) if code else None
@@ -188,7 +191,8 @@ async def on_session_action(update: Update, context: MesobotContext) -> None:
     if pressed is None:
         return
     staff, data, query = pressed
-    services, language = context.bot_data.services, language_of(update, context.bot_data.services)
+    services = context.bot_data.services
+    language = await language_of(update, services)
     if isinstance(data, buttons.UnversionedSessionAction):
         await show_session_now(query, services, language, data.appointment)
         return

@@ -48,7 +48,12 @@ async def _closure_command(
     message = update.effective_message
     if staff is None or message is None:
         return None
-    return staff, message, language_of(update, context.bot_data.services), list(context.args or [])
+    return (
+        staff,
+        message,
+        await language_of(update, context.bot_data.services),
+        list(context.args or []),
+    )
 
 
 async def _outside_window(message: Message, services: Services, language: str, day: date) -> bool:

@@ -40,7 +40,7 @@ async def on_staff_erase(update: Update, context: MesobotContext) -> None:
         return
     services, t = (
         context.bot_data.services,
-        translations(language_of(update, context.bot_data.services)),
+        translations(await language_of(update, context.bot_data.services)),
     )
     await query.answer()
     if data.cancel:

@@ -37,7 +37,7 @@ async def on_staff_export(update: Update, context: MesobotContext) -> None:
         return
     services, t = (
         context.bot_data.services,
-        translations(language_of(update, context.bot_data.services)),
+        translations(await language_of(update, context.bot_data.services)),
     )
     now, export = services.clock.now(), None
     async with services.database.write() as session:

@@ -23,7 +23,8 @@ async def show_patient(update: Update, context: MesobotContext) -> None:
     staff = await staff_command(update, context)
     if staff is None or update.effective_message is None:
         return
-    services, language = context.bot_data.services, language_of(update, context.bot_data.services)
+    services = context.bot_data.services
+    language = await language_of(update, services)
     t = translations(language)
     if update.effective_chat is None or update.effective_chat.type != "private":
         # Health details never go to a group: everyone in it could read them.

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import html
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery
 
-from mesobot.handlers.staff_access import clinic_time, language_of, show
+from mesobot.handlers.staff_access import clinic_time, show
 from mesobot.i18n import translations
 from mesobot.models import Course, CourseState
 from mesobot.services import Services
@@ -22,10 +22,10 @@ class Press:
     """One staff press being handled: who, what, where, in which language."""
 
     def __init__(
-        self, update: Update, services: Services, staff: StaffActor, query: CallbackQuery
+        self, services: Services, staff: StaffActor, query: CallbackQuery, language: str
     ) -> None:
         self.services, self.staff, self.query = services, staff, query
-        self.language = language_of(update, services)
+        self.language = language
         self.t = translations(self.language)
 
 

@@ -176,7 +176,7 @@ async def on_typed_reason(update: Update, context: MesobotContext) -> None:
     if message is None or staff is None or message.reply_to_message is None:
         return
     services = context.bot_data.services
-    t = translations(language_of(update, context.bot_data.services))
+    t = translations(await language_of(update, context.bot_data.services))
     prompt = await _take_prompt(services, message.chat.id, message.reply_to_message.message_id)
     if prompt is None:
         return
@@ -237,7 +237,8 @@ async def on_request_button(update: Update, context: MesobotContext) -> None:
     if route is None:
         await query.answer()
         return
-    await route(Press(update, context.bot_data.services, staff, query), data)
+    services = context.bot_data.services
+    await route(Press(services, staff, query, await language_of(update, services)), data)
 
 
 async def show_pending(update: Update, context: MesobotContext) -> None:
@@ -245,7 +246,8 @@ async def show_pending(update: Update, context: MesobotContext) -> None:
     staff = await staff_command(update, context)
     if staff is None or update.effective_message is None:
         return
-    services, language = context.bot_data.services, language_of(update, context.bot_data.services)
+    services = context.bot_data.services
+    language = await language_of(update, services)
     t = translations(language)
     async with services.database.read() as session:
         courses = await pending_requests(session=session)

@@ -26,7 +26,8 @@ async def on_review(update: Update, context: MesobotContext) -> None:
     if not isinstance(data, buttons.ReviewDecision):
         await query.answer()
         return
-    services, language = context.bot_data.services, language_of(update, context.bot_data.services)
+    services = context.bot_data.services
+    language = await language_of(update, services)
     now = services.clock.now()
     async with services.database.write() as session:
         result = await decide_review(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram import BotCommandScopeAllPrivateChats, Update
 from telegram.ext import CommandHandler, filters
 
 from mesobot import texts
@@ -13,11 +13,12 @@ from mesobot.flow.machine import Flow
 from mesobot.handlers.booking import send_screens, take_turn
 from mesobot.handlers.context import MesobotApplication, MesobotContext
 from mesobot.handlers.feature import Feature
-from mesobot.i18n import translations
+from mesobot.handlers.menus import patient_commands
 from mesobot.outbox.api import cancel_for_former_staff
 from mesobot.outbox.claims import resume_recipient
 from mesobot.screens import RemoveKeyboard, Screen
 from mesobot.services import Services
+from mesobot.staff.languages import forget_former_staff_languages
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +57,8 @@ async def publish_command_menus(application: MesobotApplication) -> None:
     the first one is also the menu of every app language the clinic does not declare."""
     languages = application.bot_data.services.clinic.clinic.languages
     for language in languages:
-        commands = [
-            BotCommand(name, text)
-            for name, text in texts.command_descriptions(translations(language))
-        ]
         await application.bot.set_my_commands(
-            commands,
+            patient_commands(language),
             scope=BotCommandScopeAllPrivateChats(),
             language_code=None if language == languages[0] else language,
         )
@@ -69,7 +66,8 @@ async def publish_command_menus(application: MesobotApplication) -> None:
 
 async def revoke_former_staff(application: MesobotApplication) -> None:
     """Before the outbox starts: staff messages still queued (or paused) for someone no
-    longer in MESOBOT_STAFF_IDS are cancelled, so their /start resumes none of them."""
+    longer in MESOBOT_STAFF_IDS are cancelled, so their /start resumes none of them, and
+    their staff language is forgotten."""
     services = application.bot_data.services
     staff_kinds = [kind.name for kind in services.outbox_kinds.kinds.values() if kind.for_staff]
     async with services.database.write() as session:
@@ -78,6 +76,10 @@ async def revoke_former_staff(application: MesobotApplication) -> None:
             staff_kinds=staff_kinds,
             staff_ids=services.settings.mesobot_staff_ids,
             staff_chat_id=services.settings.mesobot_staff_chat_id,
+        )
+        # Someone no longer staff is written to in their patient record's language again.
+        await forget_former_staff_languages(
+            session=session, staff_ids=services.settings.mesobot_staff_ids
         )
     if cancelled:
         logger.info("Cancelled %d staff messages to former staff", cancelled)

@@ -17,7 +17,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.clock import Clock
 from mesobot.db import Database
-from mesobot.i18n import DEFAULT_LANGUAGE
 from mesobot.outbox import claims
 from mesobot.outbox.enqueue import enqueue_to_staff, next_due_at
 from mesobot.outbox.kinds import MESSAGE_FAILED, RECIPIENT_UNREACHABLE
@@ -54,7 +53,7 @@ class Dispatcher:
         sender: Sender,
         kinds: KindRegistry,
         staff_ids: Sequence[int],
-        languages: Sequence[str] = (DEFAULT_LANGUAGE,),
+        languages: Sequence[str],
         pacer: Pacer | None = None,
         leadership: Leadership | None = None,
         batch_size: int = claims.BATCH_CAP,

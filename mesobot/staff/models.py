@@ -1,4 +1,5 @@
-"""Tables of the staff side: the audit log, closures set in Telegram, and pending prompts."""
+"""Tables of the staff side: the audit log, closures set in Telegram, pending prompts, and
+each staff member's language."""
 
 from __future__ import annotations
 
@@ -66,3 +67,19 @@ class StaffPrompt(SQLModel, table=True):
     course_id: int
     seen_version: int
     created_at: datetime = instant_field()
+
+
+class StaffLanguage(SQLModel, table=True):
+    """The language a staff member reads the bot in, live replies and outbox messages alike.
+
+    Set from Telegram's language on their first contact and changed with /language. Not
+    patient data: a staff member is known by their id in MESOBOT_STAFF_IDS only.
+    """
+
+    __tablename__ = "staff_language"
+
+    staff_id: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    language: str = Field(max_length=8)
+    set_at: datetime = instant_field()

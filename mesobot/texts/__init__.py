@@ -63,6 +63,7 @@ def command_descriptions(t: NullTranslations) -> list[tuple[str, str]]:
         ("consent", _("See, give or withdraw your consent")),
         ("mydata", _("See and download your data")),
         ("forget", _("Delete your data")),
+        ("language", _("Choose the language I write to you in")),
         ("help", _("What this bot can do")),
         ("cancel", _("Leave what you are doing")),
     ]

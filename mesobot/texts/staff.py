@@ -332,5 +332,6 @@ def staff_command_descriptions(t: NullTranslations) -> list[tuple[str, str]]:
         ("reports", _("Reaction reports that are still open")),
         ("calendar", _("The next 30 days' sessions, as a calendar file")),
         ("start", _("Start, or see the treatments")),
+        ("language", _("Choose the language I write to you in")),
         ("help", _("What this bot can do")),
     ]
