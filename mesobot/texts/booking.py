@@ -286,6 +286,7 @@ def help_text(t: NullTranslations, *, phone: str) -> str:
         "/calendar: your sessions as a calendar file\n"
         "/notifications: pause or resume tips and check-ins\n"
         "/clinic: the address, phone and opening hours\n"
+        "/language: the language I write to you in\n"
         "/consent, /mydata, /forget: your consent and your data\n"
         "/cancel: leave what you are doing\n\n"
         "To talk to a person, press the button below or call {phone}.\n"

@@ -62,7 +62,7 @@ SAME_IN_BOTH: dict[str, set[str]] = {
     "es": {"Abdomen", "No", "no"},
     "fr": {"Abdomen", "Allergies", "Description", "Patient", "Questionnaire", "minutes"}
     | {"photo", "photos"},
-    "it": {"No", "no"},
+    "it": {"Nausea", "No", "no"},
     "pt": {"no"},  # "in the"
 }
 _PLACEHOLDER = re.compile(r"\{[a-z_]*\}")
