@@ -185,6 +185,8 @@ class Chat:
     user: User | None = None
     members: list[User] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
+    # The reply keyboard the user's client shows now (the last one sent, until removed).
+    reply_keyboard: ApiObject | None = None
     _message_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def next_message_id(self) -> int:
