@@ -139,6 +139,7 @@ function draw(next) {
     if (!firstState && toast.pane) showToast(toast.pane, toast.text, toast.alert);
   }
   firstState = false;
+  window.__drawn = true; // for the browser test: the first state is on the page
 }
 
 async function poll() {
