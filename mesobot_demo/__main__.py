@@ -1,7 +1,7 @@
 """`make demo`: mesobot with no token, against a local Bot API emulator, in a web page.
 
-    python -m mesobot_demo [--host 127.0.0.1] [--port 8080] [--data-dir data/demo]
-                           [--start 2026-11-30T08:00:00+00:00]
+python -m mesobot_demo [--host 127.0.0.1] [--port 8080] [--data-dir data/demo]
+                       [--start 2026-11-30T08:00:00+00:00]
 """
 
 from __future__ import annotations

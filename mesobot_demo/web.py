@@ -159,11 +159,10 @@ async def _file(request: web.Request) -> web.Response:
     if stored is None:
         raise web.HTTPNotFound
     headers = {"X-Content-Type-Options": "nosniff"}
-    is_image = (stored.mime_type or "").startswith("image/") and stored.mime_type != "image/svg+xml"
+    mime = stored.mime_type or ""
+    is_image = mime.startswith("image/") and mime != "image/svg+xml"  # SVG could hold script
     if not is_image:
         name = (stored.file_name or "file").replace('"', "")
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
     content_type = stored.mime_type if is_image else "application/octet-stream"
     return web.Response(body=stored.content, content_type=content_type, headers=headers)
-
-

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 from botapi_emulator.driver import TelegramUser
 from botapi_emulator.server import BotApiEmulator
 from botapi_emulator.state import Chat
@@ -56,7 +58,7 @@ class DemoWorld:
         group = self.emulator.create_group("Clinic staff", [staff])
         self.people = DemoPeople(patient, staff, group)
         settings = Settings(
-            telegram_bot_token=self.emulator.token,  # type: ignore[arg-type]
+            telegram_bot_token=SecretStr(self.emulator.token),
             telegram_api_base_url=self.emulator.base_url,
             telegram_api_base_file_url=self.emulator.base_file_url,
             database_url=self.database_url,

@@ -15,7 +15,7 @@ import pytest
 
 from botapi_emulator.driver import TINY_PNG
 from mesobot.config import PROJECT_ROOT
-from tests.demo.browser import REQUIRE_BROWSER, DemoPage, HOW_TO_ENABLE, missing, start_chromium
+from tests.demo.browser import HOW_TO_ENABLE, REQUIRE_BROWSER, DemoPage, missing, start_chromium
 from tests.demo.conftest import RunningDemo
 
 pytestmark = pytest.mark.slow
