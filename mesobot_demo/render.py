@@ -6,6 +6,7 @@ tags chosen from a fixed list: nothing a message says can become markup.
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -26,6 +27,15 @@ _SIMPLE_TAGS = {
     "bot_command": ('<span class="command">', "</span>"),
 }
 _SAFE_SCHEMES = {"http", "https", "tg", "mailto", "tel"}
+# Telegram's clients make "/command" in a message clickable; so does the page.
+_COMMAND = re.compile(r"(?<![^\s(])/[a-z][a-z0-9_]{0,31}\b")
+
+
+def _text(segment: str) -> str:
+    """Escaped text, with each /command marked so that the page can send it when clicked."""
+    return _COMMAND.sub(
+        lambda match: f'<span class="command">{match.group()}</span>', escape(segment, quote=False)
+    )
 
 
 def safe_url(url: str) -> str | None:
@@ -65,7 +75,7 @@ def to_html(text: str | None, entities: list[ApiObject]) -> str:
     position, total = 0, len(units) // 2
     boundaries = sorted({0, total, *opens, *(e for o in opens.values() for e, *_ in o)})
     for boundary in boundaries:
-        out.append(escape(piece(position, boundary), quote=False))
+        out.append(_text(piece(position, boundary)))
         position = boundary
         while stack and stack[-1][0] <= boundary:
             out.append(stack.pop()[1])

@@ -8,6 +8,7 @@ let version = null;
 let zone = "UTC";
 let state = null;
 const seenToasts = new Set();
+const pinned = {}; // pane -> whether its list follows the newest message
 let firstState = true;
 
 function el(tag, className, text) {
@@ -41,6 +42,10 @@ function drawMessage(pane, message) {
     const image = el("img");
     image.src = message.photo;
     image.alt = "photo";
+    image.addEventListener("load", () => {
+      const list = document.querySelector("#pane-" + pane + " .messages");
+      if (pinned[pane]) list.scrollTop = list.scrollHeight;
+    });
     box.appendChild(image);
   }
   if (message.document) {
@@ -87,9 +92,9 @@ function drawPane(pane, chat) {
   const section = document.getElementById("pane-" + pane);
   section.classList.toggle("not-started", !chat.started);
   const list = section.querySelector(".messages");
-  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  pinned[pane] = firstState || list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   list.replaceChildren(...chat.messages.map((message) => drawMessage(pane, message)));
-  if (atBottom || firstState) list.scrollTop = list.scrollHeight;
+  if (pinned[pane]) list.scrollTop = list.scrollHeight;
   const keyboard = section.querySelector(".keyboard");
   keyboard.replaceChildren();
   if (chat.keyboard) {

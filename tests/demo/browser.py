@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import struct
 import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -65,7 +67,9 @@ class DemoPage:
         driver.get(url)
         self.wait_until(lambda: self.driver.execute_script("return window.__drawn === true"))
 
-    def wait_until(self, condition: Callable[[], Any], within: float = 30.0) -> Any:
+    def wait_until(
+        self, condition: Callable[[], Any], within: float = 30.0, what: str = ""
+    ) -> Any:
         """condition()'s first truthy value, tried every 100 ms."""
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
@@ -76,7 +80,7 @@ class DemoPage:
                 if type(error).__name__ != "StaleElementReferenceException":
                     raise
             time.sleep(0.1)
-        raise AssertionError(f"timed out after {within} s waiting for {condition}")
+        raise AssertionError(f"timed out after {within} s waiting for {what or condition}")
 
     def texts(self, pane: str) -> list[str]:
         """Every message's visible text in a pane."""
@@ -107,7 +111,9 @@ class DemoPage:
         """The first message in the pane that contains fragment, once there is one."""
         return str(
             self.wait_until(
-                lambda: next((t for t in self.texts(pane) if fragment in t), None), within
+                lambda: next((t for t in self.texts(pane) if fragment in t), None),
+                within,
+                f"{fragment!r} in the {pane} pane",
             )
         )
 
@@ -131,7 +137,7 @@ class DemoPage:
             self._before = before
             return True
 
-        self.wait_until(clicked)
+        self.wait_until(clicked, what=f"a button {label!r} in the {pane} pane")
         self.settle(pane, self._before)
 
     def type(self, pane: str, text: str) -> None:
@@ -177,14 +183,15 @@ class DemoPage:
             self.driver.execute_script("return document.getElementById('violations').innerText")
         )
 
-    def save_screenshots(self, folder: Path) -> None:
+    def save_screenshots(self, folder: Path, prefix: str = "") -> None:
         """The whole page and each pane, as PNG files in folder."""
         from selenium.webdriver.common.by import By
 
         folder.mkdir(parents=True, exist_ok=True)
-        self.driver.save_screenshot(str(folder / "page.png"))
+        self.driver.save_screenshot(str(folder / f"{prefix}page.png"))
         for pane in ("patient", "staff", "group"):
-            self.driver.find_element(By.ID, f"pane-{pane}").screenshot(str(folder / f"{pane}.png"))
+            element = self.driver.find_element(By.ID, f"pane-{pane}")
+            element.screenshot(str(folder / f"{prefix}{pane}.png"))
 
 
 def _xpath_literal(text: str) -> str:
@@ -193,3 +200,26 @@ def _xpath_literal(text: str) -> str:
     if '"' not in text:
         return f'"{text}"'
     return "concat(" + ', "\'", '.join(f"'{part}'" for part in text.split("'")) + ")"
+
+
+def skin_photo(size: int = 96) -> bytes:
+    """A PNG of skin with a red patch: a photo the page visibly shows (the tests' 1x1 does not)."""
+    rows = []
+    for y in range(size):
+        row = bytearray([0])  # no filter
+        for x in range(size):
+            patch = (x - size * 0.6) ** 2 + (y - size * 0.45) ** 2 < (size * 0.18) ** 2
+            row += bytes((214, 92, 92) if patch else (236, 196, 170))
+        rows.append(bytes(row))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows)))
+        + chunk(b"IEND", b"")
+    )

@@ -6,6 +6,7 @@ Skipped unless MESOBOT_REQUIRE_BROWSER=1 (then a missing browser fails the test)
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,13 +14,21 @@ from typing import Any
 
 import pytest
 
-from botapi_emulator.driver import TINY_PNG
 from mesobot.config import PROJECT_ROOT
-from tests.demo.browser import HOW_TO_ENABLE, REQUIRE_BROWSER, DemoPage, missing, start_chromium
+from tests.demo.browser import (
+    HOW_TO_ENABLE,
+    REQUIRE_BROWSER,
+    DemoPage,
+    missing,
+    skin_photo,
+    start_chromium,
+)
 from tests.demo.conftest import RunningDemo
 
 pytestmark = pytest.mark.slow
 FAILURE_SCREENSHOTS = PROJECT_ROOT / "data" / "browser-test-failures"
+# Set to a folder (docs/ for the README's pictures) to keep the page as the test leaves it.
+SCREENSHOTS = os.environ.get("MESOBOT_DEMO_SCREENSHOTS")
 
 
 @pytest.fixture
@@ -109,7 +118,7 @@ def test_a_course_booked_confirmed_and_a_check_in_answered_reaches_staff(
     page.tap("patient", "Swelling that grows or hurts")
     page.wait_for_text("patient", "send a photo")
     photo = tmp_path / "cheek.png"
-    photo.write_bytes(TINY_PNG)
+    photo.write_bytes(skin_photo())
     page.upload_photo(photo, "the left cheek")
 
     alert = page.wait_for_text("staff", "Reaction report #")
@@ -120,3 +129,5 @@ def test_a_course_booked_confirmed_and_a_check_in_answered_reaches_staff(
     notice = page.wait_for_text("group", "Report #")
     assert "hematoma" not in notice  # no health details in the group
     assert page.violations() == "No Bot API violations"
+    if SCREENSHOTS:
+        page.save_screenshots(Path(SCREENSHOTS), prefix="demo-")

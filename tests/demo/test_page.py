@@ -41,6 +41,12 @@ def test_a_users_text_is_never_markup() -> None:
     )
 
 
+def test_commands_in_a_text_can_be_clicked() -> None:
+    assert to_html("Send /report now, not a/b or //x", []) == (
+        'Send <span class="command">/report</span> now, not a/b or //x'
+    )
+
+
 def test_offsets_count_utf16_units_as_telegram_does() -> None:
     parsed = parse_html("😀 <b>bold</b> ✓")
     assert to_html(parsed.text, parsed.entities) == "😀 <b>bold</b> ✓"
