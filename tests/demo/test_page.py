@@ -13,6 +13,7 @@ from aiohttp import web
 
 from botapi_emulator.html import parse_html
 from mesobot.clinic import load_clinic
+from mesobot.clock import ShiftedClock
 from mesobot.config import DEFAULT_CLINIC_FILE
 from mesobot_demo.render import to_html
 from mesobot_demo.web import make_app
@@ -147,3 +148,17 @@ async def test_a_violation_is_shown_not_hidden(demo: DemoClient) -> None:
     [violation] = (await demo.state())["violations"]
     assert violation["method"] == "sendMessage"
     assert "can't parse entities" in violation["description"]
+
+
+def test_the_demo_clock_runs_at_the_real_pace_and_jumps_forward_only() -> None:
+    clock = ShiftedClock(START)
+    jumps: list[datetime] = []
+    clock.subscribe(lambda: jumps.append(clock.now()))
+    assert abs(clock.now() - START) < timedelta(seconds=5)
+    clock.advance(timedelta(days=1))
+    [jumped] = jumps
+    assert jumped - START >= timedelta(days=1)
+    with pytest.raises(ValueError, match="forward"):
+        clock.advance(timedelta(seconds=-1))
+    with pytest.raises(ValueError, match="timezone-aware"):
+        ShiftedClock(datetime(2026, 11, 30, 8, 0))  # noqa: DTZ001
