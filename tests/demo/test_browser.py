@@ -90,7 +90,7 @@ def jump_until(page: DemoPage, pane: str, fragment: str, *, jumps: int = 12) -> 
     raise AssertionError(f"{fragment!r} never came in the {pane} pane: {page.texts(pane)}")
 
 
-def test_a_course_booked_confirmed_and_a_check_in_answered_reaches_staff(
+def test_a_course_booked_confirmed_and_a_check_in_answered_reaches_staff_until_acknowledged(
     page: DemoPage, tmp_path: Path
 ) -> None:
     assert "DEMO" in page.driver.find_element("css selector", "header").text
@@ -128,6 +128,15 @@ def test_a_course_booked_confirmed_and_a_check_in_answered_reaches_staff(
     ), "the patient's photo did not reach staff"
     notice = page.wait_for_text("group", "Report #")
     assert "hematoma" not in notice  # no health details in the group
+    # Unacknowledged, the alert goes again half an hour later; acknowledged, it stops.
+    jump_until(page, "staff", "sent again (1 of 4)", jumps=3)
+    page.tap("staff", "Acknowledge")
+    alert_box = page.wait_until(
+        lambda: page.driver.find_elements("css selector", "#pane-staff .toast.alert"),
+        what="the alert answering Acknowledge",
+    )
+    assert alert_box[0].text
+    page.wait_for_text("patient", "have seen your report")
     assert page.violations() == "No Bot API violations"
     if SCREENSHOTS:
         page.save_screenshots(Path(SCREENSHOTS), prefix="demo-")
