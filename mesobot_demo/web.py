@@ -15,11 +15,24 @@ STATIC = Path(__file__).parent / "static"
 WORLD = web.AppKey("world", DemoWorld)
 LONG_POLL_SECONDS = 10.0
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
+# Sent by the page with every action. Another site cannot add it without asking the demo first
+# (a CORS preflight, which the demo never grants), so it cannot act through a visitor's browser.
+ACTION_HEADER = "X-Mesobot-Demo"
+
+
+@web.middleware
+async def _own_page_only(request: web.Request, handler: Any) -> web.StreamResponse:
+    if request.method != "GET" and request.headers.get(ACTION_HEADER) != "1":
+        raise web.HTTPForbidden(text="the demo's actions answer its own page only")
+    response: web.StreamResponse = await handler(request)
+    return response
 
 
 def make_app(world: DemoWorld) -> web.Application:
     """The page at /, its script and style, and the API the script calls."""
-    app = web.Application(client_max_size=MAX_PHOTO_BYTES + 64 * 1024)
+    app = web.Application(
+        client_max_size=MAX_PHOTO_BYTES + 64 * 1024, middlewares=[_own_page_only]
+    )
     app[WORLD] = world
     app.router.add_get("/", _index)
     app.router.add_static("/static", STATIC)

@@ -21,7 +21,7 @@ function el(tag, className, text) {
 async function post(path, body) {
   const response = await fetch(path, {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: { "Content-Type": "application/json", "X-Mesobot-Demo": "1" },
     body: JSON.stringify(body),
   });
   if (!response.ok) showToast("patient", "Demo: " + (await response.text()), false);
@@ -185,7 +185,7 @@ function wire() {
     const form = new FormData();
     form.append("photo", file.files[0]);
     form.append("caption", document.getElementById("caption-patient").value);
-    await fetch("/api/photo", { method: "POST", body: form });
+    await fetch("/api/photo", { method: "POST", body: form, headers: { "X-Mesobot-Demo": "1" } });
     file.value = "";
     document.getElementById("caption-patient").value = "";
   });

@@ -88,11 +88,13 @@ class DemoPage:
         return list(self.driver.execute_script(script, f"#pane-{pane} .msg"))
 
     def _signature(self, pane: str) -> str:
-        return str(
-            self.driver.execute_script(
-                "return document.querySelector(arguments[0]).innerHTML", f"#pane-{pane}"
-            )
+        """The pane's messages and keyboard (not its toasts, which come before the answer)."""
+        script = (
+            "const pane = document.querySelector(arguments[0]);"
+            "return pane.querySelector('.messages').innerHTML"
+            " + pane.querySelector('.keyboard').innerHTML;"
         )
+        return str(self.driver.execute_script(script, f"#pane-{pane}"))
 
     def settle(self, pane: str, before: str | None = None) -> None:
         """Wait for the pane to change from `before` (if given), then to stay still."""

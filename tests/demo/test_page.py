@@ -60,7 +60,8 @@ class DemoClient:
         self.http, self.url, self.world = http, url, world
 
     async def post(self, path: str, body: dict[str, Any]) -> Any:
-        async with self.http.post(self.url + path, json=body) as response:
+        headers = {"X-Mesobot-Demo": "1"}
+        async with self.http.post(self.url + path, json=body, headers=headers) as response:
             assert response.status == 200, await response.text()
             return await response.json()
 
@@ -123,6 +124,15 @@ async def test_the_page_drives_the_real_bot_and_shows_its_answer(demo: DemoClien
     assert state["violations"] == []
     assert state["chats"]["staff"]["started"] is True
     assert (await demo.state(since=-1))["version"] == state["version"]  # a change: at once
+
+
+async def test_another_site_cannot_act_through_a_visitors_browser(demo: DemoClient) -> None:
+    """A cross-site form can post, but cannot add the page's header."""
+    body = '{"pane": "patient", "text": "/forget"}'
+    headers = {"Content-Type": "text/plain"}
+    async with demo.http.post(f"{demo.url}/api/send", data=body, headers=headers) as response:
+        assert response.status == 403
+    assert demo.world.who("patient")[1].messages == []
 
 
 async def test_the_time_machine_moves_the_bots_clock(demo: DemoClient) -> None:
