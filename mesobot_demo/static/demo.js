@@ -114,7 +114,9 @@ function drawPane(pane, chat) {
 }
 
 function showToast(pane, text, alert) {
-  const area = document.querySelector("#pane-" + pane + " .toasts");
+  const section = document.getElementById("pane-" + pane);
+  section.dataset.toasts = String(Number(section.dataset.toasts || 0) + 1);
+  const area = section.querySelector(".toasts");
   const toast = el("div", "toast" + (alert ? " alert" : ""), text);
   if (alert) {
     const ok = el("button", "", "OK");

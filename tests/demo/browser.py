@@ -88,11 +88,12 @@ class DemoPage:
         return list(self.driver.execute_script(script, f"#pane-{pane} .msg"))
 
     def _signature(self, pane: str) -> str:
-        """The pane's messages and keyboard (not its toasts, which come before the answer)."""
+        """The pane's messages, keyboard and how many toasts it has shown (an answer may be
+        only a toast; a toast fading away is no change)."""
         script = (
             "const pane = document.querySelector(arguments[0]);"
             "return pane.querySelector('.messages').innerHTML"
-            " + pane.querySelector('.keyboard').innerHTML;"
+            " + pane.querySelector('.keyboard').innerHTML + pane.dataset.toasts;"
         )
         return str(self.driver.execute_script(script, f"#pane-{pane}"))
 
