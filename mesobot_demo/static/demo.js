@@ -7,6 +7,7 @@ const PANES = ["patient", "staff", "group"];
 let version = null;
 let zone = "UTC";
 let state = null;
+let lead = 0; // the bot's clock minus this browser's, in ms: the clock ticks between states
 const seenToasts = new Set();
 const pinned = {}; // pane -> whether its list follows the newest message
 let firstState = true;
@@ -131,7 +132,8 @@ function showToast(pane, text, alert) {
 function draw(next) {
   state = next;
   zone = next.zone || "UTC";
-  document.getElementById("clock").textContent = formatTime(next.now, true) + " (" + zone + ")";
+  lead = Date.parse(next.now) - Date.now();
+  tick();
   document.getElementById("next-due").textContent = next.next_due
     ? "next queued message: " + formatTime(next.next_due, true) : "no message queued";
   for (const pane of PANES) drawPane(pane, next.chats[pane]);
@@ -147,6 +149,11 @@ function draw(next) {
   }
   firstState = false;
   window.__drawn = true; // for the browser test: the first state is on the page
+}
+
+function tick() {
+  const now = new Date(Date.now() + lead).toISOString();
+  document.getElementById("clock").textContent = formatTime(now, true) + " (" + zone + ")";
 }
 
 async function poll() {
@@ -201,3 +208,4 @@ function wire() {
 
 wire();
 poll();
+setInterval(() => { if (state) tick(); }, 1000);
