@@ -1,10 +1,11 @@
-# Two commands matter: `make run` starts the bot, `make test` runs the whole suite.
-# Both build .venv from requirements.lock first when it is missing or older than the lock.
+# Two commands matter: `make run` starts the bot, `make test` runs the whole suite; `make demo`
+# tries the bot without Telegram (no token): a web chat at http://127.0.0.1:8080.
+# All build .venv from requirements.lock first when it is missing or older than the lock.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck check migrate lock messages clean
+.PHONY: run demo test lint typecheck check migrate lock messages clean
 
 $(VENV)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +14,11 @@ $(VENV)/.installed: requirements.lock
 
 run: $(VENV)/.installed
 	$(BIN)/python bot.py
+
+# The same application against a local Bot API emulator, with SQLite in data/demo/ (fresh at
+# every start): patient, staff and staff group side by side, and a time machine.
+demo: $(VENV)/.installed
+	$(BIN)/python -m mesobot_demo $(DEMO_ARGS)
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

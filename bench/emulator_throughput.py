@@ -13,7 +13,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filte
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.options import parse_arguments
-from tests.emulator.server import BotApiEmulator
+from botapi_emulator.server import BotApiEmulator
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -33,10 +33,10 @@ from sqlalchemy import text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.options import parse_arguments
+from botapi_emulator.server import BotApiEmulator
 from mesobot.db import Database
 from mesobot.migrate import upgrade_to_head
 from tests.databases import PostgresDatabases
-from tests.emulator.server import BotApiEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"

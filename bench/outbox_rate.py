@@ -17,6 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.options import parse_arguments
+from botapi_emulator.faults import FloodLimits
+from botapi_emulator.server import BotApiEmulator
 from mesobot.clock import Clock
 from mesobot.db import Database
 from mesobot.migrate import upgrade_to_head
@@ -26,8 +28,6 @@ from mesobot.outbox.kinds import default_kinds
 from mesobot.outbox.pacing import Precedence
 from mesobot.outbox.policies import RenderedMessage
 from mesobot.outbox.sending import FloodWait
-from tests.emulator.faults import FloodLimits
-from tests.emulator.server import BotApiEmulator
 
 
 class EmulatorSender:

@@ -30,12 +30,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.options import parse_arguments
+from botapi_emulator.driver import TelegramUser
+from botapi_emulator.server import BotApiEmulator
 from mesobot.config import PROJECT_ROOT
 from mesobot.db import Database
 from mesobot.migrate import upgrade_to_head
 from mesobot.outbox.api import enqueue
-from tests.emulator.driver import TelegramUser
-from tests.emulator.server import BotApiEmulator
 
 TARGET_MS = 2000
 RATE = 30  # Telegram's overall limit, messages a second

@@ -57,9 +57,9 @@ from bench.taps.processes import (
     while_running,
 )
 from bench.taps.stopwatch import Stopwatch
+from botapi_emulator.driver import TelegramUser
+from botapi_emulator.server import BotApiEmulator
 from tests.databases import PostgresDatabases
-from tests.emulator.driver import TelegramUser
-from tests.emulator.server import BotApiEmulator
 
 DATABASES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 POSTGRES_VARIABLES = ("MESOBOT_BENCH_POSTGRES_URL", "MESOBOT_TEST_POSTGRES_URL")

@@ -30,9 +30,9 @@ import time
 from pathlib import Path
 
 from bench.options import parse_arguments
+from botapi_emulator.driver import TelegramUser
+from botapi_emulator.server import BotApiEmulator
 from mesobot.config import PROJECT_ROOT
-from tests.emulator.driver import TelegramUser
-from tests.emulator.server import BotApiEmulator
 
 TARGET_MS = 100
 

@@ -49,3 +49,28 @@ class ManualClock(Clock):
     def set(self, instant: datetime) -> datetime:
         """Jump to `instant` (not earlier than now) and wake whatever waits on the clock."""
         return self.advance(instant.astimezone(UTC) - self._now)
+
+
+class ShiftedClock(Clock):
+    """Real time plus a lead that only grows: `make demo`'s time machine.
+
+    It runs at the real pace, so the bot behaves as in production between jumps; a jump wakes
+    whatever waits on the clock, as the test clock's moves do.
+    """
+
+    def __init__(self, start: datetime | None = None) -> None:
+        super().__init__()
+        if start is not None and start.tzinfo is None:
+            raise ValueError("ShiftedClock needs a timezone-aware start")
+        self._lead = timedelta(0) if start is None else start - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._lead
+
+    def advance(self, delta: timedelta) -> datetime:
+        """Move time forward by `delta` and wake whatever waits on the clock."""
+        if delta < timedelta(0):
+            raise ValueError("time only moves forward")
+        self._lead += delta
+        self._notify()
+        return self.now()

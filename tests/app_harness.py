@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from botapi_emulator.server import BotApiEmulator
 from mesobot.app import build_application
 from mesobot.clock import Clock
 from mesobot.config import DEFAULT_CLINIC_FILE, Settings
 from mesobot.handlers.context import MesobotApplication
 from mesobot.outbox.pacing import Pacer
-from tests.emulator.server import BotApiEmulator
 
 
 def settings_for(

@@ -19,7 +19,7 @@ from tests.databases import (
     postgres_server_url,
 )
 
-pytest_plugins = ["tests.emulator.fixtures", "tests.telegram_guard"]
+pytest_plugins = ["botapi_emulator.fixtures", "tests.telegram_guard"]
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from botapi_emulator.driver import TelegramUser
+from botapi_emulator.server import BotApiEmulator
+from botapi_emulator.state import Chat, Message
 from mesobot.clock import ManualClock
 from mesobot.config import DEFAULT_CLINIC_FILE
 from mesobot.handlers.context import MesobotApplication
 from tests.app_harness import running_bot, settings_for
-from tests.emulator.driver import TelegramUser
-from tests.emulator.server import BotApiEmulator
-from tests.emulator.state import Chat, Message
 
 
 def _text(message: Message) -> str:

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.error import Conflict
 from telegram.ext import Application, ApplicationBuilder, CommandHandler, ContextTypes
 
-from tests.emulator.server import BotApiEmulator
+from botapi_emulator.server import BotApiEmulator
 
 
 async def welcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -8,10 +8,10 @@ from telegram import InlineKeyboardMarkup as Keyboard
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
-from tests.emulator.clock import ManualClock
-from tests.emulator.driver import TINY_PNG, TelegramUser
-from tests.emulator.faults import FloodLimits
-from tests.emulator.server import BotApiEmulator
+from botapi_emulator.clock import ManualClock
+from botapi_emulator.driver import TINY_PNG, TelegramUser
+from botapi_emulator.faults import FloodLimits
+from botapi_emulator.server import BotApiEmulator
 
 BOOK = Keyboard([[InlineKeyboardButton("Book", callback_data="book:1")]])
 

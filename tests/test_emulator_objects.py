@@ -2,7 +2,7 @@
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
-from tests.emulator.server import BotApiEmulator
+from botapi_emulator.server import BotApiEmulator
 
 
 async def test_updates_and_results_match_the_reference(

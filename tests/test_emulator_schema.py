@@ -15,8 +15,8 @@ from telegram import (
 from telegram.error import BadRequest, EndPointNotFound
 from telegram.warnings import PTBUserWarning
 
-from tests.emulator.driver import TelegramUser
-from tests.emulator.server import BotApiEmulator
+from botapi_emulator.driver import TelegramUser
+from botapi_emulator.server import BotApiEmulator
 
 
 @pytest.fixture

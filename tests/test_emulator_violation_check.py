@@ -52,7 +52,7 @@ def test_violation_by_a_handler_fails_the_test(
 ) -> None:
     """The bad reply errors its test at teardown with the emulator's description."""
     monkeypatch.setenv("PYTHONPATH", str(REPOSITORY))
-    pytester.makeconftest('pytest_plugins = ["tests.emulator.fixtures"]\n')
+    pytester.makeconftest('pytest_plugins = ["botapi_emulator.fixtures"]\n')
     pytester.makeini(
         "[pytest]\nasyncio_mode = auto\n"
         "asyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n"

@@ -8,14 +8,14 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from botapi_emulator.driver import TelegramUser
+from botapi_emulator.server import BotApiEmulator
+from botapi_emulator.state import Message
 from mesobot.clock import ManualClock
 from mesobot.db import Database
 from mesobot.languages import LanguageChoice
 from mesobot.models import Patient
 from tests.app_harness import running_bot, settings_for
-from tests.emulator.driver import TelegramUser
-from tests.emulator.server import BotApiEmulator
-from tests.emulator.state import Message
 from tests.outbox.factories import queue_text
 
 FRENCH_HELP = "Ce que je peux faire"

@@ -8,14 +8,14 @@ from collections.abc import Callable
 
 import pytest
 
+from botapi_emulator.driver import TelegramUser
+from botapi_emulator.server import BotApiEmulator
+from botapi_emulator.state import Message
 from mesobot.clock import ManualClock
 from mesobot.i18n import translations
 from tests.app_harness import running_bot, settings_for
 from tests.booking.driver import PatientAtKeyboard
 from tests.care.test_schedule import madrid
-from tests.emulator.driver import TelegramUser
-from tests.emulator.server import BotApiEmulator
-from tests.emulator.state import Message
 from tests.factories import sample_clinic
 from tests.rendering.checks import english_in
 

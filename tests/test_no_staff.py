@@ -8,6 +8,8 @@ import logging
 import pytest
 from sqlmodel import select
 
+from botapi_emulator.server import BotApiEmulator
+from botapi_emulator.state import Message
 from mesobot.clock import ManualClock
 from mesobot.outbox.models import OutboxMessage
 from tests.app_harness import running_bot, settings_for
@@ -20,8 +22,6 @@ from tests.booking.test_flow import (
 )
 from tests.care.conftest import add_patient, booked_and_confirmed, started
 from tests.care.test_schedule import madrid
-from tests.emulator.server import BotApiEmulator
-from tests.emulator.state import Message
 from tests.factories import sample_clinic
 
 CALL_THE_CLINIC = "Nobody at the clinic reads this bot yet: please call the clinic on {phone}."

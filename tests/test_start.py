@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from botapi_emulator.server import BotApiEmulator
 from mesobot.clock import ManualClock
 from mesobot.db import Database
 from mesobot.models import Patient
 from tests.app_harness import running_bot, settings_for
-from tests.emulator.server import BotApiEmulator
 
 
 async def test_start_greets_with_escaped_name_and_remembers_the_patient(

@@ -187,7 +187,9 @@ def test_bot_api_call_inside_a_write_fails_the_test(
 ) -> None:
     """Of two tests that call the Bot API, the one inside write() errors at teardown."""
     monkeypatch.setenv("PYTHONPATH", str(REPOSITORY))
-    pytester.makeconftest('pytest_plugins = ["tests.emulator.fixtures", "tests.telegram_guard"]\n')
+    pytester.makeconftest(
+        'pytest_plugins = ["botapi_emulator.fixtures", "tests.telegram_guard"]\n'
+    )
     pytester.makeini(
         "[pytest]\nasyncio_mode = auto\n"
         "asyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n"

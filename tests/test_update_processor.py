@@ -11,12 +11,12 @@ import pytest
 from telegram import Update
 from telegram.ext import TypeHandler
 
+from botapi_emulator.driver import TelegramUser
+from botapi_emulator.server import BotApiEmulator
 from mesobot.clock import ManualClock
 from mesobot.handlers.context import MesobotApplication
 from tests.app_harness import running_bot, settings_for
 from tests.databases import SqliteDatabases
-from tests.emulator.driver import TelegramUser
-from tests.emulator.server import BotApiEmulator
 
 # The processor does not depend on the database: SQLite only, to keep the test short.
 

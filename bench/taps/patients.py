@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bench.taps.stopwatch import Stopwatch
-from tests.emulator.driver import TelegramUser
-from tests.emulator.server import ApiCall, BotApiEmulator
-from tests.emulator.state import Message
+from botapi_emulator.driver import TelegramUser
+from botapi_emulator.server import ApiCall, BotApiEmulator
+from botapi_emulator.state import Message
 
 # The flow's English texts and labels the patients read (mesobot/texts/booking.py).
 AGREE, ADULT, BOOK = "I agree", "Yes, I am 18 or older", "Book this treatment"

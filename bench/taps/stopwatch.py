@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tests.emulator.server import ApiCall, BotApiEmulator
+from botapi_emulator.server import ApiCall, BotApiEmulator
 
 
 @dataclass(frozen=True)

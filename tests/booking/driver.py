@@ -6,12 +6,12 @@ import asyncio
 
 from sqlmodel import col, select
 
+from botapi_emulator.driver import TelegramUser
+from botapi_emulator.server import BotApiEmulator
+from botapi_emulator.state import Message
 from mesobot.db import Database
 from mesobot.handlers.context import MesobotApplication
 from mesobot.models import Appointment, Course
-from tests.emulator.driver import TelegramUser
-from tests.emulator.server import BotApiEmulator
-from tests.emulator.state import Message
 
 
 class PatientAtKeyboard:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlmodel import select
 
+from botapi_emulator.server import BotApiEmulator
 from mesobot.booking import day_free_times
 from mesobot.clock import ManualClock
 from mesobot.db import Database
@@ -20,7 +21,6 @@ from tests.booking.test_flow import (
     through_contact,
     through_questions,
 )
-from tests.emulator.server import BotApiEmulator
 from tests.factories import add_patients, book, sample_clinic, shown_series
 from tests.staff.conftest import started
 

@@ -9,13 +9,13 @@ from datetime import date, time
 import pytest
 from sqlmodel import select
 
+from botapi_emulator.server import BotApiEmulator
 from mesobot.clock import ManualClock
 from mesobot.db import Database
 from mesobot.models import CourseState, FlowDraft, Patient, SessionState
 from mesobot.outbox.models import OutboxMessage
 from tests.app_harness import running_bot, settings_for
 from tests.booking.driver import PatientAtKeyboard, courses_of
-from tests.emulator.server import BotApiEmulator
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import select
 
+from botapi_emulator.server import BotApiEmulator
 from mesobot.clock import ManualClock
 from mesobot.db import Database
 from mesobot.flow.steps import clean_name, visible_name
@@ -22,7 +23,6 @@ from mesobot.models import Patient
 from tests.app_harness import running_bot, settings_for
 from tests.booking.driver import PatientAtKeyboard
 from tests.booking.test_flow import pick_first_slot, through_consent, through_questions
-from tests.emulator.server import BotApiEmulator
 
 RLO, LRI, PDI, ZWJ, ZWSP = "\u202e", "\u2066", "\u2069", "\u200d", "\u200b"
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
+from botapi_emulator.server import BotApiEmulator
 from mesobot.clock import ManualClock
 from mesobot.db import Database
 from mesobot.flow.steps import plan_digest
@@ -25,7 +26,6 @@ from tests.booking.test_patient_changes import (
     sessions_of,
     shown_move,
 )
-from tests.emulator.server import BotApiEmulator
 from tests.factories import add_patients, book, shown_series
 
 RITA = StaffActor(telegram_id=777, name="Rita")

@@ -18,6 +18,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
+from botapi_emulator.server import BotApiEmulator
+from botapi_emulator.state import Message
 from mesobot.clock import ManualClock
 from mesobot.db import Database
 from mesobot.handlers import errors
@@ -26,8 +28,6 @@ from mesobot.texts.dates import clock_label, day_label
 from tests.app_harness import running_bot, settings_for
 from tests.booking.driver import PatientAtKeyboard, courses_of
 from tests.databases import SqliteDatabases
-from tests.emulator.server import BotApiEmulator
-from tests.emulator.state import Message
 
 T = TypeVar("T")
 STEPS_PER_RUN = 50

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 import pytest
 from sqlmodel import select
 
+from botapi_emulator.server import BotApiEmulator
 from mesobot.clock import ManualClock
 from mesobot.db import Database
 from mesobot.models import FlowDraft
 from tests.app_harness import running_bot, settings_for
 from tests.booking.driver import PatientAtKeyboard, clinic_staff, courses_of
 from tests.booking.test_changes_flow import FRIDAY, book_until_calendar, fill_but_one_place
-from tests.emulator.server import BotApiEmulator
 
 TAKEN = "no longer free"
 

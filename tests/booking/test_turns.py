@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from botapi_emulator.server import BotApiEmulator
 from mesobot.clock import ManualClock
 from mesobot.db import Database
 from mesobot.models import FlowDraft, Patient
@@ -22,7 +23,6 @@ from tests.app_harness import running_bot, settings_for
 from tests.booking.conftest import ScreenLog
 from tests.booking.driver import PatientAtKeyboard, clinic_staff
 from tests.booking.test_flow import book_through_flow, through_consent
-from tests.emulator.server import BotApiEmulator
 
 TURN_MODULE = "mesobot/flow/turn.py"
 

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import col, select
 
+from botapi_emulator.state import Message
 from mesobot.handlers.context import MesobotApplication
 from mesobot.lifecycle import Change, SessionChange, sessions_changed
 from mesobot.models import Appointment, Course, CourseState, SessionState
@@ -13,7 +14,6 @@ from mesobot.patients import record_patient
 from mesobot.scheduling.localtime import utc_instant, zone_named
 from mesobot.states import move_course, move_session
 from tests.calendar_files.parsers import ParsedEvent, read_with_all
-from tests.emulator.state import Message
 from tests.factories import book, shown_series
 
 MADRID = zone_named("Europe/Madrid")

@@ -10,6 +10,8 @@ from datetime import date, time
 
 import pytest
 
+from botapi_emulator.driver import TelegramUser
+from botapi_emulator.server import BotApiEmulator
 from mesobot.clock import ManualClock
 from mesobot.handlers.context import MesobotApplication
 from tests.app_harness import running_bot, settings_for
@@ -24,8 +26,6 @@ from tests.calendar_delivery.helpers import (
     move,
     sessions_of,
 )
-from tests.emulator.driver import TelegramUser
-from tests.emulator.server import BotApiEmulator
 
 # Madrid sets its clocks forward on 2027-03-28: this course has sessions on both sides.
 FIRST = date(2027, 3, 15)

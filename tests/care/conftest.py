@@ -9,6 +9,9 @@ from datetime import date, datetime, time
 import pytest
 from sqlmodel import col, select
 
+from botapi_emulator.driver import TelegramUser
+from botapi_emulator.server import BotApiEmulator
+from botapi_emulator.state import Chat
 from mesobot.clock import ManualClock
 from mesobot.config import Settings
 from mesobot.db import Database
@@ -19,9 +22,6 @@ from mesobot.models import Appointment, Course, CourseState, Patient, SessionSta
 from mesobot.services import Services
 from mesobot.states import move_course, move_session
 from tests.app_harness import running_bot, settings_for
-from tests.emulator.driver import TelegramUser
-from tests.emulator.server import BotApiEmulator
-from tests.emulator.state import Chat
 from tests.factories import book, shown_series
 
 

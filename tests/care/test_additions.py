@@ -13,6 +13,8 @@ from alembic import command
 from sqlalchemy import JSON, bindparam, text
 from sqlmodel import select
 
+from botapi_emulator.driver import TelegramUser
+from botapi_emulator.state import Message
 from mesobot.care.additions import DIGESTS_PER_WINDOW
 from mesobot.clock import ManualClock
 from mesobot.db import Database, UTCDateTime
@@ -21,8 +23,6 @@ from mesobot.migrate import alembic_config
 from mesobot.outbox.models import OutboxMessage
 from tests.care.conftest import CareWorld
 from tests.care.test_reports import _reported, _text
-from tests.emulator.driver import TelegramUser
-from tests.emulator.state import Message
 
 _PHOTO = re.compile(r"photo (\d+)\b")
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from botapi_emulator.state import Message
 from mesobot.care.config import CareSettings
 from mesobot.care.schedule import check_in_due
 from mesobot.clinic import ClinicFileError, parse_clinic
@@ -16,7 +17,6 @@ from mesobot.config import DEFAULT_CLINIC_FILE
 from mesobot.handlers.context import MesobotApplication
 from tests.care.conftest import CareWorld, add_patient, booked_and_confirmed
 from tests.care.test_schedule import madrid
-from tests.emulator.state import Message
 from tests.factories import sample_clinic
 
 LANGUAGES = ("en", "es")

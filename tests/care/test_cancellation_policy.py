@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from botapi_emulator.driver import TelegramUser
 from mesobot.clock import ManualClock
 from mesobot.config import DEFAULT_CLINIC_FILE
 from mesobot.handlers.context import MesobotApplication
@@ -18,7 +19,6 @@ from mesobot.models import Appointment, Patient, SessionState
 from tests.app_harness import running_bot, settings_for
 from tests.booking.driver import PatientAtKeyboard
 from tests.care.conftest import CareWorld, add_patient, booked_and_confirmed, started
-from tests.emulator.driver import TelegramUser
 
 TEXTS = {
     "en": {

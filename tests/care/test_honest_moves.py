@@ -9,6 +9,7 @@ from datetime import date
 
 from sqlmodel import col, select
 
+from botapi_emulator.state import Message
 from mesobot.clock import ManualClock
 from mesobot.flow import buttons as b
 from mesobot.flow.steps import plan_digest
@@ -19,7 +20,6 @@ from mesobot.patient_changes import PATIENT_CHANGE
 from mesobot.session_moves import CourseSeries
 from tests.booking.driver import PatientAtKeyboard
 from tests.care.conftest import CareWorld, add_patient, booked_and_confirmed, started
-from tests.emulator.state import Message
 
 AWAITING = {
     "en": "Your new time is saved, but it is not confirmed yet: the clinic has been told and "

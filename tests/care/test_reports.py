@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 
+from botapi_emulator.state import Message
 from mesobot.clock import ManualClock
 from mesobot.handlers.context import MesobotApplication
 from tests.care.conftest import CareWorld, add_patient, booked_and_confirmed
 from tests.care.test_schedule import madrid
-from tests.emulator.state import Message
 from tests.factories import sample_clinic
 
 SIGNS = list(sample_clinic().care.signs)

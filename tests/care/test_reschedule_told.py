@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from botapi_emulator.state import Message
 from mesobot.clock import ManualClock
 from mesobot.handlers.context import MesobotApplication
 from mesobot.outbox.models import OutboxMessage
 from mesobot.reschedule_asked import RESCHEDULE_ASKED
 from tests.care.conftest import CareWorld, add_patient, booked_and_confirmed
 from tests.care.test_schedule import madrid
-from tests.emulator.state import Message
 
 
 def _text(message: Message) -> str:

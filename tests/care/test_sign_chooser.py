@@ -8,6 +8,7 @@ import tomllib
 import pytest
 from pydantic import ValidationError
 
+from botapi_emulator.state import Message
 from mesobot.care.buttons import ReportSign
 from mesobot.care.chooser import chooser_text, ordered_signs
 from mesobot.care.config import BUTTON_LABEL_MAX, CareSettings, ReactionSign
@@ -20,7 +21,6 @@ from mesobot.texts import care as texts
 from mesobot.texts import care_staff as staff_texts
 from tests.care.conftest import CareWorld, add_patient, booked_and_confirmed
 from tests.care.test_schedule import madrid
-from tests.emulator.state import Message
 from tests.factories import sample_clinic
 
 LANGUAGES = ("en", "es")

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 import pytest
 from pydantic import SecretStr
 
+from botapi_emulator.driver import TelegramUser
+from botapi_emulator.server import BotApiEmulator
 from mesobot.app import build_application
 from mesobot.clock import ManualClock
 from mesobot.config import Settings
 from mesobot.handlers.context import MesobotApplication
 from tests.app_harness import quick_pacer
-from tests.emulator.driver import TelegramUser
-from tests.emulator.server import BotApiEmulator
 
 
 @dataclass

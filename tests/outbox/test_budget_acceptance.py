@@ -20,12 +20,12 @@ from datetime import datetime
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from botapi_emulator.driver import TelegramUser
+from botapi_emulator.server import ApiCall, BotApiEmulator
 from mesobot.clock import Clock
 from mesobot.outbox.api import enqueue
 from mesobot.outbox.pacing import Pacer
 from tests.app_harness import running_bot, settings_for
-from tests.emulator.driver import TelegramUser
-from tests.emulator.server import ApiCall, BotApiEmulator
 
 WAVE = 450
 COMMANDS = 12  # one a second, all while the wave is still going out

@@ -12,13 +12,13 @@ from sqlmodel import select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import ExtBot
 
+from botapi_emulator.driver import TelegramUser
+from botapi_emulator.faults import FloodLimits
+from botapi_emulator.server import BotApiEmulator
 from mesobot.handlers.budget import TelegramBudget
 from mesobot.outbox.models import OutboxMessage
 from mesobot.outbox.pacing import Precedence
 from mesobot.outbox.replies import REPLY
-from tests.emulator.driver import TelegramUser
-from tests.emulator.faults import FloodLimits
-from tests.emulator.server import BotApiEmulator
 from tests.outbox.conftest import RunningBot
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from botapi_emulator.clock import ManualClock as EmulatorClock
+from botapi_emulator.faults import FloodLimits
 from mesobot.clock import ManualClock
 from mesobot.outbox.api import cancel, enqueue
 from mesobot.outbox.models import MessageState, OutboxMessage
-from tests.emulator.clock import ManualClock as EmulatorClock
-from tests.emulator.faults import FloodLimits
 from tests.outbox.conftest import RunningBot
 
 

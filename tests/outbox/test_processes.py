@@ -12,13 +12,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from botapi_emulator.driver import TelegramUser
+from botapi_emulator.server import BotApiEmulator
 from mesobot.config import PROJECT_ROOT
 from mesobot.db import Database
 from mesobot.outbox.api import enqueue
 from mesobot.outbox.claims import BATCH_CAP
 from tests.databases import PostgresDatabases
-from tests.emulator.driver import TelegramUser
-from tests.emulator.server import BotApiEmulator
 
 pytestmark = pytest.mark.slow
 

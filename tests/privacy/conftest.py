@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 import pytest
 
+from botapi_emulator.driver import TelegramUser
+from botapi_emulator.server import BotApiEmulator
 from mesobot.clock import ManualClock
 from mesobot.handlers.context import MesobotApplication
 from tests.app_harness import running_bot, settings_for
 from tests.booking.driver import PatientAtKeyboard
 from tests.care.conftest import app, world
-from tests.emulator.driver import TelegramUser
-from tests.emulator.server import BotApiEmulator
 
 __all__ = ["Clinic", "app", "clinic", "world"]
 

@@ -7,12 +7,12 @@ from datetime import date, time, timedelta
 
 from sqlmodel import col, select
 
+from botapi_emulator.state import Message
 from mesobot.clock import ManualClock
 from mesobot.handlers.context import MesobotApplication
 from mesobot.scheduling.localtime import utc_instant, zone_named
 from mesobot.staff.models import AuditEntry
 from tests.care.conftest import CareWorld, add_patient, booked_and_confirmed
-from tests.emulator.state import Message
 from tests.factories import book, sample_clinic, shown_series
 
 MADRID = zone_named("Europe/Madrid")

@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 
 from sqlmodel import col, select
 
+from botapi_emulator.state import Message
 from mesobot.clock import ManualClock
 from mesobot.flow.steps import CONSENT_VERSION
 from mesobot.models import Patient
@@ -15,7 +16,6 @@ from mesobot.privacy.models import ConsentEvent
 from mesobot.scheduling.localtime import utc_instant, zone_named
 from tests.booking.test_flow import through_consent
 from tests.care.conftest import booked_and_confirmed
-from tests.emulator.state import Message
 from tests.privacy.conftest import Clinic
 
 MADRID = zone_named("Europe/Madrid")

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Text, cast, select
 from sqlmodel import SQLModel
 
+from botapi_emulator.state import Message
 from mesobot.clock import ManualClock
 from mesobot.db import Database
 from mesobot.lifecycle import Change
@@ -22,7 +23,6 @@ from mesobot.texts.dates import day_label
 from tests.booking.driver import courses_of
 from tests.booking.test_flow import pick_first_slot, through_consent
 from tests.care.conftest import change_session
-from tests.emulator.state import Message
 from tests.privacy.conftest import Clinic
 
 NAME = "Inés Peñalver"

@@ -13,6 +13,7 @@ import jsonschema
 from sqlalchemy import inspect
 from sqlmodel import SQLModel, select
 
+from botapi_emulator.state import Message
 from mesobot.clock import ManualClock
 from mesobot.flow.steps import CONSENT_VERSION
 from mesobot.models import Appointment, Patient
@@ -24,7 +25,6 @@ from mesobot.staff.audit import StaffActor, record_action
 from mesobot.staff.models import AuditEntry
 from tests.booking.driver import courses_of
 from tests.booking.test_flow import pick_first_slot, through_consent
-from tests.emulator.state import Message
 from tests.factories import sample_clinic
 from tests.privacy.conftest import Clinic
 

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlmodel import col, select
 
+from botapi_emulator.state import Message
 from mesobot.care.models import ReactionReport
 from mesobot.clock import ManualClock
 from mesobot.handlers.context import MesobotApplication
@@ -18,7 +19,6 @@ from mesobot.outbox.models import MessageState, OutboxMessage
 from mesobot.scheduling.localtime import utc_instant, zone_named
 from mesobot.staff.models import AuditEntry
 from tests.care.conftest import CareWorld, add_patient, booked_and_confirmed
-from tests.emulator.state import Message
 from tests.factories import sample_clinic
 
 DAY = timedelta(days=1)

@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+from botapi_emulator.driver import TelegramUser
+from botapi_emulator.server import BotApiEmulator
+from botapi_emulator.state import Chat, Message
 from mesobot.booking import Booked, CourseRequest, request_course
 from mesobot.clock import ManualClock
 from mesobot.flow.steps import CONSENT_VERSION
@@ -17,9 +20,6 @@ from mesobot.models import Appointment, Course, Patient
 from mesobot.staff.closures import clinic_calendar
 from mesobot.staff_notices import enqueue_new_request_notices
 from tests.app_harness import running_bot, settings_for
-from tests.emulator.driver import TelegramUser
-from tests.emulator.server import BotApiEmulator
-from tests.emulator.state import Chat, Message
 from tests.factories import sample_clinic, shown_series
 
 # Health details a test can look for: they must never reach the staff group.

@@ -21,14 +21,14 @@ from typing import Any, get_type_hints
 from sqlmodel import col, func, select
 from telegram.ext import CommandHandler
 
+from botapi_emulator.driver import TelegramUser
+from botapi_emulator.state import CallbackQueryRecord, Chat, Message
 from mesobot.callbacks import ButtonData, registered_kinds
 from mesobot.i18n import translations
 from mesobot.models import Course, Patient
 from mesobot.outbox.models import MessageState, OutboxMessage
 from mesobot.texts import booking as booking_texts
 from mesobot.texts import send_privately
-from tests.emulator.driver import TelegramUser
-from tests.emulator.state import CallbackQueryRecord, Chat, Message
 from tests.staff.conftest import ANSWERS, HEALTH_WORDS, Clinic
 
 PHONE = "+34600111222"

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 from sqlmodel import col, select
 
+from botapi_emulator.state import Message
 from mesobot.care.alerts import alert_text
 from mesobot.care.models import ReactionReport
 from mesobot.texts import escape
 from mesobot.texts.splitting import TELEGRAM_LIMIT
-from tests.emulator.state import Message
 from tests.staff.conftest import Clinic, confirmed
 
 # 3,899 characters, which the patient can send in one message; escaped, 5,399. Words of 26

@@ -6,9 +6,9 @@ import asyncio
 import itertools
 from datetime import date, timedelta
 
+from botapi_emulator.driver import TelegramUser
+from botapi_emulator.state import Message
 from mesobot.models import CourseState, SessionState
-from tests.emulator.driver import TelegramUser
-from tests.emulator.state import Message
 from tests.staff.conftest import HEALTH_WORDS, Clinic
 
 

@@ -7,12 +7,12 @@ from datetime import date, time
 
 from sqlmodel import col, select
 
+from botapi_emulator.driver import TelegramUser
+from botapi_emulator.state import Message
 from mesobot.models import Appointment, SessionState
 from mesobot.outbox.models import OutboxMessage
 from mesobot.staff import buttons, patient_notices
 from mesobot.staff.models import AuditEntry
-from tests.emulator.driver import TelegramUser
-from tests.emulator.state import Message
 from tests.staff.conftest import Clinic, answer_to, confirmed
 
 LAST_DAY = date(2027, 1, 18)  # the fourth session of the course `confirmed` books

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from botapi_emulator.server import BotApiEmulator
 from mesobot.clock import ManualClock
 from mesobot.models import Patient
 from mesobot.staff.models import StaffLanguage
 from tests.app_harness import running_bot, settings_for
-from tests.emulator.server import BotApiEmulator
 from tests.staff.conftest import ANSWERS, Clinic, answer_to, started
 
 ITALIAN_MENU_LANGUAGE = "Scegliere la lingua in cui Le scrivo"

@@ -273,7 +273,7 @@ class BotApiEmulator:
         """Return the button presses the bot never answered."""
         return self.world.unanswered_callback_queries()
 
-    async def wait_for(self, condition: Callable[[], T], within: float = 5.0) -> T:
+    async def wait_for(self, condition: Callable[[], T | None], within: float = 5.0) -> T:
         """Wait until condition() is truthy and return it; TimeoutError after `within` seconds."""
         return await self.world.changes.wait_for(condition, within)
 

@@ -132,10 +132,10 @@ class BotApiSchema:
                 failures[type_name] = mismatch
         if isinstance(value, dict):
             # Report the error of the alternative the caller evidently meant.
-            for type_name, mismatch in failures.items():
+            for type_name, failure in failures.items():
                 required = self._required_fields(type_name)
                 if required and required <= value.keys():
-                    raise mismatch
+                    raise failure
         raise _Mismatch(f'field "{path}" must be of type {" or ".join(types)}')
 
     def _required_fields(self, type_name: str) -> set[str]:
@@ -224,7 +224,7 @@ def _scalar_from_text(text: str, type_name: str, uploads: Mapping[str, Upload]) 
 
 
 def _attached_file(value: Any, uploads: Mapping[str, Upload], path: str) -> Upload:
-    name = value.removeprefix("attach://") if isinstance(value, str) else None
+    name = value.removeprefix("attach://") if isinstance(value, str) else ""
     if not isinstance(value, str) or not value.startswith("attach://") or name not in uploads:
         raise _Mismatch(f'field "{path}" must be an attach:// reference to an uploaded file')
     return uploads[name]

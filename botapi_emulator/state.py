@@ -17,15 +17,18 @@ class Changes:
 
     def __init__(self) -> None:
         self._waiters: list[asyncio.Future[None]] = []
+        # Counts the changes, so that an observer (the demo's page) can ask "anything new?".
+        self.version = 0
 
     def notify(self) -> None:
         """Tell every waiter to check its condition again."""
+        self.version += 1
         waiters, self._waiters = self._waiters, []
         for waiter in waiters:
             if not waiter.done():
                 waiter.set_result(None)
 
-    async def wait_for(self, condition: Callable[[], T], within: float) -> T:
+    async def wait_for(self, condition: Callable[[], T | None], within: float) -> T:
         """Return condition()'s first truthy value; raise TimeoutError after `within` seconds."""
         async with asyncio.timeout(within):
             while not (result := condition()):
@@ -182,6 +185,8 @@ class Chat:
     user: User | None = None
     members: list[User] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
+    # The reply keyboard the user's client shows now (the last one sent, until removed).
+    reply_keyboard: ApiObject | None = None
     _message_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def next_message_id(self) -> int:

@@ -45,6 +45,11 @@ def _reply_target(world: World, params: Params, chat_id: int) -> Message | None:
 async def _send(world: World, params: Params, **content: Any) -> ApiObject:
     chat = world.chat_for_sending(params["chat_id"])
     reply_to = _reply_target(world, params, chat.id)
+    markup = params.get("reply_markup") or {}
+    if "keyboard" in markup:
+        chat.reply_keyboard = markup
+    elif markup.get("remove_keyboard"):
+        chat.reply_keyboard = None
     message = world.add_message(
         chat, world.bot, reply_markup=_inline_markup(params), reply_to=reply_to, **content
     )
