@@ -126,7 +126,19 @@ class PriceRange(_Strict):
         return self
 
 
-NAME_ON_BUTTON_MAX = 32  # Telegram cuts a longer inline button label on a phone
+# Telegram shows an inline button on one line of a phone: a longer label is cut off.
+BUTTON_LABEL_MAX = 32
+
+
+def fits_a_button(text: LocalizedText, *, what: str, rest: str) -> LocalizedText:
+    """`text`, if it fits a button in every language; else the error naming the language."""
+    for code, label in text.root.items():
+        if len(label) > BUTTON_LABEL_MAX:
+            raise ValueError(
+                f"the {code!r} {what} has {len(label)} characters; a button shows at most "
+                f"{BUTTON_LABEL_MAX} ({rest})"
+            )
+    return text
 
 
 class Treatment(_Strict):
@@ -152,14 +164,8 @@ class Treatment(_Strict):
     @field_validator("name")
     @classmethod
     def _fits_a_button(cls, name: LocalizedText) -> LocalizedText:
-        # Patients choose a treatment by its name on a button, which a phone shows on one line.
-        for code, text in name.root.items():
-            if len(text) > NAME_ON_BUTTON_MAX:
-                raise ValueError(
-                    f"the {code!r} name has {len(text)} characters; a button shows at most "
-                    f"{NAME_ON_BUTTON_MAX} (say more in `summary`)"
-                )
-        return name
+        # Patients choose a treatment by its name on a button.
+        return fits_a_button(name, what="name", rest="say more in `summary`")
 
     @model_validator(mode="after")
     def _gap_when_needed(self) -> Self:

@@ -14,7 +14,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from mesobot.catalog import LocalizedText
+from mesobot.catalog import LocalizedText, fits_a_button
 from mesobot.i18n import N_, available_languages, translations
 
 _QUIET = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
@@ -41,10 +41,6 @@ def _built_in(message: str) -> LocalizedText:
     return LocalizedText({code: translations(code).gettext(message) for code in languages})
 
 
-# Telegram shows an inline button on one line of a phone: a longer label is cut off.
-BUTTON_LABEL_MAX = 32
-
-
 class ReactionSign(_Strict):
     """A sign a patient can report: plain words for them, a possible reaction for staff."""
 
@@ -59,13 +55,7 @@ class ReactionSign(_Strict):
     @field_validator("label")
     @classmethod
     def _fits_a_button(cls, label: LocalizedText) -> LocalizedText:
-        for code, text in label.root.items():
-            if len(text) > BUTTON_LABEL_MAX:
-                raise ValueError(
-                    f"the {code!r} label has {len(text)} characters; a button shows at most "
-                    f"{BUTTON_LABEL_MAX} (put the rest in `description`)"
-                )
-        return label
+        return fits_a_button(label, what="label", rest="put the rest in `description`")
 
     @property
     def level(self) -> Severity:

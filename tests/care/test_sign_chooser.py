@@ -11,7 +11,8 @@ from pydantic import ValidationError
 from botapi_emulator.state import Message
 from mesobot.care.buttons import ReportSign
 from mesobot.care.chooser import chooser_text, ordered_signs
-from mesobot.care.config import BUTTON_LABEL_MAX, CareSettings, ReactionSign
+from mesobot.care.config import CareSettings, ReactionSign
+from mesobot.catalog import BUTTON_LABEL_MAX
 from mesobot.clinic import parse_clinic
 from mesobot.clock import ManualClock
 from mesobot.config import DEFAULT_CLINIC_FILE
