@@ -160,6 +160,10 @@ class ClinicInfo(_Strict):
     # Cancellation policy: a patient's cancel or move of a confirmed session this many hours
     # or fewer before it becomes a request to staff (none when unset).
     cancellation_notice_hours: Annotated[int, Field(ge=1, le=24 * 14)] | None = None
+    # The waitlist: an offer's button holds this many minutes after it is delivered (then it
+    # passes to the next waiting patient); a patient holds at most this many entries.
+    waitlist_offer_minutes: Annotated[int, Field(ge=5, le=24 * 60)] = 60
+    waitlist_max_entries: Annotated[int, Field(ge=1, le=10)] = 3
     # Calendar files: the ORGANIZER is `mailto:` this address (else `tel:` the phone), and
     # each event links to the bot (e.g. "https://t.me/ClinicBot").
     email: str | None = None

@@ -6,7 +6,8 @@ import mesobot.calendar_delivery.models  # registers calendar_publication, as be
 import mesobot.care.models  # registers the reports, check-in answers and care preferences
 import mesobot.outbox.models
 import mesobot.privacy.models
-import mesobot.staff.models  # noqa: F401  (registers the staff tables: audit, closures, prompts)
+import mesobot.staff.models  # registers the staff tables: audit, closures, prompts
+import mesobot.waitlist.models  # noqa: F401  (registers the waitlist's entries, openings, offers)
 from mesobot.models.base import metadata
 from mesobot.models.closure_version import ClosureVersion
 from mesobot.models.course import (
