@@ -44,6 +44,7 @@ from mesobot.handlers import (
     staff_requests,
     staff_reviews,
     start,
+    waitlist,
 )
 from mesobot.handlers.budget import TelegramBudget
 from mesobot.handlers.context import BotData, MesobotApplication, MesobotContext
@@ -58,6 +59,8 @@ from mesobot.services import Services
 from mesobot.staff.reviews import register_review_kinds
 from mesobot.staff_notices import register_staff_notice_kinds
 from mesobot.update_processor import PerUserUpdateProcessor
+from mesobot.waitlist.offers import register_offer_kind
+from mesobot.waitlist.openings import on_sessions_changed as waitlist_places_freed
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +126,8 @@ def build_services(
     install_care(services)  # care kinds, and the observer that schedules care messages
     register_review_kinds(services)  # the six-week review of blepharoplasty, after Done
     register_calendar_delivery(services)  # calendar files follow confirmed courses
+    register_offer_kind(services)  # waitlist offers to patients
+    services.session_observers.append(waitlist_places_freed)  # freed places wait for a match
     return services
 
 
@@ -151,6 +156,7 @@ def features(services: Services) -> list[Feature]:
         staff_patients.feature(services),
         staff_erase.feature(services),  # Erase under /patient ("se" buttons only)
         staff_export.feature(services),  # Export under /patient ("sxp" buttons only)
+        waitlist.feature(services),  # the waitlist's job, /waitlist and its "sq" buttons
         # The booking flow's typed-answer handler takes any private text that is not a
         # command: features with typed text of their own come before it.
         patient_appointments.feature(services),

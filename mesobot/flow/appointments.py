@@ -14,7 +14,7 @@ from datetime import date, time
 from sqlmodel import col, select
 
 from mesobot.flow import buttons as b
-from mesobot.flow import late_steps
+from mesobot.flow import late_steps, waitlist_steps
 from mesobot.flow.calendar_rows import month_rows
 from mesobot.flow.machine import Flow, Outcome
 from mesobot.flow.steps import plan_digest
@@ -42,6 +42,7 @@ from mesobot.texts import appointments as texts
 from mesobot.texts import booking as booking_texts
 from mesobot.texts import escape
 from mesobot.texts import policy as policy_texts
+from mesobot.texts import waitlist as waitlist_texts
 from mesobot.texts.dates import clock_label, day_label, month_label
 
 
@@ -62,6 +63,7 @@ async def course_screens(flow: Flow, lead: str | None = None) -> list[Screen]:
         for appointment in await flow.session.exec(shown.order_by(col(Appointment.number))):
             sessions[appointment.course_id].append(appointment)
     screens = [course_screen(flow, course, sessions[course.id]) for course in courses]
+    screens += await waitlist_steps.entry_screens(flow)
     screens = screens or [Screen(texts.no_appointments(flow.t))]
     return [screens[0].led_by(lead), *screens[1:]]
 
@@ -85,6 +87,8 @@ def course_screen(flow: Flow, course: Course, appointments: list[Appointment]) -
                     (texts.cancel_label(t, number), b.AskCancel(a.id)),
                 ]
             )
+    if rows and course.id is not None:  # upcoming sessions: they may be moved earlier
+        rows.append([(waitlist_texts.move_earlier_label(t), b.JoinWaitlist(course.id))])
     return Screen("\n".join(lines), flow.keyboard(rows) if rows else None)
 
 

@@ -256,3 +256,71 @@ class KeepSession(ButtonData):
     """Do not cancel after all."""
 
     appointment: int
+
+
+# The waitlist (mesobot.waitlist): joining from the calendar or "Move me earlier", leaving,
+# and answering an offer. `course` is the booked course to move earlier (0: a new booking).
+
+
+@button("bvj")
+@dataclass(frozen=True)
+class JoinWaitlist(ButtonData):
+    """Join the waitlist for the draft's treatment (or to move `course` earlier)."""
+
+    course: int = 0
+
+
+@button("bvs")
+@dataclass(frozen=True)
+class WaitlistStart(ButtonData):
+    """The first day the patient could start."""
+
+    day: date
+    course: int = 0
+
+
+@button("bvl")
+@dataclass(frozen=True)
+class WaitlistLength(ButtonData):
+    """How many weeks from the first day."""
+
+    day: date
+    weeks: int
+    course: int = 0
+
+
+@button("bvw")
+@dataclass(frozen=True)
+class WaitlistWhen(ButtonData):
+    """Which times suit: any, mornings or afternoons; maybe weekdays only. Joins."""
+
+    day: date
+    weeks: int
+    part: str
+    weekdays: bool
+    course: int = 0
+    max_lengths: ClassVar[dict[str, int]] = {"part": 9}
+
+
+@button("bvx")
+@dataclass(frozen=True)
+class LeaveWaitlist(ButtonData):
+    """Leave one waitlist entry."""
+
+    entry: int
+
+
+@button("bva")
+@dataclass(frozen=True)
+class AcceptOffer(ButtonData):
+    """Accept a waitlist offer: request the course offered."""
+
+    offer: int
+
+
+@button("bvd")
+@dataclass(frozen=True)
+class DeclineOffer(ButtonData):
+    """Decline a waitlist offer: it passes to the next patient."""
+
+    offer: int

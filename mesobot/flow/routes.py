@@ -12,7 +12,9 @@ from mesobot.flow import (
     cancellations,
     consent_steps,
     late_steps,
+    offer_steps,
     second_session,
+    waitlist_steps,
 )
 from mesobot.flow import buttons as b
 from mesobot.flow.machine import Flow, Outcome
@@ -52,6 +54,14 @@ BUTTON_STEPS: dict[type[ButtonData], ButtonStep] = {
     # The six-week review's invitation
     b.ChooseSecondSession: second_session.on_choose_second,
     b.AskLateChange: late_steps.on_ask_late_change,
+    # The waitlist
+    b.JoinWaitlist: waitlist_steps.on_join,
+    b.WaitlistStart: waitlist_steps.on_start,
+    b.WaitlistLength: waitlist_steps.on_length,
+    b.WaitlistWhen: waitlist_steps.on_when,
+    b.LeaveWaitlist: waitlist_steps.on_leave,
+    b.AcceptOffer: offer_steps.on_accept,
+    b.DeclineOffer: offer_steps.on_decline,
 }
 
 

@@ -17,6 +17,7 @@ from mesobot.texts import booking as texts
 from mesobot.texts import consent as consent_texts
 from mesobot.texts import escape
 from mesobot.texts import reviews as review_texts
+from mesobot.texts import waitlist as waitlist_texts
 from mesobot.texts.dates import clock_label, day_label, money, month_label
 
 if TYPE_CHECKING:
@@ -182,6 +183,8 @@ async def calendar_screens(flow: Flow) -> list[Screen]:
         )
     )
     rows = month_rows(flow, year, month, free, b.FirstDate, b.CalendarMonth)
+    if bounds is None:  # none of these dates suits: wait for a place to free up
+        rows.append([(waitlist_texts.join_label(flow.t), b.JoinWaitlist())])
     return [Screen(heading, flow.keyboard([*rows, cancel_row(flow)]))]
 
 

@@ -28,6 +28,7 @@ class QueuedMessage:
     due_at: datetime
     state: MessageState
     cause: str | None
+    sent_at: datetime | None = None
 
     @property
     def pending(self) -> bool:
@@ -46,6 +47,7 @@ def queued_message(row: OutboxMessage) -> QueuedMessage:
         due_at=row.due_at,
         state=MessageState(row.state),
         cause=row.cause,
+        sent_at=row.sent_at,
     )
 
 

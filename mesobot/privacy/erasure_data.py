@@ -30,6 +30,7 @@ from mesobot.models import Appointment, Course, FlowDraft, Patient, SessionState
 from mesobot.models.course import HOLDING_STATES
 from mesobot.privacy.models import ClinicalIdentity, ConsentEvent
 from mesobot.staff.models import AuditEntry, StaffPrompt
+from mesobot.waitlist.models import WaitlistEntry, WaitlistOffer
 
 
 async def delete_everything(*, session: AsyncSession, patient: Patient) -> None:
@@ -96,8 +97,11 @@ async def _course_ids(session: AsyncSession, patient_id: int) -> list[int]:
 
 async def _delete_personal_rows(session: AsyncSession, patient_id: int) -> None:
     """What goes at once whatever is kept: drafts, the care choice, the consent history, the
-    calendar files' records and staff prompts of every course of the patient."""
+    calendar files' records and staff prompts of every course of the patient, and the
+    waitlist (its offers first: they point at its entries)."""
     course_ids = await _course_ids(session, patient_id)
+    await _run(session, delete(WaitlistOffer).where(col(WaitlistOffer.patient_id) == patient_id))
+    await _run(session, delete(WaitlistEntry).where(col(WaitlistEntry.patient_id) == patient_id))
     await _run(session, delete(FlowDraft).where(col(FlowDraft.patient_id) == patient_id))
     await _run(session, delete(CarePreference).where(col(CarePreference.patient_id) == patient_id))
     await _run(session, delete(ConsentEvent).where(col(ConsentEvent.patient_id) == patient_id))

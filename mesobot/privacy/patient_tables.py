@@ -22,6 +22,7 @@ from mesobot.models import Appointment, Course, FlowDraft, Patient, StateEvent
 from mesobot.outbox.models import OutboxMessage
 from mesobot.privacy.models import ConsentEvent
 from mesobot.staff.models import AuditEntry, StaffPrompt
+from mesobot.waitlist.models import WaitlistEntry, WaitlistOffer
 
 
 class Link(StrEnum):
@@ -59,6 +60,8 @@ PATIENT_TABLES: tuple[PatientTable, ...] = (
     PatientTable("check_in_answers", CheckInAnswer, Link.APPOINTMENT),
     PatientTable("reaction_reports", ReactionReport, Link.PATIENT_ID),
     PatientTable("report_additions", ReportAddition, Link.REPORT),
+    PatientTable("waitlist_entries", WaitlistEntry, Link.PATIENT_ID),
+    PatientTable("waitlist_offers", WaitlistOffer, Link.PATIENT_ID),
     PatientTable("messages", OutboxMessage, Link.CHAT),
     PatientTable("audit_entries", AuditEntry, Link.PATIENT_ID),
 )

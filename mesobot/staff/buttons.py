@@ -135,6 +135,14 @@ class ReviewDecision(ButtonData):
     add: bool
 
 
+@button("sq")
+@dataclass(frozen=True)
+class RemoveWaitlistEntry(ButtonData):
+    """Remove a patient's waitlist entry (staff's /waitlist)."""
+
+    entry: int
+
+
 STAFF_BUTTONS = (
     ConfirmAll,
     EditRequest,
@@ -148,4 +156,5 @@ STAFF_BUTTONS = (
     SessionAction,
     UnversionedSessionAction,
     ReviewDecision,
+    RemoveWaitlistEntry,
 )

@@ -22,8 +22,10 @@ from mesobot.calendar_cache import bump_closure_version, clinic_calendar, span_o
 from mesobot.models import Appointment
 from mesobot.models.course import HOLDING_STATES
 from mesobot.scheduling.calendar import Closure
+from mesobot.scheduling.localtime import zone_named
 from mesobot.staff.audit import StaffActor, record_action
 from mesobot.staff.models import ClinicClosure
+from mesobot.waitlist.openings import places_freed
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -151,6 +153,14 @@ async def unblock_day(
             action="unblock",
             at=now,
             before={"date": day.isoformat(), "closures": removed},
+        )
+        zone = zone_named(clinic.clinic.timezone)
+        await places_freed(
+            session=session,
+            clinic_id=clinic.clinic.id,
+            days=[day],
+            today=now.astimezone(zone).date(),
+            now=now,
         )
     return removed
 

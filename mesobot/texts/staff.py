@@ -330,6 +330,7 @@ def staff_command_descriptions(t: NullTranslations) -> list[tuple[str, str]]:
         ("patient", _("A patient: /patient name, @username or id")),
         ("session", _("A session by its code: /session CODE")),
         ("reports", _("Reaction reports that are still open")),
+        ("waitlist", _("Patients waiting for a place, oldest first")),
         ("calendar", _("The next 30 days' sessions, as a calendar file")),
         ("start", _("Start, or see the treatments")),
         ("language", _("Choose the language I write to you in")),
