@@ -72,11 +72,11 @@ def range_line(
     language: str,
 ) -> str:
     """One entry: the treatment, its days and its times."""
-    return t.gettext("{treatment}: from {first} to {last}, {when}").format(
+    return t.gettext("{treatment}: from {first} to {last} ({when})").format(
         treatment=treatment,
         first=day_label(first, language),
         last=day_label(last, language),
-        when=when_label(t, part, weekdays_only).lower(),
+        when=when_label(t, part, weekdays_only),
     )
 
 

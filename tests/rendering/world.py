@@ -18,7 +18,7 @@ from mesobot.care.additions import add_to_report
 from mesobot.care.reports import create_report
 from mesobot.clinic_contact import request_call
 from mesobot.flow.ordering import book_course
-from mesobot.flow.steps import CONSENT_VERSION
+from mesobot.flow.steps import CONSENT_VERSION, plan_digest
 from mesobot.late_changes import CANCEL, MOVE
 from mesobot.lifecycle import Change, SessionChange, sessions_changed
 from mesobot.models import Appointment, Course, CourseState, Patient, SessionState
@@ -29,6 +29,7 @@ from mesobot.scheduling.series import PlannedSeries
 from mesobot.services import Services
 from mesobot.staff.reviews import ADDED, REVIEW_KEY
 from mesobot.states import move_course, move_session
+from mesobot.waitlist.models import PartOfDay, WaitlistEntry, WaitlistOffer, WaitlistOpening
 from tests.factories import shown_series
 
 STAFF_IDS = [7001, 7002]
@@ -208,6 +209,7 @@ async def build_world(services: Services, language: str) -> World:
         patient.id, confirmed, second.id, no_show.id, cancelled.id, report.id, addition.id
     )
     later = await _review_world(services, patient)
+    later += await _waitlist_world(services, patient)
     world.messages = await _queued(services)
     world.messages += _synthesised(world, first, third, fourth)
     late = {"appointment_id": confirmed[1].id}
@@ -248,6 +250,54 @@ async def _review_world(
         ("staff.review", {"course_id": review[0].id, "appointment_id": review[1][0].id}, staff),
         ("patient.second_session", {"course_id": added[0].id}, PATIENT_CHAT),
     ]
+
+
+async def _waitlist_world(
+    services: Services, patient: Patient
+) -> list[tuple[str, dict[str, Any], int]]:
+    """A waitlist entry (shown in /appointments) with an open offer of a four-session
+    course on an empty stretch of the calendar."""
+    first = date(2027, 9, 6)
+    series = shown_series(
+        "facial_rejuvenation", session_count=4, first=first, at=time(10), now=NOW
+    )
+    async with services.database.write() as session:
+        stored = await session.get(Patient, patient.id)
+        assert stored is not None
+        assert stored.id is not None
+        stored.adult_confirmed_at = NOW  # offers go to adults with consent only
+        session.add(stored)
+        entry = WaitlistEntry(
+            clinic_id=services.clinic.clinic.id,
+            patient_id=stored.id,
+            treatment="facial_rejuvenation",
+            session_count=4,
+            answers=answers("facial_rejuvenation", None) | {"count": 4},
+            first_day=first,
+            last_day=first + timedelta(days=27),
+            weekdays_only=True,
+            part_of_day=PartOfDay.MORNING,
+            created_at=NOW,
+        )
+        opening = WaitlistOpening(
+            clinic_id=services.clinic.clinic.id, local_date=first, created_at=NOW
+        )
+        session.add_all([entry, opening])
+        await session.flush()
+        assert entry.id is not None
+        assert opening.id is not None
+        offer = WaitlistOffer(
+            entry_id=entry.id,
+            patient_id=stored.id,
+            opening_id=opening.id,
+            first_day=first,
+            first_minute=600,
+            plan_digest=plan_digest(series),
+            created_at=NOW,
+        )
+        session.add(offer)
+        await session.flush()
+    return [("patient.waitlist_offer", {"offer_id": offer.id}, PATIENT_CHAT)]
 
 
 async def _queued(services: Services) -> list[QueuedMessage]:
