@@ -50,7 +50,8 @@ async def _live(flow: Flow, offer_id: int) -> _Live | None:
     if entry is None or entry.state != EntryState.WAITING or not may_book(flow.patient):
         return None
     status = await offer_status(flow.session, offer.id)
-    if status.sent_at is None or holds_until(flow.services, status.sent_at) <= flow.now:
+    # A press before the outbox recorded the delivery (it is being sent) is in time.
+    if status.sent_at is not None and holds_until(flow.services, status.sent_at) <= flow.now:
         return None
     return _Live(offer, entry)
 
@@ -61,7 +62,9 @@ async def _gone(flow: Flow) -> Outcome:
 
 
 async def _still_open(session: AsyncSession, offer_id: int) -> WaitlistOffer | None:
-    offer = await session.get(WaitlistOffer, offer_id, populate_existing=True)
+    offer = await session.get(
+        WaitlistOffer, offer_id, populate_existing=True, with_for_update=True
+    )
     return offer if offer is not None and offer.state == OfferState.OPEN else None
 
 

@@ -119,8 +119,10 @@ async def withdraw_offers(
     opening goes back to be matched with the next patient."""
     if not entry_ids:
         return
-    query = select(WaitlistOffer).where(
-        col(WaitlistOffer.entry_id).in_(entry_ids), WaitlistOffer.state == OfferState.OPEN
+    query = (
+        select(WaitlistOffer)
+        .where(col(WaitlistOffer.entry_id).in_(entry_ids), WaitlistOffer.state == OfferState.OPEN)
+        .with_for_update()
     )
     for offer in list(await session.exec(query)):
         await end_offer(session, offer, to, now)
@@ -151,7 +153,7 @@ async def end_entry(
 
 async def leave(*, session: AsyncSession, patient_id: int, entry_id: int, now: datetime) -> bool:
     """The patient leaves an entry; False when it was not theirs or had ended."""
-    entry = await session.get(WaitlistEntry, entry_id)
+    entry = await session.get(WaitlistEntry, entry_id, with_for_update=True)
     if entry is None or entry.patient_id != patient_id or entry.state != EntryState.WAITING:
         return False
     await end_entry(session, entry, EntryState.LEFT, now)
@@ -162,7 +164,7 @@ async def remove(
     *, session: AsyncSession, entry_id: int, staff: StaffActor, now: datetime
 ) -> bool:
     """Staff remove an entry (audited, ids only); False when it had ended."""
-    entry = await session.get(WaitlistEntry, entry_id)
+    entry = await session.get(WaitlistEntry, entry_id, with_for_update=True)
     if entry is None or entry.state != EntryState.WAITING:
         return False
     await end_entry(session, entry, EntryState.REMOVED, now)

@@ -64,7 +64,8 @@ async def run_waitlist(services: Services) -> WaitlistRun:
                     now=now,
                 )
         async with services.database.write() as session:
-            opening = await session.get(WaitlistOpening, opening_id)
+            # Locked (PostgreSQL): two runs at once make one offer for it, not two.
+            opening = await session.get(WaitlistOpening, opening_id, with_for_update=True)
             if opening is None or opening.state != OpeningState.PENDING:
                 continue
             if match is None:

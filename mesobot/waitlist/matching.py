@@ -1,12 +1,13 @@
 """Matching a freed place with the waiting patients, in order of joining.
 
-A waiting patient matches when a first session inside their range (on a weekday if they
-asked, in the morning or afternoon if they asked), no later than the freed day and no earlier
-than the treatment's whole series could reach back to it, starts a whole course that fits now.
-"Fits" is the calendar's own answer: `ScreenCache.free_times` of mesobot.scheduling.cache over
-one booking snapshot, the same planner and cache the booking calendar uses. Entries of one
-treatment and number of sessions share that answer, so 10,000 entries cost one query for the
-entries, one per group for the bookings, and a filter per entry.
+A place freed up on a local day; a waiting patient matches when their range holds that day
+(a weekday, if they asked for weekdays only) and their whole course now fits from a first
+session that day, in the morning or afternoon if they asked. "Fits" is the calendar's own
+answer: `ScreenCache.free_times` of mesobot.scheduling.cache over one booking snapshot, the
+same planner and cache the booking calendar uses, then the course is planned from that slot as
+the calendar's preview plans it. Entries of one treatment and number of sessions share that
+answer, so 10,000 entries cost one query for the entries, one per treatment and number of
+sessions for the bookings, and a filter per entry.
 
 Patients without the current consent are skipped (their offers are paused, not lost), and so
 is anyone with an offer out, or already offered this opening.
@@ -30,7 +31,6 @@ from mesobot.flow.steps import CONSENT_VERSION, plan_digest
 from mesobot.models import Patient
 from mesobot.scheduling.cache import SCREENS
 from mesobot.scheduling.calendar import Calendar
-from mesobot.scheduling.localtime import zone_named
 from mesobot.scheduling.series import PlannedSeries, SeriesRule
 from mesobot.waitlist.entries import AFTERNOON_HOUR
 from mesobot.waitlist.models import (
@@ -53,11 +53,6 @@ class Match:
     digest: str
 
 
-def reach_back(rule: SeriesRule, session_count: int) -> int:
-    """How many days before its last session a series may start."""
-    return rule.max_gap_days * max(session_count - 1, 0)
-
-
 def suits(row: Any, day: date, wall: time) -> bool:
     """Whether a first session at `day`, `wall` is one the entry's patient asked for."""
     if row.weekdays_only and day.weekday() >= 5:
@@ -70,9 +65,9 @@ def suits(row: Any, day: date, wall: time) -> bool:
 
 
 async def _candidates(
-    session: AsyncSession, clinic: Clinic, opening_id: int, day: date, earliest: date
+    session: AsyncSession, clinic: Clinic, opening_id: int, day: date
 ) -> list[Any]:
-    """Waiting entries whose range reaches the freed day, with consent, not already offered
+    """Waiting entries whose range holds the freed day, with consent, not already offered
     this opening and with no offer out, oldest first (a few columns, no objects)."""
     offered_here = exists().where(
         col(WaitlistOffer.entry_id) == col(WaitlistEntry.id),
@@ -97,7 +92,7 @@ async def _candidates(
             col(WaitlistEntry.clinic_id) == clinic.clinic.id,
             col(WaitlistEntry.state) == EntryState.WAITING,
             col(WaitlistEntry.first_day) <= day,
-            col(WaitlistEntry.last_day) >= earliest,
+            col(WaitlistEntry.last_day) >= day,
             col(Patient.consent_version) == CONSENT_VERSION,
             col(Patient.adult_confirmed_at).is_not(None),
             ~offered_here,
@@ -113,70 +108,52 @@ async def _free_times(
     calendar: Calendar,
     rule: SeriesRule,
     session_count: int,
-    first: date,
-    last: date,
+    day: date,
     now: datetime,
-) -> dict[date, tuple[time, ...]]:
-    """For each day from `first` to `last`, the times from which the whole course fits: the
-    calendar's `free_times` over one snapshot of every day those series can reach."""
-    low, _ = snapshot_window(first, rule, session_count)
-    _, high = snapshot_window(last, rule, session_count)
+) -> tuple[time, ...]:
+    """The times of `day` from which the whole course fits: the calendar's `free_times`
+    over one snapshot of every day such a series can reach."""
+    low, high = snapshot_window(day, rule, session_count)
     start = datetime.combine(low, time(0), tzinfo=calendar.zone)
     end = datetime.combine(high + timedelta(days=1), time(0), tzinfo=calendar.zone)
     snapshot = await load_snapshot(
         session=session, clinic_id=calendar.clinic_id, start=start, end=end
     )
-    days = (first + timedelta(days=n) for n in range((last - first).days + 1))
-    return {
-        day: SCREENS.free_times(
-            rule=rule,
-            session_count=session_count,
-            day=day,
-            calendar=calendar,
-            snapshot=snapshot,
-            now=now,
-        )
-        for day in days
-    }
+    return SCREENS.free_times(
+        rule=rule,
+        session_count=session_count,
+        day=day,
+        calendar=calendar,
+        snapshot=snapshot,
+        now=now,
+    )
 
 
 async def find_match(
     *, session: AsyncSession, clinic: Clinic, opening_id: int, day: date, now: datetime
 ) -> Match | None:
-    """The first waiting patient (in order of joining) whose whole course now fits from a
-    first session in their range, reaching the freed `day`; None if nobody's does."""
-    today = now.astimezone(zone_named(clinic.clinic.timezone)).date()
-    rules = {key: treatment.series_rule() for key, treatment in clinic.treatments.items()}
-    longest = max((reach_back(r, r.max_sessions) for r in rules.values()), default=0)
-    rows = await _candidates(
-        session, clinic, opening_id, day, max(today, day - timedelta(longest))
-    )
+    """The first waiting patient (in order of joining) whose range holds the freed `day` and
+    whose whole course now fits from a first session that day, at a time they asked for;
+    None if nobody's does."""
+    rows = await _candidates(session, clinic, opening_id, day)
     calendar = await clinic_calendar(session, clinic)
-    fits: dict[tuple[str, int], dict[date, tuple[time, ...]]] = {}
+    fits: dict[tuple[str, int], tuple[time, ...]] = {}
     for row in rows:
-        rule = rules.get(row.treatment)
-        if rule is None:
+        treatment = clinic.treatments.get(row.treatment)
+        if treatment is None:
             continue
-        low = max(row.first_day, today, day - timedelta(reach_back(rule, row.session_count)))
-        high = min(row.last_day, day)
-        if low > high:
-            continue
+        rule = treatment.series_rule()
         key = (row.treatment, row.session_count)
         if key not in fits:
-            group_low = max(today, day - timedelta(reach_back(rule, row.session_count)))
-            fits[key] = await _free_times(
-                session, calendar, rule, row.session_count, group_low, day, now
-            )
-        for first in sorted(d for d in fits[key] if low <= d <= high):
-            wall = next((w for w in fits[key][first] if suits(row, first, w)), None)
-            if wall is not None:
-                return await _matched(session, clinic, calendar, rule, row, first, wall, now)
+            fits[key] = await _free_times(session, calendar, rule, row.session_count, day, now)
+        wall = next((w for w in fits[key] if suits(row, day, w)), None)
+        if wall is not None:
+            return await _matched(session, calendar, rule, row, day, wall, now)
     return None
 
 
 async def _matched(
     session: AsyncSession,
-    clinic: Clinic,
     calendar: Calendar,
     rule: SeriesRule,
     row: Any,

@@ -67,7 +67,7 @@ async def make_offer(
     now: datetime,
 ) -> WaitlistOffer | None:
     """Offer the match's course, if the opening and the entry are still as matched."""
-    entry = await session.get(WaitlistEntry, match.entry_id)
+    entry = await session.get(WaitlistEntry, match.entry_id, with_for_update=True)
     patient = await session.get(Patient, match.patient_id)
     if opening.state != OpeningState.PENDING or entry is None or not has_consent(patient):
         return None
@@ -152,7 +152,8 @@ def holds_until(services: Services, sent_at: datetime) -> datetime:
 async def expire_offers(*, session: AsyncSession, services: Services, now: datetime) -> int:
     """End the open offers whose time ran out after delivery, or whose message can no longer
     be delivered (consent withdrawn, the chat gone); their openings pass on. Returns how many."""
-    query = select(WaitlistOffer).where(WaitlistOffer.state == OfferState.OPEN)
+    # Locked: an Accept at the same moment either wins or finds the offer expired.
+    query = select(WaitlistOffer).where(WaitlistOffer.state == OfferState.OPEN).with_for_update()
     ended = 0
     for offer in list(await session.exec(query.order_by(col(WaitlistOffer.id)))):
         status = await offer_status(session, offer.id)
