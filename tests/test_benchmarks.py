@@ -33,6 +33,10 @@ FIGURES = {
         r"B's reply p50 \d+ ms"
     ),
     "planner": r"plan_series, 4 sessions, 2k bookings +n=20 +median +[\d.]+ ms",
+    "waitlist_match": (
+        r"SQLite: one freed place, [\d,]+ waitlist entries, the match last: "
+        r"median [\d.]+ ms, p95 [\d.]+ ms"
+    ),
     "tap_latency": (
         r"CPU per 1,000 updates: [\d.]+ CPU-s.*\n.*bot/echo [\d.]+x(.*\n)+"
         r"step latency.*: p50 \d+ ms, p95 \d+ ms, p99 \d+ ms, max \d+ ms(.*\n)+"

@@ -6,8 +6,8 @@ session that day, in the morning or afternoon if they asked. "Fits" is the calen
 answer: `ScreenCache.free_times` of mesobot.scheduling.cache over one booking snapshot, the
 same planner and cache the booking calendar uses, then the course is planned from that slot as
 the calendar's preview plans it. Entries of one treatment and number of sessions share that
-answer, so 10,000 entries cost one query for the entries, one per treatment and number of
-sessions for the bookings, and a filter per entry.
+answer, so 10,000 entries cost a query for the treatments and numbers of sessions waited for,
+one snapshot of the bookings for each, and one query for the first entry those times suit.
 
 Patients without the current consent are skipped (their offers are paused, not lost), and so
 is anyone with an offer out, or already offered this opening.
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import exists, or_
+from sqlalchemy import and_, exists, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -64,11 +64,9 @@ def suits(row: Any, day: date, wall: time) -> bool:
     return True
 
 
-async def _candidates(
-    session: AsyncSession, clinic: Clinic, opening_id: int, day: date
-) -> list[Any]:
-    """Waiting entries whose range holds the freed day, with consent, not already offered
-    this opening and with no offer out, oldest first (a few columns, no objects)."""
+def _waiting_here(clinic: Clinic, opening_id: int, day: date) -> list[Any]:
+    """Waiting entries whose range holds the freed day (weekdays-only ones not on a weekend),
+    whose patient has consent, not already offered this opening and with no offer out."""
     offered_here = exists().where(
         col(WaitlistOffer.entry_id) == col(WaitlistEntry.id),
         or_(
@@ -76,31 +74,78 @@ async def _candidates(
             col(WaitlistOffer.state) == OfferState.OPEN,
         ),
     )
+    conditions = [
+        col(WaitlistEntry.clinic_id) == clinic.clinic.id,
+        col(WaitlistEntry.state) == EntryState.WAITING,
+        col(WaitlistEntry.first_day) <= day,
+        col(WaitlistEntry.last_day) >= day,
+        col(Patient.consent_version) == CONSENT_VERSION,
+        col(Patient.adult_confirmed_at).is_not(None),
+        ~offered_here,
+    ]
+    if day.weekday() >= 5:
+        conditions.append(col(WaitlistEntry.weekdays_only).is_(False))
+    return conditions
+
+
+def _parts(times: tuple[time, ...]) -> set[str]:
+    """The parts of the day an entry may ask for and still fit one of `times`."""
+    parts = {PartOfDay.ANY.value} if times else set()
+    if any(wall.hour < AFTERNOON_HOUR for wall in times):
+        parts.add(PartOfDay.MORNING.value)
+    if any(wall.hour >= AFTERNOON_HOUR for wall in times):
+        parts.add(PartOfDay.AFTERNOON.value)
+    return parts
+
+
+async def _rows(session: AsyncSession, query: Any) -> list[Any]:
+    connection = await session.connection()
+    return list((await connection.execute(query)).all())
+
+
+async def _groups(session: AsyncSession, conditions: list[Any]) -> list[Any]:
+    """The treatments and numbers of sessions the candidates wait for (one row each)."""
+    query = (
+        sa_select(col(WaitlistEntry.treatment), col(WaitlistEntry.session_count))
+        .join(Patient, col(Patient.id) == WaitlistEntry.patient_id)
+        .where(*conditions)
+        .distinct()
+    )
+    return await _rows(session, query)
+
+
+async def _first_fitting(
+    session: AsyncSession, conditions: list[Any], parts: dict[tuple[str, int], set[str]]
+) -> Any | None:
+    """The first candidate to join whose treatment, number of sessions and part of the day
+    fit, or None."""
+    fitting = [
+        and_(
+            col(WaitlistEntry.treatment) == treatment,
+            col(WaitlistEntry.session_count) == count,
+            col(WaitlistEntry.part_of_day).in_(sorted(wanted)),
+        )
+        for (treatment, count), wanted in parts.items()
+        if wanted
+    ]
+    if not fitting:
+        return None
     query = (
         sa_select(
             col(WaitlistEntry.id),
             col(WaitlistEntry.patient_id),
             col(WaitlistEntry.treatment),
             col(WaitlistEntry.session_count),
-            col(WaitlistEntry.first_day),
-            col(WaitlistEntry.last_day),
             col(WaitlistEntry.weekdays_only),
             col(WaitlistEntry.part_of_day),
         )
         .join(Patient, col(Patient.id) == WaitlistEntry.patient_id)
-        .where(
-            col(WaitlistEntry.clinic_id) == clinic.clinic.id,
-            col(WaitlistEntry.state) == EntryState.WAITING,
-            col(WaitlistEntry.first_day) <= day,
-            col(WaitlistEntry.last_day) >= day,
-            col(Patient.consent_version) == CONSENT_VERSION,
-            col(Patient.adult_confirmed_at).is_not(None),
-            ~offered_here,
-        )
+        .where(*conditions, or_(*fitting))
         .order_by(col(WaitlistEntry.id))
+        .limit(1)
     )
-    connection = await session.connection()
-    return list((await connection.execute(query)).all())
+    rows = await _rows(session, query)
+    return rows[0] if rows else None
 
 
 async def _free_times(
@@ -134,22 +179,24 @@ async def find_match(
 ) -> Match | None:
     """The first waiting patient (in order of joining) whose range holds the freed `day` and
     whose whole course now fits from a first session that day, at a time they asked for;
-    None if nobody's does."""
-    rows = await _candidates(session, clinic, opening_id, day)
+    None if nobody's does. The free times are computed once per treatment and number of
+    sessions waited for; then one query finds the first entry they suit."""
+    conditions = _waiting_here(clinic, opening_id, day)
     calendar = await clinic_calendar(session, clinic)
-    fits: dict[tuple[str, int], tuple[time, ...]] = {}
-    for row in rows:
-        treatment = clinic.treatments.get(row.treatment)
-        if treatment is None:
-            continue
-        rule = treatment.series_rule()
-        key = (row.treatment, row.session_count)
-        if key not in fits:
-            fits[key] = await _free_times(session, calendar, rule, row.session_count, day, now)
-        wall = next((w for w in fits[key] if suits(row, day, w)), None)
-        if wall is not None:
-            return await _matched(session, calendar, rule, row, day, wall, now)
-    return None
+    times: dict[tuple[str, int], tuple[time, ...]] = {}
+    for treatment_key, count in await _groups(session, conditions):
+        treatment = clinic.treatments.get(treatment_key)
+        if treatment is not None:
+            rule = treatment.series_rule()
+            found = await _free_times(session, calendar, rule, count, day, now)
+            times[(treatment_key, count)] = found
+    parts = {key: _parts(found) for key, found in times.items()}
+    row = await _first_fitting(session, conditions, parts)
+    if row is None:
+        return None
+    wall = next(w for w in times[(row.treatment, row.session_count)] if suits(row, day, w))
+    rule = clinic.treatments[row.treatment].series_rule()
+    return await _matched(session, calendar, rule, row, day, wall, now)
 
 
 async def _matched(
