@@ -173,7 +173,7 @@ async def test_cancelling_the_rest_of_a_course_after_a_confirmation(
         assert all(s.state is SessionState.REQUESTED for s in unchanged)
         await ana.tap("Cancel this and all later sessions")
         assert "Cancelled" in ana.last.text
-        assert ana.last.button_labels == ["Move session 1", "Cancel session 1"]
+        assert ana.last.button_labels == ["Move session 1", "Cancel session 1", "Move me earlier"]
         await emulator.wait_for(lambda: len(rita.bot_messages) >= 2)
         notice, _replies = await ana.tap("Cancel session 3")
     assert notice is not None
