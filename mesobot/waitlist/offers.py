@@ -22,7 +22,7 @@ from mesobot.booking import plan_from_database
 from mesobot.calendar_cache import clinic_calendar
 from mesobot.care.timing import out_of_quiet_hours
 from mesobot.flow import buttons as b
-from mesobot.flow.steps import CONSENT_VERSION
+from mesobot.flow.steps import CONSENT_VERSION, plan_digest
 from mesobot.i18n import translations
 from mesobot.models import Patient
 from mesobot.outbox.api import MessageState, enqueue, messages_for_cause
@@ -177,8 +177,8 @@ def register_offer_kind(services: Services) -> None:
         if not has_consent(patient) or entry.treatment not in services.clinic.treatments:
             return None
         plan = await offer_plan(session, services, entry, offer, services.clock.now())
-        if not isinstance(plan, PlannedSeries):
-            return None  # taken meanwhile: the job passes the opening on
+        if not isinstance(plan, PlannedSeries) or plan_digest(plan) != offer.plan_digest:
+            return None  # taken or changed meanwhile: the job passes the opening on
         t = translations(language)
         treatment = services.clinic.treatments[entry.treatment].name.in_language(language)
         zone = services.clinic.clinic.timezone

@@ -5,6 +5,7 @@ emulator and the test clock; SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 from sqlmodel import select
 
@@ -215,3 +216,24 @@ async def test_a_patient_holds_three_entries_at_most(world: WaitWorld) -> None:
         assert "You are on the waitlist." in await join(world.ana, start=start, again=True)
     assert "3 times at most" in await join(world.ana, start="Mon, 21 Dec 2026", again=True)
     assert len(await entries_of(world.database, world.ana.user.id)) == 3
+
+
+async def test_an_offer_waits_out_the_quiet_hours_and_holds_from_its_delivery(
+    world: WaitWorld,
+) -> None:
+    """A place freed at 22:30 in Madrid is offered at 09:00, and holds an hour from then."""
+    await join(world.ana)
+    world.clock.set(datetime(2026, 11, 30, 21, 30, tzinfo=UTC))  # 22:30 in Madrid
+    await ben_cancels(world)
+    await run_the_job(world)
+    [offer] = await offers_of(world.database)
+    assert offer.state is OfferState.OPEN
+    await asyncio.sleep(0.05)
+    assert offers_to(world.ana) == []  # quiet hours (21:00-09:00)
+    world.clock.set(datetime(2026, 12, 1, 8, 0, tzinfo=UTC))  # 09:00 in Madrid
+    await wait_for_offer(world, world.ana)
+    await run_the_job(world, minutes=59)
+    [offer] = await offers_of(world.database)
+    assert offer.state is OfferState.OPEN  # 11 hours after it was made, 59 minutes delivered
+    _notice, replies = await world.ana.tap("Accept")
+    assert "Your request is sent" in replies[-1].text
