@@ -132,7 +132,8 @@ def entry_of(appointment: Appointment, *, course: Course, cancelled: bool) -> Ca
         end=end.astimezone(zone),
         cancelled=cancelled,
         session_number=appointment.number,
-        session_count=course.session_count,
+        # Cancelling the rest shortens a course (to none, from its first session).
+        session_count=max(course.session_count, appointment.number),
         treatment=course.treatment,  # the catalog key; names are put in when rendering
     )
 

@@ -97,8 +97,11 @@ async def on_accept(flow: Flow, data: b.AcceptOffer) -> Outcome:
     fits = isinstance(plan, PlannedSeries) and plan_digest(plan) == live.offer.plan_digest
 
     async def accept(session: AsyncSession) -> Booked | Taken | None:
+        # The entry, then the offer: the order leaving the list locks them in (PostgreSQL).
+        entry = await session.get(
+            WaitlistEntry, live.entry.id, populate_existing=True, with_for_update=True
+        )
         offer = await _still_open(session, data.offer)
-        entry = await session.get(WaitlistEntry, live.entry.id, populate_existing=True)
         patient = await session.get(Patient, flow.patient.id)
         if offer is None or entry is None or entry.state != EntryState.WAITING or not patient:
             return None

@@ -83,6 +83,11 @@ async def world(
         users = [started(emulator.create_user(name)) for name in ("Ana", "Ben", "Carla")]
         ana, ben, carla = (PatientAtKeyboard(emulator, app, user) for user in users)
         ben_id = await add_patient(services.database, ben.user.id, language="en", now=clock.now())
+        async with services.database.write() as session:
+            ben_row = await session.get(Patient, ben_id)
+            assert ben_row is not None
+            ben_row.adult_confirmed_at = clock.now()  # he booked through the flow, as adults do
+            session.add(ben_row)
         await booked_and_confirmed(services, ben_id, first=FREED_DAY, at=time(10, 0))
         yield WaitWorld(
             emulator,
@@ -142,7 +147,7 @@ async def run_the_job(world: WaitWorld, minutes: float = 1) -> WaitlistRun:
 
 def offers_to(patient: PatientAtKeyboard) -> list[str]:
     """The offers the patient has received, as texts."""
-    return [m.text for m in patient.user.bot_messages if "A place freed up" in m.text]
+    return [m.text for m in patient.user.bot_messages if m.text and "A place freed up" in m.text]
 
 
 async def wait_for_offer(world: WaitWorld, patient: PatientAtKeyboard, count: int = 1) -> str:

@@ -107,3 +107,30 @@ async def test_moving_a_booked_treatment_earlier(world: WaitWorld) -> None:
     [first, *_] = await _sessions(world, courses[1].id)
     assert first.local_date == date(2026, 12, 7)
     assert [o.state for o in await offers_of(world.database)] == [OfferState.ACCEPTED]
+
+
+async def test_a_confirmed_treatment_moved_earlier_cancels_the_old_one(world: WaitWorld) -> None:
+    """Ben's confirmed course (its calendar file published) starts on 7 December; he asks to
+    move earlier; staff unblock the 3rd; he accepts: the new course is requested and every
+    old session cancelled, the calendar file saying so."""
+    await world.marta.command("block", "2026-12-03")
+    await world.ben.command("appointments")
+    await world.ben.tap("Move me earlier")
+    await world.ben.tap("Tue, 1 Dec 2026")
+    await world.ben.tap("2 weeks")
+    assert "to Sun, 6 Dec 2026" in world.ben.last.text
+    await world.ben.tap("Any time")
+    assert "You are on the waitlist." in world.ben.last.text
+    await world.marta.command("unblock", "2026-12-03")
+    await run_the_job(world)
+    offer = await wait_for_offer(world, world.ben)
+    assert "Thu, 3 Dec 2026" in offer
+    _notice, replies = await world.ben.tap("Accept")
+    assert "Your request is sent" in replies[-1].text
+    [(old, old_sessions), (new, new_sessions)] = await courses_of(
+        world.database, world.ben.user.id
+    )
+    assert old.state is CourseState.CANCELLED
+    assert all(a.state is SessionState.CANCELLED for a in old_sessions)
+    assert new.state is CourseState.REQUESTED
+    assert new_sessions[0].local_date == date(2026, 12, 3)
