@@ -183,6 +183,13 @@ def staff_list(t: NullTranslations, count: int) -> str:
     ).format(count=count)
 
 
+def staff_more(t: NullTranslations, shown: int) -> str:
+    """Under /waitlist's heading, when not every entry fits in one message."""
+    return t.ngettext(
+        "The first {count} is shown here.", "The first {count} are shown here.", shown
+    ).format(count=shown)
+
+
 def staff_entry(t: NullTranslations, *, number: int, patient: str, line: str, joined: str) -> str:
     """One entry in staff's /waitlist."""
     return t.gettext("#{number} {patient}\n{line}\nJoined {joined}.").format(

@@ -102,6 +102,14 @@ async def patient_entries(session: AsyncSession, patient_id: int) -> list[Waitli
     return list(await session.exec(query.order_by(col(WaitlistEntry.id))))
 
 
+async def clinic_waiting_count(session: AsyncSession, clinic_id: str) -> int:
+    """How many entries of the clinic are waiting."""
+    query = select(func.count()).where(
+        WaitlistEntry.clinic_id == clinic_id, WaitlistEntry.state == EntryState.WAITING
+    )
+    return int((await session.exec(query)).one())
+
+
 async def waiting_entries(
     session: AsyncSession, clinic_id: str, limit: int
 ) -> list[WaitlistEntry]:

@@ -19,7 +19,7 @@ from mesobot.staff import buttons
 from mesobot.texts import escape
 from mesobot.texts import waitlist as texts
 from mesobot.texts.dates import day_label
-from mesobot.waitlist.entries import waiting_entries
+from mesobot.waitlist.entries import clinic_waiting_count, waiting_entries
 
 if TYPE_CHECKING:
     from mesobot.services import Services
@@ -37,7 +37,10 @@ async def staff_waitlist(
     patients = {
         p.id: p for p in await session.exec(select(Patient).where(col(Patient.id).in_(ids)))
     }
-    lines = [texts.staff_list(t, len(rows))]
+    total = await clinic_waiting_count(session, services.clinic.clinic.id)
+    lines = [texts.staff_list(t, total)]
+    if total > len(rows):
+        lines.append(texts.staff_more(t, len(rows)))
     keyboard: list[tuple[Button, ...]] = []
     for entry in rows:
         assert entry.id is not None

@@ -72,6 +72,9 @@ async def test_the_waitlist_reads_well(services: Services, language: str) -> Non
         texts.removed(t, 12),
         texts.staff_list(t, 0),
         texts.staff_list(t, 1),
+        texts.staff_list(t, 31),
+        texts.staff_more(t, 1),
+        texts.staff_more(t, 30),
     ]
     found: list[str] = []
     for n, screen in enumerate(shown):
