@@ -31,8 +31,10 @@ def main() -> int:
 
     from mesobot.app import build_application, run_dispatcher_only
 
-    application = build_application(settings, clinic=clinic)
-    if "--dispatcher-only" in sys.argv[1:]:
+    dispatcher_only = "--dispatcher-only" in sys.argv[1:]
+    # Only the poller serves feeds: a dispatcher beside it would compete for MESOBOT_LISTEN.
+    application = build_application(settings, clinic=clinic, serve_feeds=not dispatcher_only)
+    if dispatcher_only:
         # Sends the outbox without polling: Telegram lets one process poll a token.
         asyncio.run(run_dispatcher_only(application))
         return 0

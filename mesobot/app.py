@@ -68,11 +68,13 @@ def build_application(
     clock: Clock | None = None,
     clinic: Clinic | None = None,
     pacer: Pacer | None = None,
+    serve_feeds: bool = False,
 ) -> MesobotApplication:
     """The whole bot, ready for `run_polling()` or for tests to start and stop.
 
     `pacer` holds Telegram's limits (`Pacer()` by default); tests that tap faster than a
-    person can pass one with higher rates.
+    person can pass one with higher rates. `serve_feeds` serves the calendar feeds on
+    MESOBOT_LISTEN while the bot runs, when MESOBOT_PUBLIC_URL is set too.
     """
     services = build_services(settings, clock=clock, clinic=clinic)
     token = settings.telegram_bot_token.get_secret_value()
@@ -93,6 +95,10 @@ def build_application(
         .build()
     )
     application.bot_data.services = services
+    application.bot_data.serve_feeds = serve_feeds and None not in (
+        settings.mesobot_public_url,
+        settings.mesobot_listen,
+    )
     application.bot_data.features = features(services)
     add_features(application, application.bot_data.features)
     return application
@@ -177,6 +183,13 @@ async def _on_start(application: MesobotApplication) -> None:
         for hook in feature.on_start:
             await hook(application)
     settings = application.bot_data.services.settings
+    if application.bot_data.serve_feeds and settings.mesobot_listen is not None:
+        from mesobot.web.feeds import feed_routes
+        from mesobot.web.serve import start_web_server
+
+        application.bot_data.web_server = await start_web_server(
+            feed_routes(application.bot_data.services), settings.mesobot_listen
+        )
     logger.info(
         "mesobot started as @%s: database %s, Bot API %s",
         application.bot.username,
@@ -203,8 +216,11 @@ async def _on_stopping(application: MesobotApplication) -> None:
 
 
 async def _on_stop(application: MesobotApplication) -> None:
-    """Close the database connections."""
+    """Stop the feeds' server, then close the database connections."""
     await _on_stopping(application)  # does nothing when post_stop already did it
+    server, application.bot_data.web_server = application.bot_data.web_server, None
+    if server is not None:
+        await server.stop()
     await application.bot_data.services.database.dispose()
 
 
