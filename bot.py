@@ -20,7 +20,10 @@ def main() -> int:
         return _refuse(str(error))
     except ClinicFileError as error:
         return _refuse(f"MESOBOT_CLINIC_FILE: {error}")
-    configure_logging(secrets=[settings.telegram_bot_token.get_secret_value()])
+    configure_logging(
+        secrets=[settings.telegram_bot_token.get_secret_value()],
+        log_format=settings.mesobot_log_format,
+    )
     # Asked before anything is touched, so that a wrong token or URL is one line, not the
     # tracebacks of PTB's start-up retries.
     refusal = asyncio.run(_bot_api_refusal(settings))
