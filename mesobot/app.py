@@ -6,7 +6,10 @@ import asyncio
 import gc
 import hashlib
 import logging
+import os
 import signal
+import threading
+from collections.abc import Callable
 
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, JobQueue
 
@@ -61,6 +64,10 @@ from mesobot.update_processor import PerUserUpdateProcessor
 
 logger = logging.getLogger(__name__)
 
+# SIGTERM's budget: systemd and Kubernetes kill after 10 s by default (TimeoutStopSec,
+# terminationGracePeriodSeconds); the process exits on its own before that, whatever is left.
+STOP_DEADLINE_SECONDS = 9.0
+
 
 def build_application(
     settings: Settings,
@@ -95,10 +102,7 @@ def build_application(
         .build()
     )
     application.bot_data.services = services
-    application.bot_data.serve_feeds = serve_feeds and None not in (
-        settings.mesobot_public_url,
-        settings.mesobot_listen,
-    )
+    application.bot_data.serve_feeds = serve_feeds and settings.feeds_enabled
     application.bot_data.features = features(services)
     add_features(application, application.bot_data.features)
     return application
@@ -224,12 +228,36 @@ async def _on_stop(application: MesobotApplication) -> None:
     await application.bot_data.services.database.dispose()
 
 
+def stop_on_signals(stop: Callable[[], None], *, deadline: float = STOP_DEADLINE_SECONDS) -> None:
+    """On SIGTERM or SIGINT, call `stop` (which lets the updates in flight finish) in the
+    running loop, and end the process anyway `deadline` seconds later."""
+    loop = asyncio.get_running_loop()
+    signalled = threading.Event()
+
+    def on_signal() -> None:
+        if signalled.is_set():
+            return
+        signalled.set()
+        logger.info("stopping: finishing the updates in flight, for at most %.0f s", deadline)
+        timer = threading.Timer(deadline, _give_up, args=(deadline,))
+        timer.daemon = True  # a clean stop before the deadline ends the process as usual
+        timer.start()
+        stop()
+
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, on_signal)
+
+
+def _give_up(deadline: float) -> None:
+    logger.error("still stopping after %.0f s: exiting with work unfinished", deadline)
+    logging.shutdown()
+    os._exit(1)
+
+
 async def run_dispatcher_only(application: MesobotApplication) -> None:
     """Send the outbox without receiving updates (`bot.py --dispatcher-only`), until SIGTERM."""
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signal_number in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signal_number, stop.set)
+    stop_on_signals(stop.set)
     async with application:
         await _on_start(application)
         await application.start()

@@ -116,6 +116,15 @@ class Settings(DatabaseSettings):
             raise ValueError("must be https:// (plain http:// only on localhost)")
         return url
 
+    @field_validator("mesobot_log_format", mode="before")
+    @classmethod
+    def _is_log_format(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().lower() or "text"
+            if value not in {"text", "json"}:
+                raise ValueError('must be "text" or "json"')
+        return value
+
     @field_validator("mesobot_listen")
     @classmethod
     def _is_host_port(cls, value: str | None) -> str | None:
@@ -135,6 +144,11 @@ class Settings(DatabaseSettings):
                 raise ValueError("must be Telegram user ids separated by commas")
             return [int(part) for part in parts]
         return value
+
+    @property
+    def feeds_enabled(self) -> bool:
+        """Whether the bot serves calendar feeds: it has a public address and listens."""
+        return self.mesobot_public_url is not None and self.mesobot_listen is not None
 
     @model_validator(mode="after")
     def _derive_file_url(self) -> Settings:

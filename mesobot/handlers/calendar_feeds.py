@@ -35,8 +35,9 @@ from mesobot.texts.dates import day_label
 
 
 def link_rows(services: Services, language: str) -> InlineRows:
-    """The "Subscription link" button, when the bot serves feeds (MESOBOT_PUBLIC_URL)."""
-    if services.settings.mesobot_public_url is None:
+    """The "Subscription link" button, when the bot serves feeds (MESOBOT_PUBLIC_URL and
+    MESOBOT_LISTEN)."""
+    if not services.settings.feeds_enabled:
         return ()
     return inline_rows(
         services.codec, [[(texts.link_button(translations(language)), FeedLink(replace=False))]]
@@ -73,7 +74,7 @@ async def on_feed_link(update: Update, context: MesobotContext) -> None:
     services = context.bot_data.services
     public_url = services.settings.mesobot_public_url
     await query.answer()
-    if public_url is None:
+    if public_url is None or not services.settings.feeds_enabled:
         return
     language = await language_of(update, services)
     t = translations(language)

@@ -71,7 +71,10 @@ async def clinic(
     anna = _started(emulator, "Anna", "García")
     staff = _started(emulator, "Sam", "Staff")
     settings = settings_for(emulator, database_url=database_url, staff_ids=[staff.id])
-    settings = settings.model_copy(update={"mesobot_public_url": PUBLIC})
+    # The feeds are served below; MESOBOT_LISTEN only has to be set for the links to be offered.
+    settings = settings.model_copy(
+        update={"mesobot_public_url": PUBLIC, "mesobot_listen": "127.0.0.1:1"}
+    )
     async with running_bot(settings, clock=clock) as application:
         # Served as the bot serves it: uvicorn on a loopback port, the feed routes alone.
         listen = f"127.0.0.1:{_free_port()}"
@@ -252,3 +255,19 @@ async def test_a_link_asked_before_any_confirmed_session_is_an_empty_feed(clinic
     assert b"my sessions" in empty.content
     await confirm(app, course_id)
     assert len(_events(await _feed(clinic, path))) == 4
+
+
+async def test_without_a_public_url_calendar_offers_no_link(
+    emulator: BotApiEmulator, database_url: str, clock: ManualClock
+) -> None:
+    anna = _started(emulator, "Anna", "García")
+    settings = settings_for(emulator, database_url=database_url)
+    assert not settings.feeds_enabled
+    async with running_bot(settings, clock=clock) as application:
+        course_id = await booked_course(application, anna.id, first=FIRST)
+        await confirm(application, course_id)
+        await anna.next_bot_message(within=10)
+        anna.send_command("calendar")
+        reply = await anna.next_bot_message(within=10)
+    assert reply.document is not None
+    assert reply.button_labels == []
