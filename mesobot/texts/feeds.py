@@ -14,7 +14,7 @@ def patient_feed_name(t: NullTranslations, *, clinic_name: str) -> str:
 
 def staff_feed_name(t: NullTranslations, *, clinic_name: str) -> str:
     """The name of the staff's subscribed calendar."""
-    return t.gettext("{clinic}: agenda").format(clinic=clinic_name)
+    return t.gettext("{clinic}: staff calendar").format(clinic=clinic_name)
 
 
 def link_button(t: NullTranslations) -> str:
