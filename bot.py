@@ -20,7 +20,10 @@ def main() -> int:
         return _refuse(str(error))
     except ClinicFileError as error:
         return _refuse(f"MESOBOT_CLINIC_FILE: {error}")
-    configure_logging(secrets=[settings.telegram_bot_token.get_secret_value()])
+    configure_logging(
+        secrets=[settings.telegram_bot_token.get_secret_value()],
+        log_format=settings.mesobot_log_format,
+    )
     # Asked before anything is touched, so that a wrong token or URL is one line, not the
     # tracebacks of PTB's start-up retries.
     refusal = asyncio.run(_bot_api_refusal(settings))
@@ -29,14 +32,28 @@ def main() -> int:
     # Alembic's async env calls asyncio.run(), which cannot run inside PTB's loop: migrate first.
     upgrade_to_head(settings.database_url)
 
-    from mesobot.app import build_application, run_dispatcher_only
+    from mesobot.app import build_application, run_dispatcher_only, stop_on_signals
+    from mesobot.handlers.context import MesobotApplication
 
-    application = build_application(settings, clinic=clinic)
-    if "--dispatcher-only" in sys.argv[1:]:
+    dispatcher_only = "--dispatcher-only" in sys.argv[1:]
+    # Only the poller serves feeds: a dispatcher beside it would compete for MESOBOT_LISTEN.
+    application = build_application(settings, clinic=clinic, serve_feeds=not dispatcher_only)
+    if dispatcher_only:
         # Sends the outbox without polling: Telegram lets one process poll a token.
         asyncio.run(run_dispatcher_only(application))
         return 0
-    application.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+    started = application.post_init
+    assert started is not None
+
+    async def post_init(app: MesobotApplication) -> None:
+        await started(app)
+        # SIGTERM lets the updates in flight finish, within a deadline (mesobot.app).
+        stop_on_signals(app.stop_running)
+
+    application.post_init = post_init
+    application.run_polling(
+        allowed_updates=["message", "callback_query", "my_chat_member"], stop_signals=None
+    )
     return 0
 
 

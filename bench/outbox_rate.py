@@ -102,6 +102,7 @@ async def run(chats: int, per_chat: int, database_url: str) -> None:
                 sender=sender,
                 kinds=default_kinds(),
                 staff_ids=[],
+                languages=("en",),
                 pacer=budget.pacer,
             )
             total = chats * per_chat

@@ -6,7 +6,10 @@ import asyncio
 import gc
 import hashlib
 import logging
+import os
 import signal
+import threading
+from collections.abc import Callable
 
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, JobQueue
 
@@ -64,6 +67,10 @@ from mesobot.waitlist.openings import on_sessions_changed as waitlist_places_fre
 
 logger = logging.getLogger(__name__)
 
+# SIGTERM's budget: systemd and Kubernetes kill after 10 s by default (TimeoutStopSec,
+# terminationGracePeriodSeconds); the process exits on its own before that, whatever is left.
+STOP_DEADLINE_SECONDS = 9.0
+
 
 def build_application(
     settings: Settings,
@@ -71,11 +78,13 @@ def build_application(
     clock: Clock | None = None,
     clinic: Clinic | None = None,
     pacer: Pacer | None = None,
+    serve_feeds: bool = False,
 ) -> MesobotApplication:
     """The whole bot, ready for `run_polling()` or for tests to start and stop.
 
     `pacer` holds Telegram's limits (`Pacer()` by default); tests that tap faster than a
-    person can pass one with higher rates.
+    person can pass one with higher rates. `serve_feeds` serves the calendar feeds on
+    MESOBOT_LISTEN while the bot runs, when MESOBOT_PUBLIC_URL is set too.
     """
     services = build_services(settings, clock=clock, clinic=clinic)
     token = settings.telegram_bot_token.get_secret_value()
@@ -96,6 +105,7 @@ def build_application(
         .build()
     )
     application.bot_data.services = services
+    application.bot_data.serve_feeds = serve_feeds and settings.feeds_enabled
     application.bot_data.features = features(services)
     add_features(application, application.bot_data.features)
     return application
@@ -183,6 +193,13 @@ async def _on_start(application: MesobotApplication) -> None:
         for hook in feature.on_start:
             await hook(application)
     settings = application.bot_data.services.settings
+    if application.bot_data.serve_feeds and settings.mesobot_listen is not None:
+        from mesobot.web.feeds import feed_routes
+        from mesobot.web.serve import start_web_server
+
+        application.bot_data.web_server = await start_web_server(
+            feed_routes(application.bot_data.services), settings.mesobot_listen
+        )
     logger.info(
         "mesobot started as @%s: database %s, Bot API %s",
         application.bot.username,
@@ -209,17 +226,44 @@ async def _on_stopping(application: MesobotApplication) -> None:
 
 
 async def _on_stop(application: MesobotApplication) -> None:
-    """Close the database connections."""
+    """Stop the feeds' server, then close the database connections."""
     await _on_stopping(application)  # does nothing when post_stop already did it
+    server, application.bot_data.web_server = application.bot_data.web_server, None
+    if server is not None:
+        await server.stop()
     await application.bot_data.services.database.dispose()
+
+
+def stop_on_signals(stop: Callable[[], None], *, deadline: float = STOP_DEADLINE_SECONDS) -> None:
+    """On SIGTERM or SIGINT, call `stop` (which lets the updates in flight finish) in the
+    running loop, and end the process anyway `deadline` seconds later."""
+    loop = asyncio.get_running_loop()
+    signalled = threading.Event()
+
+    def on_signal() -> None:
+        if signalled.is_set():
+            return
+        signalled.set()
+        logger.info("stopping: finishing the updates in flight, for at most %.0f s", deadline)
+        timer = threading.Timer(deadline, _give_up, args=(deadline,))
+        timer.daemon = True  # a clean stop before the deadline ends the process as usual
+        timer.start()
+        stop()
+
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, on_signal)
+
+
+def _give_up(deadline: float) -> None:
+    logger.error("still stopping after %.0f s: exiting with work unfinished", deadline)
+    logging.shutdown()
+    os._exit(1)
 
 
 async def run_dispatcher_only(application: MesobotApplication) -> None:
     """Send the outbox without receiving updates (`bot.py --dispatcher-only`), until SIGTERM."""
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signal_number in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signal_number, stop.set)
+    stop_on_signals(stop.set)
     async with application:
         await _on_start(application)
         await application.start()

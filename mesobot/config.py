@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from ipaddress import ip_address
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -68,6 +68,12 @@ class Settings(DatabaseSettings):
     mesobot_staff_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     mesobot_staff_chat_id: int | None = None
     mesobot_clinic_file: Path = DEFAULT_CLINIC_FILE
+    # The bot's public address (https://, or http:// on loopback): calendar feed links use it.
+    mesobot_public_url: str | None = None
+    # host:port the bot's web server listens on (feeds; health and metrics in webhook mode).
+    mesobot_listen: str | None = None
+    # "text" (one line per event, for people) or "json" (one JSON object per line).
+    mesobot_log_format: Literal["text", "json"] = "text"
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -95,6 +101,40 @@ class Settings(DatabaseSettings):
             )
         return url.rstrip("/")
 
+    @field_validator("mesobot_public_url")
+    @classmethod
+    def _is_public_url(cls, url: str | None) -> str | None:
+        if url is None or not url.strip():
+            return None
+        url = url.strip().rstrip("/")
+        if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", url):
+            raise ValueError(
+                "must be an https:// URL without a query, e.g. https://bot.example.org"
+            )
+        if url.startswith("http://") and not _is_loopback(url):
+            # A feed link carries its secret in the path: plain HTTP would show it on the way.
+            raise ValueError("must be https:// (plain http:// only on localhost)")
+        return url
+
+    @field_validator("mesobot_log_format", mode="before")
+    @classmethod
+    def _is_log_format(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().lower() or "text"
+            if value not in {"text", "json"}:
+                raise ValueError('must be "text" or "json"')
+        return value
+
+    @field_validator("mesobot_listen")
+    @classmethod
+    def _is_host_port(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        host, _, port = value.strip().rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be host:port, e.g. 127.0.0.1:8080")
+        return value.strip()
+
     @field_validator("mesobot_staff_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
@@ -105,6 +145,11 @@ class Settings(DatabaseSettings):
             return [int(part) for part in parts]
         return value
 
+    @property
+    def feeds_enabled(self) -> bool:
+        """Whether the bot serves calendar feeds: it has a public address and listens."""
+        return self.mesobot_public_url is not None and self.mesobot_listen is not None
+
     @model_validator(mode="after")
     def _derive_file_url(self) -> Settings:
         if self.telegram_api_base_file_url is None:
@@ -113,6 +158,12 @@ class Settings(DatabaseSettings):
             head, _, tail = base.rpartition("/")
             self.telegram_api_base_file_url = f"{head}/file/{tail}"
         return self
+
+
+def listen_address(value: str) -> tuple[str, int]:
+    """MESOBOT_LISTEN's host and port ("[::1]:8080" gives "::1")."""
+    host, _, port = value.rpartition(":")
+    return host.strip("[]"), int(port)
 
 
 def _is_loopback(url: str) -> bool:

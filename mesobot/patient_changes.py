@@ -375,7 +375,7 @@ async def render_patient_change(
         _("{patient}: {treatment} ({state})").format(
             patient=who,
             treatment=escape(treatment_label(clinic, course.treatment, request.language)),
-            state=escape(staff_texts.state_name(t, course.state)),
+            state=escape(staff_texts.course_state_name(t, course.state)),
         ),
     ]
     lines += [

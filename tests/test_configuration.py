@@ -75,6 +75,26 @@ BAD_SETTINGS = [
         "MESOBOT_STAFF_CHAT_ID",
         id="bad-staff-chat",
     ),
+    pytest.param(
+        {"TELEGRAM_BOT_TOKEN": VALID_TOKEN, "MESOBOT_PUBLIC_URL": "http://bot.example.org"},
+        "MESOBOT_PUBLIC_URL must be https://",
+        id="plain-http-public-url",
+    ),
+    pytest.param(
+        {"TELEGRAM_BOT_TOKEN": VALID_TOKEN, "MESOBOT_PUBLIC_URL": "bot.example.org"},
+        "MESOBOT_PUBLIC_URL",
+        id="malformed-public-url",
+    ),
+    pytest.param(
+        {"TELEGRAM_BOT_TOKEN": VALID_TOKEN, "MESOBOT_LISTEN": "8080"},
+        "MESOBOT_LISTEN must be host:port",
+        id="bad-listen",
+    ),
+    pytest.param(
+        {"TELEGRAM_BOT_TOKEN": VALID_TOKEN, "MESOBOT_LOG_FORMAT": "yaml"},
+        'MESOBOT_LOG_FORMAT must be "text" or "json"',
+        id="bad-log-format",
+    ),
 ]
 
 

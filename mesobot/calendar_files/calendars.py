@@ -46,6 +46,7 @@ from mesobot.i18n import translations
 PRODID = "-//mesobot//Calendar files//EN"
 UID_DOMAIN = "mesobot"
 STAFF_DAYS = 30
+FEED_REFRESH = "PT1H"
 
 # RFC 3966 global numbers: a "+", the digits, and visual separators that the URI drops.
 _PHONE_SEPARATORS = re.compile(r"[\s\-.()]")
@@ -169,7 +170,7 @@ class StaffEntry(_Timed):
 _EntryT = TypeVar("_EntryT", bound=_Timed)
 
 
-def _calendar(events: Iterable[list[str]]) -> bytes:
+def _calendar(events: Iterable[list[str]], *, feed_name: str | None = None) -> bytes:
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -177,6 +178,15 @@ def _calendar(events: Iterable[list[str]]) -> bytes:
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
     ]
+    if feed_name is not None:
+        # A subscribed feed: its name in the app, and how often to fetch it again (RFC 7986's
+        # REFRESH-INTERVAL, and the X-PUBLISHED-TTL that older apps read instead).
+        lines += [
+            content_line("NAME", escape_text(feed_name)),
+            content_line("X-WR-CALNAME", escape_text(feed_name)),
+            f"REFRESH-INTERVAL;VALUE=DURATION:{FEED_REFRESH}",
+            content_line("X-PUBLISHED-TTL", FEED_REFRESH),
+        ]
     for event in events:
         lines.extend(event)
     lines.append("END:VCALENDAR")
@@ -223,12 +233,13 @@ def _event(
     return lines
 
 
-def _in_order(entries: Sequence[_EntryT]) -> list[_EntryT]:
+def _in_order(entries: Sequence[_EntryT], *, feed: bool = False) -> list[_EntryT]:
     """Entries by start, then UID, so that the same sessions always give the same bytes."""
     uids = [entry.uid for entry in entries]
     if len(set(uids)) != len(uids):
         raise ValueError("two entries share a UID")
-    if not entries:
+    # A feed may be empty for a while (no session yet, or all dropped out); a file may not.
+    if not entries and not feed:
         raise ValueError("a calendar file needs at least one session")  # RFC 5545: 1*component
     return sorted(entries, key=lambda entry: (entry.start_utc, entry.uid))
 
@@ -277,16 +288,18 @@ def build_calendar(
     stamp: datetime,
     language: str,
     name_treatment: bool = False,
+    feed_name: str | None = None,
 ) -> bytes:
     """A patient's calendar file: one VEVENT per session of the course, in `language`.
 
     `stamp` is the DTSTAMP (now, from the clock). The treatment is named only with
-    `name_treatment=True`, the clinic file's opt-in.
+    `name_treatment=True`, the clinic file's opt-in. With `feed_name`, the calendar is a
+    subscribed feed of that name, which may have no event.
     """
     t = translations(language)
     _ = t.gettext
     events = []
-    for entry in _in_order(entries):
+    for entry in _in_order(entries, feed=feed_name is not None):
         summary = _patient_summary(t, entry, clinic, name_treatment=name_treatment)
         events.append(
             _event(
@@ -299,7 +312,7 @@ def build_calendar(
                 alarm=_("Tomorrow: {summary}").format(summary=summary),
             )
         )
-    return _calendar(events)
+    return _calendar(events, feed_name=feed_name)
 
 
 def staff_entries_between(
@@ -316,16 +329,18 @@ def build_staff_calendar(
     clinic: CalendarSource,
     stamp: datetime,
     language: str,
+    feed_name: str | None = None,
 ) -> bytes:
     """The staff's calendar file: initials and session codes only, without alarms.
 
     Pick the sessions with `staff_entries_between` (the next 30 days); cancelled ones stay in
-    so that a calendar which imported an earlier file drops them.
+    so that a calendar which imported an earlier file drops them. `feed_name` as for
+    `build_calendar`.
     """
     t = translations(language)
     _ = t.gettext
     events = []
-    for entry in _in_order(entries):
+    for entry in _in_order(entries, feed=feed_name is not None):
         summary = f"{entry.initials} · {entry.session_code}"
         if entry.cancelled:
             summary = _("Cancelled: {summary}").format(summary=summary)
@@ -341,4 +356,4 @@ def build_staff_calendar(
                 alarm=None,  # thirty days of reminders would bury the ones that matter
             )
         )
-    return _calendar(events)
+    return _calendar(events, feed_name=feed_name)

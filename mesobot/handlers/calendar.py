@@ -8,29 +8,27 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 from telegram import InputFile, Update
-from telegram.ext import CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from mesobot.calendar_delivery.delivery import (
     current_patient_file,
     staff_file,
     upcoming_staff_sessions,
 )
+from mesobot.calendar_feeds.buttons import FeedLink
+from mesobot.calendar_feeds.content import initials
 from mesobot.calendar_files import STAFF_DAYS
+from mesobot.handlers.calendar_feeds import link_rows, on_feed_link
+from mesobot.handlers.care_common import data_of
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
 from mesobot.handlers.languages import language_of
+from mesobot.handlers.markup import inline_markup
 from mesobot.i18n import translations
 from mesobot.models import Patient
 from mesobot.outbox.policies import Document
 from mesobot.services import Services
 from mesobot.texts import calendar as texts
-
-
-def initials(first_name: str | None, last_name: str | None) -> str:
-    """A person's initials, as "A.G.", from their names (at most three)."""
-    words = f"{first_name or ''} {last_name or ''}".split()
-    letters = [word[0].upper() for word in words if word[0].isalpha()][:3]
-    return "".join(f"{letter}." for letter in letters) or "?"
 
 
 def _input_file(document: Document) -> InputFile:
@@ -47,8 +45,9 @@ async def send_staff_calendar(update: Update, context: MesobotContext) -> None:
     t = translations(language)
     async with services.database.read() as session:
         appointments = await upcoming_staff_sessions(session=session, services=services)
+    buttons = inline_markup(link_rows(services, language))
     if not appointments:
-        await message.reply_text(texts.staff_no_sessions(t, days=STAFF_DAYS))
+        await message.reply_text(texts.staff_no_sessions(t, days=STAFF_DAYS), reply_markup=buttons)
         return
     patient_ids = sorted({patient_id for _entry, _code, patient_id in appointments})
     async with services.database.read() as session:
@@ -61,7 +60,7 @@ async def send_staff_calendar(update: Update, context: MesobotContext) -> None:
         services=services, appointments=appointments, initials=names, language=language
     )
     caption = texts.staff_file_caption(t, session_count=len(appointments), days=STAFF_DAYS)
-    await message.reply_document(_input_file(document), caption=caption)
+    await message.reply_document(_input_file(document), caption=caption, reply_markup=buttons)
 
 
 async def send_calendar(update: Update, context: MesobotContext) -> None:
@@ -82,14 +81,21 @@ async def send_calendar(update: Update, context: MesobotContext) -> None:
             session=session, services=services, telegram_user_id=user.id, language=language
         )
     t = translations(language)
+    # A link needs a patient record to show; the feed fills in once sessions are confirmed.
+    buttons = inline_markup(link_rows(services, language)) if patient is not None else None
     if document is None:
-        await message.reply_text(texts.no_calendar_yet(t))
+        await message.reply_text(texts.no_calendar_yet(t), reply_markup=buttons)
         return
-    await message.reply_document(_input_file(document), caption=texts.resent_file_caption(t))
+    await message.reply_document(
+        _input_file(document), caption=texts.resent_file_caption(t), reply_markup=buttons
+    )
 
 
 # /calendar for everyone; it tells staff from patients itself (services.is_staff).
-_HANDLERS = [CommandHandler("calendar", send_calendar)]
+_HANDLERS = [
+    CommandHandler("calendar", send_calendar),
+    CallbackQueryHandler(on_feed_link, pattern=data_of(FeedLink)),
+]
 
 
 def feature(_services: Services) -> Feature:

@@ -25,6 +25,10 @@ class BotData:
     subscriptions: list[Callable[[], None]]
     # The handler modules, in their order (app.features), for start-up and shutdown.
     features: Sequence[Feature]
+    # Whether polling mode serves the calendar feeds (MESOBOT_PUBLIC_URL and MESOBOT_LISTEN
+    # set), and the server while it runs (mesobot.web.serve.WebServer).
+    serve_feeds: bool = False
+    web_server: Any = None
 
     def __init__(self) -> None:
         self.subscriptions = []

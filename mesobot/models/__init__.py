@@ -3,6 +3,7 @@
 # The outbox keeps its tables in its own package; a plain import registers them without a
 # circular `from` import (they import the shared helpers from mesobot.models.base).
 import mesobot.calendar_delivery.models  # registers calendar_publication, as below
+import mesobot.calendar_feeds.models  # the feeds' link hashes
 import mesobot.care.models  # registers the reports, check-in answers and care preferences
 import mesobot.outbox.models
 import mesobot.privacy.models

@@ -1,7 +1,8 @@
 """What an erasure deletes and what it keeps, row by row, in the caller's transaction.
 
 Deleted at once, in every case: contact data (name, phone, username), drafts, the Telegram
-id, the care preference, consent events, calendar publications, staff prompts, photos. A
+id, the care preference, consent events, calendar publications and the calendar feed's
+link, staff prompts, photos. A
 patient who never had a session given keeps nothing: every row about them goes. Otherwise the
 courses with a session given stay, stripped of free text, which moves (with the name and phone)
 to the one staff-only `clinical_identity` row; the other courses go.
@@ -25,6 +26,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.calendar_delivery.models import CalendarPublication
+from mesobot.calendar_feeds.models import PatientFeed
 from mesobot.care.models import CarePreference, CheckInAnswer, ReactionReport, ReportAddition
 from mesobot.models import Appointment, Course, FlowDraft, Patient, SessionState, StateEvent
 from mesobot.models.course import HOLDING_STATES
@@ -105,6 +107,8 @@ async def _delete_personal_rows(session: AsyncSession, patient_id: int) -> None:
     await _run(session, delete(FlowDraft).where(col(FlowDraft.patient_id) == patient_id))
     await _run(session, delete(CarePreference).where(col(CarePreference.patient_id) == patient_id))
     await _run(session, delete(ConsentEvent).where(col(ConsentEvent.patient_id) == patient_id))
+    # Their calendar feed's link: it answers 404 from this commit on.
+    await _run(session, delete(PatientFeed).where(col(PatientFeed.patient_id) == patient_id))
     await _run(
         session,
         delete(CalendarPublication).where(col(CalendarPublication.course_id).in_(course_ids)),

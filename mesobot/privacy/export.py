@@ -95,7 +95,7 @@ async def collect_export(
         "retention": clinic.retention.model_dump(),
     }
     for table in PATIENT_TABLES:
-        rows = [_row(row) for row in await _rows_of(session, table, links)]
+        rows = [_row(row, table.hidden) for row in await _rows_of(session, table, links)]
         document[table.section] = (rows[0] if rows else None) if table.single else rows
     return PatientExport(patient_id, patient.language, document, now)
 
@@ -166,11 +166,12 @@ async def _rows_of(
     return (await session.exec(query.order_by(*order))).all()
 
 
-def _row(row: SQLModel) -> dict[str, Any]:
-    """Every column of a row, by its name, as JSON values."""
+def _row(row: SQLModel, hidden: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Every column of a row but the `hidden` ones, by its name, as JSON values."""
     return {
         attribute.key: _value(getattr(row, attribute.key))
         for attribute in inspect(type(row)).column_attrs
+        if attribute.key not in hidden
     }
 
 

@@ -17,6 +17,7 @@ from enum import StrEnum
 from sqlmodel import SQLModel
 
 from mesobot.calendar_delivery.models import CalendarPublication
+from mesobot.calendar_feeds.models import PatientFeed
 from mesobot.care.models import CarePreference, CheckInAnswer, ReactionReport, ReportAddition
 from mesobot.models import Appointment, Course, FlowDraft, Patient, StateEvent
 from mesobot.outbox.models import OutboxMessage
@@ -45,6 +46,8 @@ class PatientTable:
     link: Link
     # At most one row per patient: the export holds an object (or null) instead of a list.
     single: bool = False
+    # Columns never exported: credentials, not data about the patient (a link's secret hash).
+    hidden: tuple[str, ...] = ()
 
 
 PATIENT_TABLES: tuple[PatientTable, ...] = (
@@ -56,6 +59,10 @@ PATIENT_TABLES: tuple[PatientTable, ...] = (
     PatientTable("sessions", Appointment, Link.COURSE),
     PatientTable("state_changes", StateEvent, Link.COURSE),
     PatientTable("calendar_publications", CalendarPublication, Link.COURSE),
+    # That a subscription link exists, and since when; never its secret or the secret's hash.
+    PatientTable(
+        "calendar_feed", PatientFeed, Link.PATIENT_ID, single=True, hidden=("token_hash",)
+    ),
     PatientTable("staff_prompts", StaffPrompt, Link.COURSE),
     PatientTable("check_in_answers", CheckInAnswer, Link.APPOINTMENT),
     PatientTable("reaction_reports", ReactionReport, Link.PATIENT_ID),

@@ -140,7 +140,7 @@ async def _course_lines(
                 t,
                 course_id=course.id,
                 treatment=escape(treatment_label(services.clinic, course.treatment, language)),
-                state=texts.state_name(t, course.state),
+                state=texts.course_state_name(t, course.state),
             )
         )
         query = select(Appointment).where(Appointment.course_id == course.id)

@@ -72,8 +72,22 @@ ACTION_NAMES = {
 
 
 def state_name(t: NullTranslations, state: str) -> str:
-    """A course's or session's state in words."""
+    """A session's or request's state in words."""
     return t.gettext(STATE_NAMES.get(state, state))
+
+
+def course_state_name(t: NullTranslations, state: str) -> str:
+    """A treatment's (a course's) state in words: its own context, since a state agrees with
+    the noun it follows (es "tratamiento confirmado", but "sesión confirmada")."""
+    names = {
+        "requested": t.pgettext("a treatment", "requested"),
+        "confirmed": t.pgettext("a treatment", "confirmed"),
+        "declined": t.pgettext("a treatment", "declined"),
+        "expired": t.pgettext("a treatment", "expired"),
+        "cancelled": t.pgettext("a treatment", "cancelled"),
+        "completed": t.pgettext("a treatment", "completed"),
+    }
+    return names.get(state) or state_name(t, state)
 
 
 def staff_only(t: NullTranslations) -> str:

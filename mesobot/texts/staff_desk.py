@@ -28,8 +28,9 @@ def move_label(t: NullTranslations) -> str:
 
 
 def cancel_label(t: NullTranslations) -> str:
-    """Cancel a session (asked again first)."""
-    return t.gettext("Cancel")
+    """Cancel a session (asked again first). Its own context: "cancel a session" is not the
+    patient's "leave what you are doing" in every language (de: Absagen, not Abbrechen)."""
+    return t.pgettext("a session", "Cancel")
 
 
 def confirm_cancel_label(t: NullTranslations) -> str:

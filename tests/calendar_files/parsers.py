@@ -85,7 +85,7 @@ def read_with_vobject(ics: bytes) -> list[ParsedEvent]:
             description=event.description.value,
             alarms=len(getattr(event, "valarm_list", [])),
         )
-        for event in calendar.vevent_list
+        for event in getattr(calendar, "vevent_list", [])  # none in an empty feed
     )
 
 

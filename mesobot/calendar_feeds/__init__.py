@@ -1,0 +1,1 @@
+"""Calendar feeds: a private subscription address that always shows the current sessions."""

@@ -1,0 +1,1 @@
+"""The bot's HTTP side: Starlette routes served by uvicorn (feeds; webhook, health, metrics)."""
