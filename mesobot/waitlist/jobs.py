@@ -10,12 +10,13 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sqlalchemy import delete, exists
 from sqlmodel import col, select
 
 from mesobot.scheduling.localtime import zone_named
 from mesobot.waitlist.entries import expire_entries
 from mesobot.waitlist.matching import find_match
-from mesobot.waitlist.models import OpeningState, WaitlistOpening
+from mesobot.waitlist.models import OpeningState, WaitlistOffer, WaitlistOpening
 from mesobot.waitlist.offers import expire_offers, make_offer
 
 if TYPE_CHECKING:
@@ -43,6 +44,13 @@ async def run_waitlist(services: Services) -> WaitlistRun:
     async with services.database.write() as session:
         entries_expired = await expire_entries(session=session, today=today, now=now)
         offers_expired = await expire_offers(session=session, services=services, now=now)
+        # Openings matched with nobody leave no trace (those with offers stay with them).
+        never_offered = ~exists().where(col(WaitlistOffer.opening_id) == col(WaitlistOpening.id))
+        await session.exec(
+            delete(WaitlistOpening).where(
+                col(WaitlistOpening.state) == OpeningState.DONE, never_offered
+            )
+        )
     async with services.database.read() as session:
         query = select(col(WaitlistOpening.id), col(WaitlistOpening.local_date)).where(
             WaitlistOpening.state == OpeningState.PENDING
