@@ -140,7 +140,9 @@ async def offer_status(session: AsyncSession, offer_id: int | None) -> OfferStat
     if not messages:
         return OfferStatus(None, True)
     message = messages[-1]
-    ended = message.state in (MessageState.CANCELLED, MessageState.DROPPED, MessageState.FAILED)
+    # Paused: the patient blocked the bot; the place should not wait for them to return.
+    gone = (MessageState.CANCELLED, MessageState.DROPPED, MessageState.FAILED, MessageState.PAUSED)
+    ended = message.state in gone
     return OfferStatus(message.sent_at, ended)
 
 
