@@ -6,11 +6,12 @@ tests/staff/test_group_privacy.py, which sends every command there."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import col, select
 
 from mesobot.models import Appointment, CourseState, SessionState
+from mesobot.staff.decisions import expire_due_requests
 from mesobot.waitlist.models import EntryState, OfferState, WaitlistEntry, WaitlistOpening
 from tests.booking.driver import courses_of
 from tests.booking.test_flow import book_through_flow
@@ -134,3 +135,25 @@ async def test_a_confirmed_treatment_moved_earlier_cancels_the_old_one(world: Wa
     assert all(a.state is SessionState.CANCELLED for a in old_sessions)
     assert new.state is CourseState.REQUESTED
     assert new_sessions[0].local_date == date(2026, 12, 3)
+
+
+async def test_an_expired_request_frees_its_places(world: WaitWorld) -> None:
+    """Carla's request nobody decided expires after 48 hours: its days become openings, and
+    Ana, waiting for the 7th, is offered it."""
+    await book_through_flow(world.carla, "Facial rejuvenation", day=7, at="09:00")
+    await join(world.ana)
+    world.clock.advance(timedelta(hours=49))
+    services = world.app.bot_data.services
+    async with services.database.write() as session:
+        expired = await expire_due_requests(
+            session=session, services=services, now=services.clock.now()
+        )
+    if expired:  # else the bot's own expiry job, started by the clock, was first
+        assert len(expired) == 1
+    [(course, _)] = await courses_of(world.database, world.carla.user.id)
+    assert course.state is CourseState.EXPIRED
+    async with world.database.read() as session:
+        days = {opening.local_date for opening in await session.exec(select(WaitlistOpening))}
+    assert date(2026, 12, 7) in days
+    await run_the_job(world)
+    assert "Mon, 7 Dec 2026" in await wait_for_offer(world, world.ana)
