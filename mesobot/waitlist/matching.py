@@ -28,7 +28,7 @@ from mesobot.booking import load_snapshot, plan_from_database, snapshot_window
 from mesobot.calendar_cache import clinic_calendar
 from mesobot.clinic import Clinic
 from mesobot.flow.steps import CONSENT_VERSION, plan_digest
-from mesobot.models import Patient
+from mesobot.models import Course, CourseState, Patient
 from mesobot.scheduling.cache import SCREENS
 from mesobot.scheduling.calendar import Calendar
 from mesobot.scheduling.series import PlannedSeries, SeriesRule
@@ -82,6 +82,12 @@ def _waiting_here(clinic: Clinic, opening_id: int, day: date) -> list[Any]:
         col(Patient.consent_version) == CONSENT_VERSION,
         col(Patient.adult_confirmed_at).is_not(None),
         ~offered_here,
+        # Moving a treatment earlier: only while it is still booked.
+        col(WaitlistEntry.course_id).is_(None)
+        | exists().where(
+            col(Course.id) == col(WaitlistEntry.course_id),
+            col(Course.state).in_([CourseState.REQUESTED, CourseState.CONFIRMED]),
+        ),
     ]
     if day.weekday() >= 5:
         conditions.append(col(WaitlistEntry.weekdays_only).is_(False))

@@ -157,3 +157,20 @@ async def test_an_expired_request_frees_its_places(world: WaitWorld) -> None:
     assert date(2026, 12, 7) in days
     await run_the_job(world)
     assert "Mon, 7 Dec 2026" in await wait_for_offer(world, world.ana)
+
+
+async def test_a_treatment_cancelled_meanwhile_is_not_moved_earlier(world: WaitWorld) -> None:
+    """Carla asks to move her treatment earlier, then cancels it: the freed place goes to
+    nobody on her behalf."""
+    await book_through_flow(world.carla, "Facial rejuvenation", day=22, at="11:00")
+    await world.carla.command("appointments")
+    await world.carla.tap("Move me earlier")
+    await world.carla.tap("Mon, 7 Dec 2026")
+    await world.carla.tap("2 weeks")
+    await world.carla.tap("Any time")
+    await world.carla.command("appointments")
+    await world.carla.tap("Cancel session 1")
+    await world.carla.tap("Cancel this and all later sessions")
+    await ben_cancels(world)
+    await run_the_job(world)
+    assert await offers_of(world.database) == []
