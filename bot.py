@@ -1,4 +1,8 @@
-"""Run mesobot: read the settings, migrate the database, and poll Telegram until stopped."""
+"""Run mesobot: read the settings, migrate the database, and poll Telegram until stopped.
+
+`--webhook`: receive updates by webhook instead (several processes behind a load balancer,
+with health and metrics; mesobot.web); `--dispatcher-only`: send the outbox, take no updates.
+"""
 
 from __future__ import annotations
 
@@ -13,14 +17,18 @@ from mesobot.migrate import upgrade_to_head
 
 def main() -> int:
     """Start the bot; a configuration problem ends it with one line and exit code 2."""
+    webhook = "--webhook" in sys.argv[1:]
     try:
         settings = load_settings()
+        if webhook:
+            settings.require_webhook()
         clinic = load_clinic(settings.mesobot_clinic_file)
     except ConfigurationError as error:
         return _refuse(str(error))
     except ClinicFileError as error:
         return _refuse(f"MESOBOT_CLINIC_FILE: {error}")
-    configure_logging(secrets=[settings.telegram_bot_token.get_secret_value()])
+    secrets = [settings.telegram_bot_token, settings.mesobot_webhook_secret]
+    configure_logging(secrets=[secret.get_secret_value() for secret in secrets if secret])
     # Asked before anything is touched, so that a wrong token or URL is one line, not the
     # tracebacks of PTB's start-up retries.
     refusal = asyncio.run(_bot_api_refusal(settings))
@@ -31,7 +39,12 @@ def main() -> int:
 
     from mesobot.app import build_application, run_dispatcher_only
 
-    application = build_application(settings, clinic=clinic)
+    application = build_application(settings, clinic=clinic, webhook=webhook)
+    if webhook:
+        from mesobot.web.serve import run_webhook
+
+        asyncio.run(run_webhook(application))
+        return 0
     if "--dispatcher-only" in sys.argv[1:]:
         # Sends the outbox without polling: Telegram lets one process poll a token.
         asyncio.run(run_dispatcher_only(application))

@@ -29,6 +29,7 @@ from mesobot.handlers import (
     fallback,
     forget,
     group_chats,
+    inbox,
     language_choice,
     mydata,
     outbox,
@@ -68,14 +69,18 @@ def build_application(
     clock: Clock | None = None,
     clinic: Clinic | None = None,
     pacer: Pacer | None = None,
+    webhook: bool = False,
 ) -> MesobotApplication:
     """The whole bot, ready for `run_polling()` or for tests to start and stop.
 
     `pacer` holds Telegram's limits (`Pacer()` by default); tests that tap faster than a
-    person can pass one with higher rates.
+    person can pass one with higher rates. `webhook`: updates come from the inbox
+    (`mesobot.web`, `mesobot.handlers.inbox`) and direct replies go through the outbox.
     """
-    services = build_services(settings, clock=clock, clinic=clinic)
+    services = build_services(settings, clock=clock, clinic=clinic, webhook=webhook)
     token = settings.telegram_bot_token.get_secret_value()
+    budget = TelegramBudget(pacer)
+    budget.queue_replies = webhook
     application: MesobotApplication = (
         ApplicationBuilder()
         .token(token)
@@ -86,7 +91,7 @@ def build_application(
         .job_queue(JobQueue[MesobotContext]())
         .concurrent_updates(PerUserUpdateProcessor())
         # One budget for every message the bot sends, replies and the outbox alike.
-        .rate_limiter(TelegramBudget(pacer))
+        .rate_limiter(budget)
         .post_init(_on_start)
         .post_stop(_on_stopping)
         .post_shutdown(_on_stop)
@@ -99,14 +104,25 @@ def build_application(
 
 
 def build_services(
-    settings: Settings, *, clock: Clock | None = None, clinic: Clinic | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    clinic: Clinic | None = None,
+    webhook: bool = False,
 ) -> Services:
     """The collaborators, with every message kind and session observer registered."""
     token = settings.telegram_bot_token.get_secret_value()
+    postgres = settings.database_url.startswith(("postgresql", "postgres:"))
+    # Each user the inbox worker serves holds a connection for their turn (an advisory lock),
+    # beside the handlers' own transactions: SQLAlchemy's default of 5 + 10 would not do.
+    pool = (
+        {"pool_size": inbox.USERS_AT_ONCE + 5, "max_overflow": 10} if webhook and postgres else {}
+    )
     services = Services(
         settings=settings,
         clock=clock or Clock(),
-        database=Database(settings.database_url),
+        database=Database(settings.database_url, **pool),
+        webhook=webhook,
         # Derived from the token so that buttons survive restarts without another secret.
         codec=CallbackCodec(hashlib.sha256(token.encode()).digest()),
         clinic=clinic or load_clinic(settings.mesobot_clinic_file),
@@ -165,6 +181,7 @@ def features(services: Services) -> list[Feature]:
         care_reports_patient.feature(services),
         care_reports_staff.feature(services),
         fallback.feature(services),  # last in group 0: taps and commands no feature claimed
+        inbox.feature(services),  # webhook mode's worker; stops before the outbox it feeds
         outbox.feature(services),  # the dispatcher; unblocked chats resume their messages
         staff_access.feature(services),  # staff menus; a staff member's /start brings theirs
         errors.feature(services),

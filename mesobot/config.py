@@ -26,6 +26,8 @@ DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'mesobot.sqlite3'}"
 
 # The shape BotFather hands out: a numeric bot id, a colon and a 35-character secret.
 _TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,}$")
+# What Telegram accepts as a webhook's secret_token.
+_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _PLACEHOLDER_TOKENS = {"changeme", "your-token-here", "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"}
 
 
@@ -68,6 +70,11 @@ class Settings(DatabaseSettings):
     mesobot_staff_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     mesobot_staff_chat_id: int | None = None
     mesobot_clinic_file: Path = DEFAULT_CLINIC_FILE
+    # Webhook mode (`bot.py --webhook`): where Telegram posts updates, the secret it sends
+    # with each, and the address this process listens on (behind the reverse proxy).
+    mesobot_webhook_url: str | None = None
+    mesobot_webhook_secret: SecretStr | None = None
+    mesobot_listen: str = "127.0.0.1:8443"
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -94,6 +101,48 @@ class Settings(DatabaseSettings):
                 "server on your private network"
             )
         return url.rstrip("/")
+
+    @field_validator("mesobot_webhook_url")
+    @classmethod
+    def _is_webhook_url(cls, url: str | None) -> str | None:
+        if url is None:
+            return url
+        # Plain http:// only to loopback: a local Bot API server (or the tests' emulator).
+        plain = url.startswith("http://") and _is_loopback(url)
+        if not re.match(r"^https?://[^/\s]+(/\S*)?$", url) or (
+            url.startswith("http://") and not plain
+        ):
+            raise ValueError("must be an https:// URL (Telegram posts only to HTTPS)")
+        return url
+
+    @field_validator("mesobot_webhook_secret")
+    @classmethod
+    def _is_webhook_secret(cls, secret: SecretStr | None) -> SecretStr | None:
+        if secret is not None and not _SECRET_PATTERN.fullmatch(secret.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return secret
+
+    @field_validator("mesobot_listen")
+    @classmethod
+    def _is_host_and_port(cls, listen: str) -> str:
+        host, _, port = listen.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be host:port, for example 127.0.0.1:8443")
+        return listen
+
+    @property
+    def listen_host(self) -> str:
+        return self.mesobot_listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def listen_port(self) -> int:
+        return int(self.mesobot_listen.rpartition(":")[2])
+
+    def require_webhook(self) -> None:
+        """Raise ConfigurationError unless the settings webhook mode needs are given."""
+        for name in ("mesobot_webhook_url", "mesobot_webhook_secret"):
+            if getattr(self, name) is None:
+                raise ConfigurationError(f"{name.upper()} is not set (required with --webhook)")
 
     @field_validator("mesobot_staff_ids", mode="before")
     @classmethod

@@ -32,6 +32,7 @@ from mesobot.outbox.pacing import Precedence
 from mesobot.outbox.policies import CAPTION_LIMIT, Button, RenderedMessage, telegram_length
 from mesobot.outbox.replies import queue_reply, register_reply_kind
 from mesobot.outbox.sending import FloodWait, Rejected, TransientFailure, Unreachable
+from mesobot.outbox.wakeups import CrossProcessWakeups
 from mesobot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -209,6 +210,15 @@ async def start_outbox(application: MesobotApplication) -> None:
         services.clock.subscribe(wake_soon),
         on_outbox_commit(wake_soon),
     ]
+    if services.webhook:  # the leader is often another process: wake it through PostgreSQL
+        wakeups = CrossProcessWakeups(services.database, dispatcher.wake)
+        await wakeups.start()
+        application.bot_data.outbox_wakeups = wakeups
+
+        def notify_soon() -> None:
+            loop.call_soon_threadsafe(wakeups.notify_soon)
+
+        application.bot_data.subscriptions.append(on_outbox_commit(notify_soon))
 
 
 async def stop_outbox(application: MesobotApplication) -> None:
@@ -216,6 +226,9 @@ async def stop_outbox(application: MesobotApplication) -> None:
     dispatcher, application.bot_data.dispatcher = application.bot_data.dispatcher, None
     if dispatcher is not None:
         await dispatcher.stop()
+    wakeups, application.bot_data.outbox_wakeups = application.bot_data.outbox_wakeups, None
+    if wakeups is not None:
+        await wakeups.stop()
     budget_of(application).hand_over = None  # the database closes next
 
 

@@ -4,6 +4,7 @@
 # circular `from` import (they import the shared helpers from mesobot.models.base).
 import mesobot.calendar_delivery.models  # registers calendar_publication, as below
 import mesobot.care.models  # registers the reports, check-in answers and care preferences
+import mesobot.inbox.models  # registers inbox_update, the webhook receivers' updates
 import mesobot.outbox.models
 import mesobot.privacy.models
 import mesobot.staff.models  # noqa: F401  (registers the staff tables: audit, closures, prompts)
