@@ -139,7 +139,7 @@ class UpdateQueue:
             return []
         room = self.max_connections - len(in_flight)
         seen: set[object] = set()
-        ready = []
+        ready: list[ApiObject] = []
         for update in self._deliverable(len(self.pending)):
             sender = _sender_of(update)
             if sender in seen:

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -98,24 +98,23 @@ async def _register_while_leader(application: MesobotApplication) -> None:
         await asyncio.sleep(REGISTER_EVERY)
 
 
-async def run_webhook(
+@contextlib.asynccontextmanager
+async def serving(
     application: MesobotApplication, *, extra_routes: Sequence[BaseRoute] = ()
-) -> None:
-    """Serve until SIGTERM or SIGINT: stop receiving, finish the updates in flight, stop."""
+) -> AsyncIterator[asyncio.Task[None]]:
+    """The application started and its web server listening (the server's task, which ends
+    early only when it cannot listen); on leaving, stop receiving, finish the updates in
+    flight, and stop the bot."""
     settings = application.bot_data.services.settings
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signal_number in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signal_number, stop.set)
     assert application.post_init
     assert application.post_stop
     assert application.post_shutdown
+    loop = asyncio.get_running_loop()
     async with application:
         await application.post_init(application)
         await application.start()
-        web = build_web_app(web_routes(application), extra_routes)
         config = uvicorn.Config(
-            web,
+            build_web_app(web_routes(application), extra_routes),
             host=settings.listen_host,
             port=settings.listen_port,
             log_config=None,
@@ -123,14 +122,30 @@ async def run_webhook(
             timeout_graceful_shutdown=5,
         )
         server = _Server(config)
-        serving = loop.create_task(server.serve())
+        serve = loop.create_task(server.serve())
         registering = loop.create_task(_register_while_leader(application))
-        stopped = loop.create_task(stop.wait())
-        await asyncio.wait({serving, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        server.should_exit = True
-        registering.cancel()
-        await asyncio.gather(serving, registering, return_exceptions=True)
-        stopped.cancel()
-        await application.stop()
-        await application.post_stop(application)
+        try:
+            while not server.started and not serve.done():  # noqa: ASYNC110 (a flag)
+                await asyncio.sleep(0.01)
+            yield serve
+        finally:
+            server.should_exit = True
+            registering.cancel()
+            await asyncio.gather(serve, registering, return_exceptions=True)
+            await application.stop()
+            await application.post_stop(application)
     await application.post_shutdown(application)
+
+
+async def run_webhook(
+    application: MesobotApplication, *, extra_routes: Sequence[BaseRoute] = ()
+) -> None:
+    """Serve until SIGTERM or SIGINT (`bot.py --webhook`)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stop.set)
+    async with serving(application, extra_routes=extra_routes) as serve:
+        stopped = loop.create_task(stop.wait())
+        await asyncio.wait({serve, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
