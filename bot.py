@@ -20,7 +20,7 @@ def main() -> int:
     webhook = "--webhook" in sys.argv[1:]
     try:
         settings = load_settings()
-        if webhook:
+        if webhook or settings.mesobot_webhook_url:  # a dispatcher may register the webhook
             settings.require_webhook()
         clinic = load_clinic(settings.mesobot_clinic_file)
     except ConfigurationError as error:

@@ -226,7 +226,9 @@ async def _on_stop(application: MesobotApplication) -> None:
 
 
 async def run_dispatcher_only(application: MesobotApplication) -> None:
-    """Send the outbox without receiving updates (`bot.py --dispatcher-only`), until SIGTERM."""
+    """Send the outbox without receiving updates (`bot.py --dispatcher-only`), until SIGTERM.
+
+    With MESOBOT_WEBHOOK_URL set, it registers the webhook whenever it is the leader."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
@@ -234,7 +236,14 @@ async def run_dispatcher_only(application: MesobotApplication) -> None:
     async with application:
         await _on_start(application)
         await application.start()
+        registering = None
+        if application.bot_data.services.settings.mesobot_webhook_url:
+            from mesobot.web.serve import register_while_leader  # webhook mode's receivers
+
+            registering = loop.create_task(register_while_leader(application))
         await stop.wait()
+        if registering is not None:
+            registering.cancel()
         await application.stop()
         await _on_stopping(application)
     await _on_stop(application)

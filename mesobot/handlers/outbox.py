@@ -211,7 +211,8 @@ async def start_outbox(application: MesobotApplication) -> None:
         services.clock.subscribe(wake_soon),
         on_outbox_commit(wake_soon),
     ]
-    if services.webhook:  # the leader is often another process: wake it through PostgreSQL
+    if services.database.engine.dialect.name == "postgresql":
+        # The leader is often another process (always, for webhook receivers): wake it.
         wakeups = CrossProcessWakeups(services.database, dispatcher.wake)
         await wakeups.start()
         application.bot_data.outbox_wakeups = wakeups

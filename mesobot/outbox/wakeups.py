@@ -39,12 +39,13 @@ class CrossProcessWakeups:
         if not self.enabled:
             return
         try:
-            raw = await self.database.engine.raw_connection()
+            connection = await self.database.engine.connect()
+            raw = await connection.get_raw_connection()
             await raw.driver_connection.add_listener(CHANNEL, self._heard)  # type: ignore[union-attr]
         except Exception:
             logger.exception("Cannot listen for outbox wake-ups; the safety interval remains")
             return
-        self._listening = raw
+        self._listening = (connection, raw)
 
     def _heard(self, *_arguments: object) -> None:
         self.wake()
@@ -74,10 +75,11 @@ class CrossProcessWakeups:
         """Stop listening and give the connection back."""
         if self._notifying is not None:
             await asyncio.gather(self._notifying, return_exceptions=True)
-        raw, self._listening = self._listening, None
-        if raw is not None:
+        listening, self._listening = self._listening, None
+        if listening is not None:
+            connection, raw = listening
             try:
                 await raw.driver_connection.remove_listener(CHANNEL, self._heard)
-                raw.close()
+                await connection.close()
             except Exception:
                 logger.debug("Closing the listening connection failed", exc_info=True)

@@ -75,7 +75,7 @@ def web_routes(application: MesobotApplication) -> list[BaseRoute]:
     ]
 
 
-async def _register_while_leader(application: MesobotApplication) -> None:
+async def register_while_leader(application: MesobotApplication) -> None:
     """The dispatcher leader sets the webhook (again after each takeover)."""
     settings = application.bot_data.services.settings
     assert settings.mesobot_webhook_url
@@ -123,7 +123,7 @@ async def serving(
         )
         server = _Server(config)
         serve = loop.create_task(server.serve())
-        registering = loop.create_task(_register_while_leader(application))
+        registering = loop.create_task(register_while_leader(application))
         try:
             while not server.started and not serve.done():  # noqa: ASYNC110 (a flag)
                 await asyncio.sleep(0.01)
