@@ -3,6 +3,7 @@
 import asyncio
 import itertools
 import logging
+import time
 
 import aiohttp
 
@@ -28,6 +29,9 @@ class UpdateQueue:
         self.max_connections = 40  # setWebhook's default
         self.webhook_attempts = 0  # POSTs made, answered or not
         self.webhook_deliveries = 0  # POSTs answered 2xx
+        self.first_posted_at: dict[
+            int, float
+        ] = {}  # update_id -> time.monotonic() of its first POST
         self._poller: asyncio.Future[None] | None = None
         self._arrived = asyncio.Event()
 
@@ -165,6 +169,7 @@ class UpdateQueue:
         backoff = 0.05
         while self.webhook_url and any(queued is update for queued in self.pending):
             self.webhook_attempts += 1
+            self.first_posted_at.setdefault(update["update_id"], time.monotonic())
             if await self._post(http, self.webhook_url, update):
                 self.webhook_deliveries += 1
                 self.pending = [queued for queued in self.pending if queued is not update]
