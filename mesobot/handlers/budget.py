@@ -32,6 +32,7 @@ from telegram.ext import BaseRateLimiter
 
 from mesobot.metrics import count_telegram_error
 from mesobot.outbox.pacing import Pacer, Precedence
+from mesobot.outbox.shared_budget import SharedBudget
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,8 @@ class TelegramBudget(BaseRateLimiter[Precedence]):
         self.hand_over: HandOver | None = None
         # Webhook mode: every direct message goes to the outbox instead of Telegram.
         self.queue_replies = False
+        # Webhook mode on PostgreSQL: the limits counted across every process as well.
+        self.shared: SharedBudget | None = None
 
     async def initialize(self) -> None:
         """Nothing to set up: the pacer starts its work with the first wait."""
@@ -124,6 +127,8 @@ class TelegramBudget(BaseRateLimiter[Precedence]):
                 return await callback(*args, **kwargs)
             try:
                 async with self.pacer.slot(chat_id, precedence, message=message):
+                    if self.shared is not None:  # an edit counts only against the overall rate
+                        await self.shared.take(chat_id if message else None)
                     return await callback(*args, **kwargs)
             except RetryAfter as error:
                 # Every later send to this chat (or, by the pattern, the bot) waits it out.

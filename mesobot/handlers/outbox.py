@@ -32,6 +32,7 @@ from mesobot.outbox.pacing import Precedence
 from mesobot.outbox.policies import CAPTION_LIMIT, Button, RenderedMessage, telegram_length
 from mesobot.outbox.replies import queue_reply, register_reply_kind
 from mesobot.outbox.sending import FloodWait, Rejected, TransientFailure, Unreachable
+from mesobot.outbox.shared_budget import SharedBudget
 from mesobot.outbox.wakeups import CrossProcessWakeups
 from mesobot.services import Services
 
@@ -185,6 +186,9 @@ async def start_outbox(application: MesobotApplication) -> None:
 
     budget = budget_of(application)
     budget.hand_over = reply_hand_over(services)
+    postgres = services.database.engine.dialect.name == "postgresql"
+    if postgres and services.settings.mesobot_webhook_url:  # several processes send
+        budget.shared = SharedBudget(services.database, budget.pacer)
     dispatcher = Dispatcher(
         database=services.database,
         clock=services.clock,
@@ -211,7 +215,7 @@ async def start_outbox(application: MesobotApplication) -> None:
         services.clock.subscribe(wake_soon),
         on_outbox_commit(wake_soon),
     ]
-    if services.database.engine.dialect.name == "postgresql":
+    if postgres:
         # The leader is often another process (always, for webhook receivers): wake it.
         wakeups = CrossProcessWakeups(services.database, dispatcher.wake)
         await wakeups.start()
@@ -232,6 +236,7 @@ async def stop_outbox(application: MesobotApplication) -> None:
     if wakeups is not None:
         await wakeups.stop()
     budget_of(application).hand_over = None  # the database closes next
+    budget_of(application).shared = None
 
 
 async def on_my_chat_member(update: Update, context: MesobotContext) -> None:
