@@ -3,6 +3,8 @@ from the database when scraped. No Telegram."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -92,3 +94,8 @@ def count_telegram_error(error: BaseException) -> None:
     if label is None:
         label = "network" if name in {"NetworkError", "TimedOut"} else "other"
     TELEGRAM_ERRORS.labels(error=label).inc()
+
+
+def observe_lateness(kind: str, late_by: timedelta) -> None:
+    """An outbox message of `kind` was sent `late_by` after its due time."""
+    SEND_LATENESS.labels(kind=kind).observe(max(0.0, late_by.total_seconds()))
