@@ -4,7 +4,7 @@ A receiver stores each update (`mesobot.web.webhook`) and answers 200; the worke
 receiver then handles it. A user's turn is a session-level advisory lock on PostgreSQL (on a
 connection held for it, so a receiver that dies frees it with its connections), an asyncio
 lock within one process on SQLite. Under the turn, the user's earliest unhandled update is
-leased (its attempts counted), then handled by PTB's `process_update`.
+leased (its attempts counted, one statement), then handled by PTB's `process_update`.
 
 The handled mark is written inside the first write transaction the handler opens
 (`mesobot.db.in_first_write`), so the handler's change and the mark commit together or not at
@@ -102,8 +102,13 @@ class InboxWorker:
         try:
             async with self._places, self._turn(sender) as mine:
                 while mine and not self._stopping:
-                    async with self.services.database.read() as session:
-                        row = await store.next_of(session=session, sender=sender)
+                    async with self.services.database.write() as session:
+                        row = await store.lease_next(
+                            session=session,
+                            sender=sender,
+                            now=self.services.clock.now(),
+                            lease=LEASE,
+                        )
                     if row is None:
                         break
                     await self._handle(row)
@@ -137,10 +142,7 @@ class InboxWorker:
 
     async def _handle(self, row: InboxUpdate) -> None:
         database, clock = self.services.database, self.services.clock
-        async with database.write() as session:
-            attempts = await store.take_lease(
-                session=session, update_id=row.update_id, now=clock.now(), lease=LEASE
-            )
+        attempts = row.attempts
         if attempts > MAX_ATTEMPTS:
             logger.error("Update %d was given up after %d attempts", row.update_id, attempts - 1)
             async with database.write() as session:

@@ -74,28 +74,27 @@ async def senders_waiting(*, session: AsyncSession, now: datetime, limit: int) -
     return list((await session.exec(statement)).all())
 
 
-async def next_of(*, session: AsyncSession, sender: int) -> InboxUpdate | None:
-    """The user's earliest unhandled update, whatever its lease (the caller holds their turn)."""
-    statement = (
-        select(InboxUpdate)
+async def lease_next(
+    *, session: AsyncSession, sender: int, now: datetime, lease: timedelta
+) -> InboxUpdate | None:
+    """Lease the user's earliest unhandled update (whatever its lease: the caller holds the
+    user's turn) and count the attempt; None when nothing of theirs waits."""
+    earliest = (
+        select(InboxUpdate.update_id)
         .where(col(InboxUpdate.handled_at).is_(None), InboxUpdate.sender == sender)
         .order_by(col(InboxUpdate.update_id))
         .limit(1)
+        .scalar_subquery()
     )
-    return (await session.exec(statement)).first()
-
-
-async def take_lease(
-    *, session: AsyncSession, update_id: int, now: datetime, lease: timedelta
-) -> int:
-    """Lease the update to this receiver and count the attempt; returns the attempts so far."""
-    await session.exec(
+    statement = (
         update(InboxUpdate)
-        .where(col(InboxUpdate.update_id) == update_id)
+        .where(col(InboxUpdate.update_id) == earliest)
         .values(lease_until=now + lease, attempts=InboxUpdate.attempts + 1)
+        .returning(InboxUpdate)
     )
-    row = await session.get(InboxUpdate, update_id, populate_existing=True)
-    return 0 if row is None else row.attempts
+    result = await session.exec(statement)
+    row = result.scalars().first()
+    return row if isinstance(row, InboxUpdate) else None
 
 
 async def mark_handled(
