@@ -30,7 +30,7 @@ FIGURES = {
     ),
     "webhook_throughput": (
         r"(PostgreSQL|SQLite), 1 receiver\(s\): [\d,]+ updates/s, webhook to reply "
-        r"p50 \d+ ms, p99 \d+ ms"
+        r"p50 \d+ ms, p99 \d+ ms at [\d.]+/s \(\d+ updates from \d+ users at once"
     ),
     "user_fairness": (
         r"B behind A's 100 queued updates in the bot \(fetched\), 1 round\(s\): "

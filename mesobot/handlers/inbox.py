@@ -44,6 +44,10 @@ LEASE = timedelta(seconds=15)
 MAX_ATTEMPTS = 3  # an update that kills its receiver this often is given up, not retried forever
 LOOK_EVERY = 1.0  # for updates another receiver stored (or left behind when it died)
 INBOX_LOCK_SPACE = 0x696E62  # "inb": the first key of every user's advisory lock
+# A handled update's row (its id and sender; its content is emptied when handled) is kept this
+# long, so that Telegram's late second delivery of it is still recognised, then deleted.
+KEEP_HANDLED = timedelta(days=2)
+PURGE_EVERY = 600.0  # seconds
 
 
 class InboxWorker:
@@ -58,6 +62,7 @@ class InboxWorker:
         self._places = asyncio.Semaphore(USERS_AT_ONCE)
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._purged_at = float("-inf")
 
     def wake(self) -> None:
         """Look for work now (an update was just stored)."""
@@ -86,6 +91,11 @@ class InboxWorker:
             self._wake.clear()
 
     async def _look(self) -> None:
+        if time.monotonic() - self._purged_at > PURGE_EVERY:
+            self._purged_at = time.monotonic()
+            async with self.services.database.write() as session:
+                before = self.services.clock.now() - KEEP_HANDLED
+                await store.purge_handled(session=session, before=before)
         async with self.services.database.read() as session:
             senders = await store.senders_waiting(
                 session=session, now=self.services.clock.now(), limit=USERS_AT_ONCE * 4

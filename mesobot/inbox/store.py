@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import delete, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -104,7 +104,8 @@ async def mark_handled(
     result = await session.exec(
         update(InboxUpdate)
         .where(col(InboxUpdate.update_id) == update_id, col(InboxUpdate.handled_at).is_(None))
-        .values(handled_at=now, lease_until=None, outcome=outcome)
+        # The content (a patient's words, maybe health data) is not kept once handled.
+        .values(handled_at=now, lease_until=None, outcome=outcome, payload={})
     )
     if not result.rowcount:
         raise AlreadyHandled(f"update {update_id} was already handled")
@@ -114,3 +115,9 @@ async def unhandled_count(*, session: AsyncSession) -> int:
     """How many stored updates wait to be handled (a metric)."""
     statement = select(func.count()).where(col(InboxUpdate.handled_at).is_(None))
     return int((await session.exec(statement)).one())
+
+
+async def purge_handled(*, session: AsyncSession, before: datetime) -> int:
+    """Delete the rows of updates handled before `before` (their ids no longer needed)."""
+    result = await session.exec(delete(InboxUpdate).where(col(InboxUpdate.handled_at) < before))
+    return int(result.rowcount)
