@@ -74,12 +74,16 @@ async def _run(
     seen = {person.id: len(person.bot_messages) for person in people}
     first = dict(seen)
     started = time.perf_counter()
-    for _ in range(per_user):
-        for person in people:
-            person.send_command("/help")
-            sent[person.id].append(int(queue.pending[-1]["update_id"]))
-            if rate is not None:
-                await asyncio.sleep(1 / rate)
+
+    async def send() -> None:
+        for _ in range(per_user):
+            for person in people:
+                person.send_command("/help")
+                sent[person.id].append(int(queue.pending[-1]["update_id"]))
+                if rate is not None:
+                    await asyncio.sleep(1 / rate)  # replies are watched meanwhile
+
+    sending = asyncio.create_task(send())
     replies: dict[int, float] = {}
     changes = emulator.world.changes
     while True:
@@ -91,6 +95,7 @@ async def _run(
         if len(replies) >= len(people) * per_user:
             break
         await changes.wait_for(lambda v=version: changes.version != v, within=300)
+    await sending
     return replies, time.perf_counter() - started
 
 
