@@ -1,4 +1,8 @@
-"""Run mesobot: read the settings, migrate the database, and poll Telegram until stopped."""
+"""Run mesobot: read the settings, migrate the database, and poll Telegram until stopped.
+
+`--webhook`: receive updates by webhook instead (several processes behind a load balancer,
+with health and metrics; mesobot.web); `--dispatcher-only`: send the outbox, take no updates.
+"""
 
 from __future__ import annotations
 
@@ -13,15 +17,19 @@ from mesobot.migrate import upgrade_to_head
 
 def main() -> int:
     """Start the bot; a configuration problem ends it with one line and exit code 2."""
+    webhook = "--webhook" in sys.argv[1:]
     try:
         settings = load_settings()
+        if webhook or settings.mesobot_webhook_url:  # a dispatcher may register the webhook
+            settings.require_webhook()
         clinic = load_clinic(settings.mesobot_clinic_file)
     except ConfigurationError as error:
         return _refuse(str(error))
     except ClinicFileError as error:
         return _refuse(f"MESOBOT_CLINIC_FILE: {error}")
+    secrets = [settings.telegram_bot_token, settings.mesobot_webhook_secret]
     configure_logging(
-        secrets=[settings.telegram_bot_token.get_secret_value()],
+        secrets=[secret.get_secret_value() for secret in secrets if secret],
         log_format=settings.mesobot_log_format,
     )
     # Asked before anything is touched, so that a wrong token or URL is one line, not the
@@ -36,8 +44,19 @@ def main() -> int:
     from mesobot.handlers.context import MesobotApplication
 
     dispatcher_only = "--dispatcher-only" in sys.argv[1:]
-    # Only the poller serves feeds: a dispatcher beside it would compete for MESOBOT_LISTEN.
-    application = build_application(settings, clinic=clinic, serve_feeds=not dispatcher_only)
+    # Only the poller serves feeds in polling mode: a dispatcher beside it would compete for
+    # MESOBOT_LISTEN. In webhook mode every receiver serves them beside the webhook.
+    application = build_application(
+        settings, clinic=clinic, serve_feeds=not (dispatcher_only or webhook), webhook=webhook
+    )
+    if webhook:
+        from mesobot.web.feeds import feed_routes
+        from mesobot.web.webhook_mode import run_webhook
+
+        services = application.bot_data.services
+        feeds = feed_routes(services) if settings.mesobot_public_url else []
+        asyncio.run(run_webhook(application, extra_routes=feeds))
+        return 0
     if dispatcher_only:
         # Sends the outbox without polling: Telegram lets one process poll a token.
         asyncio.run(run_dispatcher_only(application))

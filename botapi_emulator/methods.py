@@ -113,6 +113,7 @@ async def _setWebhook(world: World, params: Params) -> bool:
         world.updates.drop_pending()
     if "allowed_updates" in params:
         world.updates.allowed_updates = params["allowed_updates"]
+    world.updates.max_connections = int(params.get("max_connections", 40))
     world.updates.set_webhook(params["url"], params.get("secret_token"))
     return True
 

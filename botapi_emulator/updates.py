@@ -3,6 +3,7 @@
 import asyncio
 import itertools
 import logging
+import time
 
 import aiohttp
 
@@ -25,6 +26,12 @@ class UpdateQueue:
         self.webhook_url: str | None = None
         self.webhook_secret: str | None = None
         self.webhook_errors: list[str] = []
+        self.max_connections = 40  # setWebhook's default
+        self.webhook_attempts = 0  # POSTs made, answered or not
+        self.webhook_deliveries = 0  # POSTs answered 2xx
+        self.first_posted_at: dict[
+            int, float
+        ] = {}  # update_id -> time.monotonic() of its first POST
         self._poller: asyncio.Future[None] | None = None
         self._arrived = asyncio.Event()
 
@@ -115,17 +122,69 @@ class UpdateQueue:
         self._wake_poller()
 
     async def deliver_to_webhook(self, http: aiohttp.ClientSession) -> None:
-        """Post queued updates to the webhook one by one, retrying until it answers 2xx."""
-        while True:
-            await self._arrived.wait()
-            self._arrived.clear()
-            while self.webhook_url and (ready := self._deliverable(1)):
-                if await self._post(http, self.webhook_url, ready[0]):
-                    self.pending.remove(ready[0])
-                    self._changes.notify()
-                else:
-                    # Telegram backs off too; this keeps a failing webhook from spinning.
-                    await asyncio.sleep(0.05)
+        """Post queued updates to the webhook, as Telegram does: up to `max_connections` at
+        once, each sender's updates one after another in order, every one again after a
+        non-2xx answer or a failed connection (with a short backoff) until one is 2xx."""
+        in_flight: dict[int, asyncio.Task[None]] = {}  # id() of the update -> its post
+        try:
+            while True:
+                await self._arrived.wait()
+                self._arrived.clear()
+                for update in self._next_posts(in_flight):
+                    post = self._post_until_taken(http, update, in_flight)
+                    in_flight[id(update)] = asyncio.create_task(post)
+        finally:
+            for task in list(in_flight.values()):
+                task.cancel()
+
+    def _next_posts(self, in_flight: dict[int, asyncio.Task[None]]) -> list[ApiObject]:
+        """Each sender's first pending update that is not being posted, within the limit."""
+        if not self.webhook_url:
+            return []
+        room = self.max_connections - len(in_flight)
+        seen: set[object] = set()
+        ready: list[ApiObject] = []
+        for update in self._deliverable(len(self.pending)):
+            sender = _sender_of(update)
+            if sender in seen:
+                continue
+            seen.add(sender)
+            if id(update) not in in_flight and len(ready) < room:
+                ready.append(update)
+        return ready
+
+    async def _post_until_taken(
+        self,
+        http: aiohttp.ClientSession,
+        update: ApiObject,
+        in_flight: dict[int, asyncio.Task[None]],
+    ) -> None:
+        try:
+            await self._post_until_2xx(http, update)
+        finally:
+            in_flight.pop(id(update), None)
+            self._arrived.set()  # the sender's next update may go now
+
+    async def _post_until_2xx(self, http: aiohttp.ClientSession, update: ApiObject) -> None:
+        backoff = 0.05
+        while self.webhook_url and any(queued is update for queued in self.pending):
+            self.webhook_attempts += 1
+            self.first_posted_at.setdefault(update["update_id"], time.monotonic())
+            if await self._post(http, self.webhook_url, update):
+                self.webhook_deliveries += 1
+                self.pending = [queued for queued in self.pending if queued is not update]
+                self._changes.notify()
+                break
+            # Telegram backs off too; this keeps a failing webhook from spinning.
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 1.0)
+
+    def deliver_again(self, update: ApiObject) -> None:
+        """Queue an update already delivered once more, as Telegram does when it did not see
+        the webhook's answer (a timeout): the same update_id, the same content."""
+        self.pending.append(dict(update))
+        self._arrived.set()
+        self._changes.notify()
 
     async def _post(self, http: aiohttp.ClientSession, url: str, update: ApiObject) -> bool:
         headers = {}
@@ -145,6 +204,15 @@ class UpdateQueue:
         self.webhook_url, self.webhook_secret = url or None, secret
         self._wake_poller()
         self._arrived.set()
+
+
+def _sender_of(update: ApiObject) -> object:
+    """Whose updates must arrive in order: the user, or the chat without one."""
+    for key, part in update.items():
+        if key != "update_id" and isinstance(part, dict):
+            user = part.get("from") or part.get("chat") or {}
+            return user.get("id")
+    return None
 
 
 def _default_update_kinds(updates: list[ApiObject]) -> set[str]:

@@ -32,6 +32,7 @@ from mesobot.handlers import (
     fallback,
     forget,
     group_chats,
+    inbox,
     language_choice,
     mydata,
     outbox,
@@ -79,15 +80,20 @@ def build_application(
     clinic: Clinic | None = None,
     pacer: Pacer | None = None,
     serve_feeds: bool = False,
+    webhook: bool = False,
 ) -> MesobotApplication:
     """The whole bot, ready for `run_polling()` or for tests to start and stop.
 
     `pacer` holds Telegram's limits (`Pacer()` by default); tests that tap faster than a
     person can pass one with higher rates. `serve_feeds` serves the calendar feeds on
-    MESOBOT_LISTEN while the bot runs, when MESOBOT_PUBLIC_URL is set too.
+    MESOBOT_LISTEN while the bot polls, when MESOBOT_PUBLIC_URL is set too. `webhook`:
+    updates come from the inbox (`mesobot.web`, `mesobot.handlers.inbox`) and direct replies
+    go through the outbox.
     """
-    services = build_services(settings, clock=clock, clinic=clinic)
+    services = build_services(settings, clock=clock, clinic=clinic, webhook=webhook)
     token = settings.telegram_bot_token.get_secret_value()
+    budget = TelegramBudget(pacer)
+    budget.queue_replies = webhook
     application: MesobotApplication = (
         ApplicationBuilder()
         .token(token)
@@ -98,7 +104,7 @@ def build_application(
         .job_queue(JobQueue[MesobotContext]())
         .concurrent_updates(PerUserUpdateProcessor())
         # One budget for every message the bot sends, replies and the outbox alike.
-        .rate_limiter(TelegramBudget(pacer))
+        .rate_limiter(budget)
         .post_init(_on_start)
         .post_stop(_on_stopping)
         .post_shutdown(_on_stop)
@@ -112,14 +118,25 @@ def build_application(
 
 
 def build_services(
-    settings: Settings, *, clock: Clock | None = None, clinic: Clinic | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    clinic: Clinic | None = None,
+    webhook: bool = False,
 ) -> Services:
     """The collaborators, with every message kind and session observer registered."""
     token = settings.telegram_bot_token.get_secret_value()
+    postgres = settings.database_url.startswith(("postgresql", "postgres:"))
+    # Each user the inbox worker serves holds a connection for their turn (an advisory lock),
+    # beside the handlers' own transactions: SQLAlchemy's default of 5 + 10 would not do.
+    pool = (
+        {"pool_size": inbox.USERS_AT_ONCE + 5, "max_overflow": 10} if webhook and postgres else {}
+    )
     services = Services(
         settings=settings,
         clock=clock or Clock(),
-        database=Database(settings.database_url),
+        database=Database(settings.database_url, **pool),
+        webhook=webhook,
         # Derived from the token so that buttons survive restarts without another secret.
         codec=CallbackCodec(hashlib.sha256(token.encode()).digest()),
         clinic=clinic or load_clinic(settings.mesobot_clinic_file),
@@ -181,6 +198,7 @@ def features(services: Services) -> list[Feature]:
         care_reports_patient.feature(services),
         care_reports_staff.feature(services),
         fallback.feature(services),  # last in group 0: taps and commands no feature claimed
+        inbox.feature(services),  # webhook mode's worker; stops before the outbox it feeds
         outbox.feature(services),  # the dispatcher; unblocked chats resume their messages
         staff_access.feature(services),  # staff menus; a staff member's /start brings theirs
         errors.feature(services),
@@ -261,13 +279,24 @@ def _give_up(deadline: float) -> None:
 
 
 async def run_dispatcher_only(application: MesobotApplication) -> None:
-    """Send the outbox without receiving updates (`bot.py --dispatcher-only`), until SIGTERM."""
+    """Send the outbox without receiving updates (`bot.py --dispatcher-only`), until SIGTERM.
+
+    With MESOBOT_WEBHOOK_URL set, it registers the webhook whenever it is the leader."""
     stop = asyncio.Event()
     stop_on_signals(stop.set)
     async with application:
         await _on_start(application)
         await application.start()
+        registering = None
+        if application.bot_data.services.settings.mesobot_webhook_url:
+            from mesobot.web.webhook_mode import register_while_leader  # webhook mode's receivers
+
+            registering = asyncio.get_running_loop().create_task(
+                register_while_leader(application)
+            )
         await stop.wait()
+        if registering is not None:
+            registering.cancel()
         await application.stop()
         await _on_stopping(application)
     await _on_stop(application)

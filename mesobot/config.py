@@ -26,6 +26,8 @@ DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'mesobot.sqlite3'}"
 
 # The shape BotFather hands out: a numeric bot id, a colon and a 35-character secret.
 _TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,}$")
+# What Telegram accepts as a webhook's secret_token.
+_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _PLACEHOLDER_TOKENS = {"changeme", "your-token-here", "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"}
 
 
@@ -70,10 +72,15 @@ class Settings(DatabaseSettings):
     mesobot_clinic_file: Path = DEFAULT_CLINIC_FILE
     # The bot's public address (https://, or http:// on loopback): calendar feed links use it.
     mesobot_public_url: str | None = None
-    # host:port the bot's web server listens on (feeds; health and metrics in webhook mode).
+    # host:port the bot's web server listens on: the feeds (with MESOBOT_PUBLIC_URL) and, in
+    # webhook mode, the webhook, health and metrics (there WEBHOOK_LISTEN when unset).
     mesobot_listen: str | None = None
     # "text" (one line per event, for people) or "json" (one JSON object per line).
     mesobot_log_format: Literal["text", "json"] = "text"
+    # Webhook mode (`bot.py --webhook`): where Telegram posts updates and the secret it sends
+    # with each.
+    mesobot_webhook_url: str | None = None
+    mesobot_webhook_secret: SecretStr | None = None
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -135,6 +142,42 @@ class Settings(DatabaseSettings):
             raise ValueError("must be host:port, e.g. 127.0.0.1:8080")
         return value.strip()
 
+    @field_validator("mesobot_webhook_url")
+    @classmethod
+    def _is_webhook_url(cls, url: str | None) -> str | None:
+        if url is None:
+            return url
+        # Plain http:// only to loopback: a local Bot API server (or the tests' emulator).
+        plain = url.startswith("http://") and _is_loopback(url)
+        if not re.match(r"^https?://[^/\s]+(/\S*)?$", url) or (
+            url.startswith("http://") and not plain
+        ):
+            raise ValueError("must be an https:// URL (Telegram posts only to HTTPS)")
+        return url
+
+    @field_validator("mesobot_webhook_secret")
+    @classmethod
+    def _is_webhook_secret(cls, secret: SecretStr | None) -> SecretStr | None:
+        if secret is not None and not _SECRET_PATTERN.fullmatch(secret.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return secret
+
+    @property
+    def listen_host(self) -> str:
+        """Where the web server listens: MESOBOT_LISTEN's host (WEBHOOK_LISTEN's if unset)."""
+        return listen_address(self.mesobot_listen or WEBHOOK_LISTEN)[0]
+
+    @property
+    def listen_port(self) -> int:
+        """MESOBOT_LISTEN's port (WEBHOOK_LISTEN's if unset)."""
+        return listen_address(self.mesobot_listen or WEBHOOK_LISTEN)[1]
+
+    def require_webhook(self) -> None:
+        """Raise ConfigurationError unless the settings webhook mode needs are given."""
+        for name in ("mesobot_webhook_url", "mesobot_webhook_secret"):
+            if getattr(self, name) is None:
+                raise ConfigurationError(f"{name.upper()} is not set (required with --webhook)")
+
     @field_validator("mesobot_staff_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
@@ -158,6 +201,9 @@ class Settings(DatabaseSettings):
             head, _, tail = base.rpartition("/")
             self.telegram_api_base_file_url = f"{head}/file/{tail}"
         return self
+
+
+WEBHOOK_LISTEN = "127.0.0.1:8443"  # webhook mode's address when MESOBOT_LISTEN is unset
 
 
 def listen_address(value: str) -> tuple[str, int]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
@@ -167,6 +167,31 @@ def write_transaction_open() -> bool:
     return owner is not None and owner is asyncio.current_task()
 
 
+class FirstWrite:
+    """Work done inside the first write transaction that commits in a context (the webhook
+    inbox's handled mark, `mesobot.handlers.inbox`): it commits with the handler's change,
+    or not at all."""
+
+    def __init__(self, action: Callable[[AsyncSession], Awaitable[None]]) -> None:
+        self.action = action
+        self.done = False
+
+
+_first_write: ContextVar[FirstWrite | None] = ContextVar("first_write", default=None)
+
+
+@contextmanager
+def in_first_write(action: Callable[[AsyncSession], Awaitable[None]]) -> Iterator[FirstWrite]:
+    """Run `action` inside the first `Database.write()` opened in this context from now on;
+    `.done` says afterwards whether one committed."""
+    pending = FirstWrite(action)
+    token = _first_write.set(pending)
+    try:
+        yield pending
+    finally:
+        _first_write.reset(token)
+
+
 class _WriterQueue:
     """This process's writers on one SQLite database, let in first come, first served.
 
@@ -256,7 +281,12 @@ class Database:
             # Procuring the connection begins the session's transaction, with this option.
             await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
             owner = _write_owner.set(asyncio.current_task())
+            pending = _first_write.get()
+            if pending is not None and pending.done:
+                pending = None
             try:
+                if pending is not None:
+                    await pending.action(session)
                 yield session
             except BaseException:
                 _write_owner.reset(owner)
@@ -264,6 +294,8 @@ class Database:
                 raise
             _write_owner.reset(owner)
             await session.commit()
+            if pending is not None:
+                pending.done = True
 
     async def checkpoint(self) -> None:
         """Copy SQLite's write-ahead log into the database file and truncate it, so that it

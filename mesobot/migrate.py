@@ -7,6 +7,7 @@ import sys
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 from mesobot.config import PROJECT_ROOT, ConfigurationError, DatabaseSettings, read_settings
 
@@ -19,6 +20,13 @@ def alembic_config(database_url: str) -> Config:
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
     config.attributes["database_url"] = database_url
     return config
+
+
+def head_revision(database_url: str) -> str:
+    """The revision the migrations end at (what `/readyz` expects the database to be at)."""
+    head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+    assert head is not None
+    return head
 
 
 def upgrade_to_head(database_url: str) -> None:

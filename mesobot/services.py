@@ -27,6 +27,8 @@ class Services:
     database: Database
     codec: CallbackCodec
     clinic: Clinic
+    # `bot.py --webhook`: updates come through the inbox, replies through the outbox.
+    webhook: bool = False
     # Features register their message kinds here while the application is built.
     outbox_kinds: KindRegistry = field(default_factory=default_kinds)
     # What hangs off sessions (care messages, calendar files) registers here; app.py puts

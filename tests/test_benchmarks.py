@@ -28,6 +28,10 @@ FIGURES = {
         r"\d+ replies during a \d+-message wave: p50 \d+ ms, p95 \d+ ms, p99 \d+ ms, max \d+ ms"
         r".*\nlost replies: 0; the wave at [\d.]+ msg/s, with the replies [\d.]+ msg/s"
     ),
+    "webhook_throughput": (
+        r"(PostgreSQL|SQLite), 1 receiver\(s\): [\d,]+ updates/s, webhook to reply "
+        r"p50 \d+ ms, p99 \d+ ms at [\d.]+/s \(\d+ updates from \d+ users at once"
+    ),
     "user_fairness": (
         r"B behind A's 100 queued updates in the bot \(fetched\), 1 round\(s\): "
         r"B's reply p50 \d+ ms"
@@ -43,10 +47,13 @@ FIGURES = {
         r"failed bookings: 0 of 3 (.*\n)+idle CPU: [\d.]+ CPU-s per minute"
     ),
 }
-# Only the pending-outbox benchmark asks for a PostgreSQL server whether or not one is named;
-# the others use one when MESOBOT_TEST_POSTGRES_URL names it, as the suite does.
+# The pending-outbox and webhook benchmarks are told which backend to use (PostgreSQL when
+# MESOBOT_TEST_POSTGRES_URL names a server); the others use one when it names it.
 POSTGRES = os.environ.get("MESOBOT_TEST_POSTGRES_URL")
-EXTRA_ARGUMENTS = {"outbox_pending": ["--backend", "both" if POSTGRES else "sqlite"]}
+EXTRA_ARGUMENTS = {
+    "outbox_pending": ["--backend", "both" if POSTGRES else "sqlite"],
+    "webhook_throughput": ["--backend", "postgresql" if POSTGRES else "sqlite"],
+}
 
 
 def test_every_benchmark_has_its_figures_listed() -> None:

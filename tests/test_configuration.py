@@ -16,7 +16,9 @@ from mesobot.config import PROJECT_ROOT, Settings
 VALID_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0"
 
 
-def run_bot(tmp_path: Path, **environment: str) -> subprocess.CompletedProcess[str]:
+def run_bot(
+    tmp_path: Path, *arguments: str, **environment: str
+) -> subprocess.CompletedProcess[str]:
     """Run `python bot.py` from an empty folder (no .env) with only the given settings."""
     clean = {
         key: value
@@ -24,7 +26,7 @@ def run_bot(tmp_path: Path, **environment: str) -> subprocess.CompletedProcess[s
         if not key.startswith(("TELEGRAM_", "DATABASE_", "MESOBOT_"))
     }
     return subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "bot.py")],
+        [sys.executable, str(PROJECT_ROOT / "bot.py"), *arguments],
         cwd=tmp_path,
         env={**clean, "DATABASE_URL": f"sqlite:///{tmp_path / 'never.sqlite3'}", **environment},
         capture_output=True,
@@ -95,7 +97,43 @@ BAD_SETTINGS = [
         'MESOBOT_LOG_FORMAT must be "text" or "json"',
         id="bad-log-format",
     ),
+    pytest.param(
+        {"TELEGRAM_BOT_TOKEN": VALID_TOKEN, "MESOBOT_WEBHOOK_SECRET": "not secret!"},
+        "MESOBOT_WEBHOOK_SECRET must be 1-256 characters",
+        id="bad-webhook-secret",
+    ),
+    pytest.param(
+        {"TELEGRAM_BOT_TOKEN": VALID_TOKEN, "MESOBOT_WEBHOOK_SECRET": "a" * 257},
+        "MESOBOT_WEBHOOK_SECRET",
+        id="long-webhook-secret",
+    ),
+    pytest.param(
+        {"TELEGRAM_BOT_TOKEN": VALID_TOKEN, "MESOBOT_WEBHOOK_URL": "http://bot.example/hook"},
+        "MESOBOT_WEBHOOK_URL must be an https:// URL",
+        id="plain-webhook-url",
+    ),
 ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("environment", "named"),
+    [
+        pytest.param({}, "MESOBOT_WEBHOOK_URL is not set (required with --webhook)", id="url"),
+        pytest.param(
+            {"MESOBOT_WEBHOOK_URL": "https://bot.example/hook"},
+            "MESOBOT_WEBHOOK_SECRET is not set (required with --webhook)",
+            id="secret",
+        ),
+    ],
+)
+def test_webhook_mode_names_its_missing_setting(
+    tmp_path: Path, environment: dict[str, str], named: str
+) -> None:
+    """`bot.py --webhook` without its URL or secret: one line, exit code 2."""
+    result = run_bot(tmp_path, "--webhook", TELEGRAM_BOT_TOKEN=VALID_TOKEN, **environment)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"mesobot: {named}"]
 
 
 @pytest.mark.slow

@@ -7,21 +7,32 @@ send: a direct call waits it out and tries again; the outbox's own send is hande
 dispatcher, which keeps the row and tries again after the wait. A direct reply that still
 fails (429s past the retries, a timeout, a network error or a 5xx) is handed to the outbox,
 so that it is sent later instead of lost.
+
+In webhook mode (`queue_replies`), a direct `sendMessage` (text, inline buttons or none) is
+not sent at all: it is queued in the outbox at once, in a write transaction that carries the
+update's handled mark when it is the handler's first write (`mesobot.handlers.inbox`), and the
+one dispatcher leader sends it within the shared budget. The handler gets a stand-in for the
+message Telegram would have returned (message_id 0); the two prompts that keep a sent
+message's id use ForceReply, which is sent directly.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
+from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 
+from mesobot.metrics import count_telegram_error
 from mesobot.outbox.pacing import Pacer, Precedence
+from mesobot.outbox.shared_budget import SharedBudget
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +75,10 @@ class TelegramBudget(BaseRateLimiter[Precedence]):
         self.direct_retries = direct_retries
         # Set once the database is there (the outbox's start): where undelivered replies go.
         self.hand_over: HandOver | None = None
+        # Webhook mode: every direct message goes to the outbox instead of Telegram.
+        self.queue_replies = False
+        # Webhook mode on PostgreSQL: the limits counted across every process as well.
+        self.shared: SharedBudget | None = None
 
     async def initialize(self) -> None:
         """Nothing to set up: the pacer starts its work with the first wait."""
@@ -81,6 +96,27 @@ class TelegramBudget(BaseRateLimiter[Precedence]):
         rate_limit_args: Precedence | None,
     ) -> Result:
         """Send within the budget; retry 429s of direct calls; hand failed replies over."""
+        queue = rate_limit_args is None and self.queue_replies and _queueable(endpoint, data)
+        if queue and await self._handed_over(endpoint, data):
+            return _stand_in(data)
+        try:
+            return await self._process(callback, args, kwargs, endpoint, data, rate_limit_args)
+        except TelegramError as error:
+            # A direct call's 429s are counted as they come (in _with_retries).
+            cause = error.__cause__ if isinstance(error, ReplyHandedOver) else error
+            if cause is not None and not (isinstance(cause, RetryAfter) and not rate_limit_args):
+                count_telegram_error(cause)
+            raise
+
+    async def _process(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Result]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: Precedence | None,
+    ) -> Result:
         chat_id = _chat_id(data)
         # Messages and edits take a slot; an edit counts only against the overall rate.
         message = counts_as_message(endpoint)
@@ -91,6 +127,8 @@ class TelegramBudget(BaseRateLimiter[Precedence]):
                 return await callback(*args, **kwargs)
             try:
                 async with self.pacer.slot(chat_id, precedence, message=message):
+                    if self.shared is not None:  # an edit counts only against the overall rate
+                        await self.shared.take(chat_id if message else None)
                     return await callback(*args, **kwargs)
             except RetryAfter as error:
                 # Every later send to this chat (or, by the pattern, the bot) waits it out.
@@ -122,6 +160,7 @@ class TelegramBudget(BaseRateLimiter[Precedence]):
             try:
                 return await attempt(Precedence.REPLY)
             except RetryAfter as error:
+                count_telegram_error(error)
                 if retry == self.direct_retries:
                     raise
                 seconds = retry_after_seconds(error)
@@ -145,3 +184,17 @@ def _chat_id(data: dict[str, Any]) -> int | None:
         return int(data["chat_id"])
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _queueable(endpoint: str, data: dict[str, Any]) -> bool:
+    """Whether a direct call can go to the outbox as it is: a text with inline buttons or none."""
+    markup = data.get("reply_markup")
+    plain = markup is None or isinstance(markup, InlineKeyboardMarkup)
+    return endpoint == "sendMessage" and plain and isinstance(data.get("chat_id"), int)
+
+
+def _stand_in(data: dict[str, Any]) -> dict[str, Any]:
+    """What the handler gets for a reply queued in the outbox: the message as it will be."""
+    chat_id = int(data["chat_id"])
+    chat = {"id": chat_id, "type": "private" if chat_id > 0 else "group"}
+    return {"message_id": 0, "date": int(time.time()), "chat": chat, "text": str(data["text"])}

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from mesobot.outbox.dispatcher import Dispatcher
 from mesobot.outbox.pacing import Precedence
+from mesobot.outbox.wakeups import CrossProcessWakeups
 from mesobot.services import Services
 
 if TYPE_CHECKING:
@@ -21,6 +22,10 @@ class BotData:
     services: Services
     # Set while the application runs (see mesobot.handlers.outbox).
     dispatcher: Dispatcher | None = None
+    # Webhook mode (mesobot.handlers.inbox): wakes the inbox worker, and stops it.
+    inbox_wake: Callable[[], None] | None = None
+    stop_inbox: Callable[[], Awaitable[None]] | None = None
+    outbox_wakeups: CrossProcessWakeups | None = None
     # What features subscribed to at start (the clock, outbox commits): undone at stop.
     subscriptions: list[Callable[[], None]]
     # The handler modules, in their order (app.features), for start-up and shutdown.

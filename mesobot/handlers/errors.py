@@ -13,6 +13,7 @@ from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
 from mesobot.handlers.languages import language_of
 from mesobot.i18n import translations
+from mesobot.inbox.store import AlreadyHandled
 from mesobot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,10 @@ def describe_update(update: object) -> str:
 
 async def on_error(update: object, context: MesobotContext) -> None:
     """Log an exception raised while handling an update and apologise to the user."""
+    if isinstance(context.error, AlreadyHandled):
+        # Webhook mode: another receiver handled this update first; this one changed nothing.
+        logger.warning("Handling %s: %s", describe_update(update), context.error)
+        return
     if isinstance(context.error, ReplyHandedOver):
         # Not a failure the user should hear of: the outbox sends the reply in a moment.
         logger.info("Handling %s: %s", describe_update(update), context.error)

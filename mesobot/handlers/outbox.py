@@ -32,6 +32,8 @@ from mesobot.outbox.pacing import Precedence
 from mesobot.outbox.policies import CAPTION_LIMIT, Button, RenderedMessage, telegram_length
 from mesobot.outbox.replies import queue_reply, register_reply_kind
 from mesobot.outbox.sending import FloodWait, Rejected, TransientFailure, Unreachable
+from mesobot.outbox.shared_budget import SharedBudget
+from mesobot.outbox.wakeups import CrossProcessWakeups
 from mesobot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -152,9 +154,10 @@ def reply_hand_over(services: Services) -> HandOver:
                 buttons=rows,
                 now=services.clock.now(),
             )
-        logger.warning(
-            "A reply (%s) to chat %d did not go; the outbox will send it", endpoint, chat_id
-        )
+        if not services.webhook:  # webhook mode queues every reply: nothing went wrong
+            logger.warning(
+                "A reply (%s) to chat %d did not go; the outbox will send it", endpoint, chat_id
+            )
         return True
 
     return hand_over
@@ -183,6 +186,9 @@ async def start_outbox(application: MesobotApplication) -> None:
 
     budget = budget_of(application)
     budget.hand_over = reply_hand_over(services)
+    postgres = services.database.engine.dialect.name == "postgresql"
+    if postgres and services.settings.mesobot_webhook_url:  # several processes send
+        budget.shared = SharedBudget(services.database, budget.pacer)
     dispatcher = Dispatcher(
         database=services.database,
         clock=services.clock,
@@ -209,6 +215,16 @@ async def start_outbox(application: MesobotApplication) -> None:
         services.clock.subscribe(wake_soon),
         on_outbox_commit(wake_soon),
     ]
+    if postgres:
+        # The leader is often another process (always, for webhook receivers): wake it.
+        wakeups = CrossProcessWakeups(services.database, dispatcher.wake)
+        await wakeups.start()
+        application.bot_data.outbox_wakeups = wakeups
+
+        def notify_soon() -> None:
+            loop.call_soon_threadsafe(wakeups.notify_soon)
+
+        application.bot_data.subscriptions.append(on_outbox_commit(notify_soon))
 
 
 async def stop_outbox(application: MesobotApplication) -> None:
@@ -216,7 +232,11 @@ async def stop_outbox(application: MesobotApplication) -> None:
     dispatcher, application.bot_data.dispatcher = application.bot_data.dispatcher, None
     if dispatcher is not None:
         await dispatcher.stop()
+    wakeups, application.bot_data.outbox_wakeups = application.bot_data.outbox_wakeups, None
+    if wakeups is not None:
+        await wakeups.stop()
     budget_of(application).hand_over = None  # the database closes next
+    budget_of(application).shared = None
 
 
 async def on_my_chat_member(update: Update, context: MesobotContext) -> None:

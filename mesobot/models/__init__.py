@@ -5,6 +5,7 @@
 import mesobot.calendar_delivery.models  # registers calendar_publication, as below
 import mesobot.calendar_feeds.models  # the feeds' link hashes
 import mesobot.care.models  # registers the reports, check-in answers and care preferences
+import mesobot.inbox.models  # registers inbox_update, the webhook receivers' updates
 import mesobot.outbox.models
 import mesobot.privacy.models
 import mesobot.staff.models  # registers the staff tables: audit, closures, prompts

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.clock import Clock
 from mesobot.db import Database
+from mesobot.metrics import observe_lateness
 from mesobot.outbox import claims
 from mesobot.outbox.enqueue import enqueue_to_staff, next_due_at
 from mesobot.outbox.kinds import MESSAGE_FAILED, RECIPIENT_UNREACHABLE
@@ -33,8 +34,7 @@ from mesobot.patients import language_of
 
 logger = logging.getLogger(__name__)
 
-# A chat's next message is claimed this long before its chat may be sent to again, so that it
-# is rendered and waiting for its slot when the chat frees, instead of being claimed then.
+# Claim a chat's next message this long before the chat frees: it waits rendered for its slot.
 _CLAIM_AHEAD = 1.5
 
 
@@ -301,6 +301,7 @@ class Dispatcher:
             )
             return
         await self.sender.send(message.recipient, rendered, precedence_of(message))
+        observe_lateness(message.kind, self.clock.now() - message.due_at)
         await self._sent.record(message.id)
 
     async def _record(self, operation: Callable[..., object], **arguments: object) -> None:

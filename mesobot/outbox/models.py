@@ -91,3 +91,15 @@ class OutboxRecipient(SQLModel, table=True):
     unreachable_since: datetime | None = instant_field(nullable=True, default=None)
     # Telegram's description, e.g. "Forbidden: bot was blocked by the user".
     unreachable_reason: str | None = Field(default=None, max_length=200)
+
+
+class TelegramSend(SQLModel, table=True):
+    """One message sent to Telegram by any process: the shared budget's ledger (PostgreSQL,
+    webhook mode), so that the limits count every process's sends. Kept for a minute."""
+
+    __tablename__ = "telegram_send"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = instant_field(index=True)
+    # The chat it went to; None for a call that counts only against the overall rate (an edit).
+    chat_id: int | None = Field(default=None, sa_type=BigInteger)
