@@ -16,29 +16,22 @@ sessions over two months and 10 calls each).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
-import os
 import random
 import statistics
-import tempfile
 import time as stopwatch
 import tracemalloc
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import time, timedelta
-from pathlib import Path
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import event, insert
-from sqlalchemy.engine import make_url
 
+from bench.databases import on_each_database
 from bench.options import parse_arguments
 from bench.planner import APPOINTMENTS, NOW, RESOURCES, SPAN_DAYS, _bookings, _calendar
 from mesobot.booking import month_free_dates, plan_from_database
 from mesobot.db import Database
-from mesobot.migrate import upgrade_to_head
 from mesobot.models import Appointment, Course, CourseState, Patient, SessionState
 from mesobot.scheduling.cache import SCREENS
 from mesobot.scheduling.calendar import Calendar
@@ -259,15 +252,6 @@ def _rule() -> Any:
     return load_clinic(DEFAULT_CLINIC_FILE).treatments["facial_rejuvenation"].series_rule()
 
 
-async def _postgres(server: str, statement: str) -> None:
-    dsn = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(dsn)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 def main() -> None:
     """Run the benchmark on SQLite, then on PostgreSQL when a server is configured."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -276,22 +260,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=CALLS)
     arguments = parse_arguments(parser, sessions=1000, span_days=60, calls=10)
     print(f"{len(RESOURCES)} practitioners, {arguments.calls} calls each, now = {NOW.isoformat()}")
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-        upgrade_to_head(url)
-        asyncio.run(_run(url, "SQLite", arguments))
-    server = os.environ.get("MESOBOT_BENCH_POSTGRES_URL") or os.environ.get(
-        "MESOBOT_TEST_POSTGRES_URL"
-    )
-    if server:
-        name = f"mesobot_bench_{uuid.uuid4().hex[:8]}"
-        asyncio.run(_postgres(server, f'CREATE DATABASE "{name}"'))
-        try:
-            url = make_url(server).set(database=name).render_as_string(hide_password=False)
-            upgrade_to_head(url)
-            asyncio.run(_run(url, "PostgreSQL", arguments))
-        finally:
-            asyncio.run(_postgres(server, f'DROP DATABASE "{name}" WITH (FORCE)'))
+    on_each_database(lambda url, label: _run(url, label, arguments))
 
 
 if __name__ == "__main__":

@@ -17,28 +17,21 @@ entries and 5 calls).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
-import os
 import statistics
-import tempfile
 import time as stopwatch
-import uuid
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import event, insert
-from sqlalchemy.engine import make_url
 
+from bench.databases import on_each_database
 from bench.options import parse_arguments
 from mesobot.booking import new_calendar_uid
 from mesobot.clinic import Clinic, load_clinic
 from mesobot.config import DEFAULT_CLINIC_FILE
 from mesobot.db import Database
 from mesobot.flow.steps import CONSENT_VERSION
-from mesobot.migrate import upgrade_to_head
 from mesobot.models import Appointment, Course, CourseState, Patient, SessionState
 from mesobot.scheduling.cache import SCREENS
 from mesobot.scheduling.localtime import utc_instant, zone_named
@@ -214,37 +207,13 @@ async def _run(url: str, label: str, arguments: argparse.Namespace) -> None:
         await database.dispose()
 
 
-async def _postgres(server: str, statement: str) -> None:
-    dsn = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(dsn)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 def main() -> None:
     """Run the benchmark on SQLite, then on PostgreSQL when a server is configured."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--calls", type=int, default=CALLS)
     arguments = parse_arguments(parser, entries=100, calls=5)
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-        upgrade_to_head(url)
-        asyncio.run(_run(url, "SQLite", arguments))
-    server = os.environ.get("MESOBOT_BENCH_POSTGRES_URL") or os.environ.get(
-        "MESOBOT_TEST_POSTGRES_URL"
-    )
-    if server:
-        name = f"mesobot_bench_{uuid.uuid4().hex[:8]}"
-        asyncio.run(_postgres(server, f'CREATE DATABASE "{name}"'))
-        try:
-            url = make_url(server).set(database=name).render_as_string(hide_password=False)
-            upgrade_to_head(url)
-            asyncio.run(_run(url, "PostgreSQL", arguments))
-        finally:
-            asyncio.run(_postgres(server, f'DROP DATABASE "{name}" WITH (FORCE)'))
+    on_each_database(lambda url, label: _run(url, label, arguments))
 
 
 if __name__ == "__main__":
