@@ -16,7 +16,7 @@ is anyone with an offer out, or already offered this opening.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import and_, exists, or_
@@ -24,12 +24,11 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from mesobot.booking import load_snapshot, plan_from_database, snapshot_window
+from mesobot.booking import day_free_times, plan_from_database
 from mesobot.calendar_cache import clinic_calendar
 from mesobot.clinic import Clinic
 from mesobot.flow.steps import CONSENT_VERSION, plan_digest
 from mesobot.models import Course, CourseState, Patient
-from mesobot.scheduling.cache import SCREENS
 from mesobot.scheduling.calendar import Calendar
 from mesobot.scheduling.series import PlannedSeries, SeriesRule
 from mesobot.waitlist.entries import AFTERNOON_HOUR
@@ -154,32 +153,6 @@ async def _first_fitting(
     return rows[0] if rows else None
 
 
-async def _free_times(
-    session: AsyncSession,
-    calendar: Calendar,
-    rule: SeriesRule,
-    session_count: int,
-    day: date,
-    now: datetime,
-) -> tuple[time, ...]:
-    """The times of `day` from which the whole course fits: the calendar's `free_times`
-    over one snapshot of every day such a series can reach."""
-    low, high = snapshot_window(day, rule, session_count)
-    start = datetime.combine(low, time(0), tzinfo=calendar.zone)
-    end = datetime.combine(high + timedelta(days=1), time(0), tzinfo=calendar.zone)
-    snapshot = await load_snapshot(
-        session=session, clinic_id=calendar.clinic_id, start=start, end=end
-    )
-    return SCREENS.free_times(
-        rule=rule,
-        session_count=session_count,
-        day=day,
-        calendar=calendar,
-        snapshot=snapshot,
-        now=now,
-    )
-
-
 async def find_match(
     *, session: AsyncSession, clinic: Clinic, opening_id: int, day: date, now: datetime
 ) -> Match | None:
@@ -194,7 +167,14 @@ async def find_match(
         treatment = clinic.treatments.get(treatment_key)
         if treatment is not None:
             rule = treatment.series_rule()
-            found = await _free_times(session, calendar, rule, count, day, now)
+            found = await day_free_times(
+                session=session,
+                calendar=calendar,
+                rule=rule,
+                session_count=count,
+                day=day,
+                now=now,
+            )
             times[(treatment_key, count)] = found
     parts = {key: _parts(found) for key, found in times.items()}
     row = await _first_fitting(session, conditions, parts)
