@@ -78,7 +78,9 @@ async def test_updates_come_by_webhook_and_are_answered_through_the_outbox(
     assert _counter(second, "mesobot_handler_seconds_count") >= 2
     assert _counter(second, "mesobot_dispatcher_leader") == 1
     lateness = "mesobot_send_lateness_seconds_count"
-    assert _counter(second, lateness, kind="outbox.reply") >= _counter(first, lateness) + 1
+    assert _counter(second, lateness, kind="outbox.reply") >= (
+        _counter(first, lateness, kind="outbox.reply") + 1
+    )
 
 
 async def test_a_missing_or_wrong_secret_gets_403_and_stores_nothing(
