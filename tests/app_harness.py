@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from botapi_emulator.driver import TelegramUser
 from botapi_emulator.server import BotApiEmulator
 from mesobot.app import build_application
 from mesobot.clock import Clock
@@ -61,3 +62,13 @@ async def running_bot(
         await application.shutdown()
         assert application.post_shutdown is not None
         await application.post_shutdown(application)
+
+
+def started_user(
+    emulator: BotApiEmulator, name: str, last_name: str | None = None
+) -> TelegramUser:
+    """An emulator user who has pressed Start, so that the bot may write to them."""
+    user = emulator.create_user(name, last_name=last_name)
+    assert user.chat.user is not None
+    user.chat.user.started_bot = True
+    return user

@@ -60,31 +60,32 @@ async def staff_feed(*, session: AsyncSession, staff_id: int) -> StaffFeed | Non
     return await session.get(StaffFeed, staff_id)
 
 
-async def new_patient_link(*, session: AsyncSession, patient_id: int, now: datetime) -> str:
-    """A new secret for the patient's feed; any earlier link stops working. Returns the
-    secret, which is never stored: this is the only time it can be shown."""
+async def _new_link(
+    session: AsyncSession, row: PatientFeed | StaffFeed | None, fresh: PatientFeed | StaffFeed
+) -> str:
+    """Give `row` (or `fresh`, when there is none yet) a new secret's hash; the secret."""
     secret = secrets.token_urlsafe(SECRET_BYTES)
-    row = await session.get(PatientFeed, patient_id)
-    if row is None:
-        row = PatientFeed(patient_id=patient_id, token_hash=token_hash(secret), created_at=now)
-    else:
-        row.token_hash, row.created_at = token_hash(secret), now
+    row = row or fresh
+    row.token_hash, row.created_at = token_hash(secret), fresh.created_at
     session.add(row)
     await session.flush()
     return secret
+
+
+async def new_patient_link(*, session: AsyncSession, patient_id: int, now: datetime) -> str:
+    """A new secret for the patient's feed; any earlier link stops working. Returns the
+    secret, which is never stored: this is the only time it can be shown."""
+    row = await session.get(PatientFeed, patient_id)
+    fresh = PatientFeed(patient_id=patient_id, token_hash="", created_at=now)
+    return await _new_link(session, row, fresh)
 
 
 async def new_staff_link(*, session: AsyncSession, staff_id: int, now: datetime) -> str:
     """A new secret for a staff member's clinic feed; any earlier link of theirs stops working."""
-    secret = secrets.token_urlsafe(SECRET_BYTES)
     row = await session.get(StaffFeed, staff_id)
-    if row is None:
-        row = StaffFeed(staff_id=staff_id, token_hash=token_hash(secret), created_at=now)
-    else:
-        row.token_hash, row.created_at = token_hash(secret), now
-    session.add(row)
-    await session.flush()
-    return secret
+    return await _new_link(
+        session, row, StaffFeed(staff_id=staff_id, token_hash="", created_at=now)
+    )
 
 
 async def revoke_patient_feed(*, session: AsyncSession, patient_id: int) -> None:

@@ -14,7 +14,7 @@ from botapi_emulator.driver import TelegramUser
 from botapi_emulator.server import BotApiEmulator
 from mesobot.clock import ManualClock
 from mesobot.handlers.context import MesobotApplication
-from tests.app_harness import running_bot, settings_for
+from tests.app_harness import running_bot, settings_for, started_user
 from tests.calendar_delivery.helpers import (
     MADRID,
     assert_instants_are_stored,
@@ -38,19 +38,12 @@ class Clinic:
     staff: TelegramUser
 
 
-def _started(emulator: BotApiEmulator, name: str, last_name: str) -> TelegramUser:
-    user = emulator.create_user(name, last_name=last_name)
-    assert user.chat.user is not None
-    user.chat.user.started_bot = True
-    return user
-
-
 @pytest.fixture
 async def clinic(
     emulator: BotApiEmulator, database_url: str, clock: ManualClock
 ) -> AsyncIterator[Clinic]:
-    anna = _started(emulator, "Anna", "García")
-    staff = _started(emulator, "Sam", "Staff")
+    anna = started_user(emulator, "Anna", "García")
+    staff = started_user(emulator, "Sam", "Staff")
     settings = settings_for(emulator, database_url=database_url, staff_ids=[staff.id])
     async with running_bot(settings, clock=clock) as application:
         yield Clinic(application, anna, staff)

@@ -25,7 +25,7 @@ from mesobot.models import Patient
 from mesobot.privacy.erasure import erase_patient
 from mesobot.web.feeds import feed_routes
 from mesobot.web.serve import start_web_server
-from tests.app_harness import running_bot, settings_for
+from tests.app_harness import running_bot, settings_for, started_user
 from tests.calendar_delivery.helpers import (
     assert_instants_are_stored,
     booked_course,
@@ -57,19 +57,12 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _started(emulator: BotApiEmulator, name: str, last_name: str) -> TelegramUser:
-    user = emulator.create_user(name, last_name=last_name)
-    assert user.chat.user is not None
-    user.chat.user.started_bot = True
-    return user
-
-
 @pytest.fixture
 async def clinic(
     emulator: BotApiEmulator, database_url: str, clock: ManualClock
 ) -> AsyncIterator[Clinic]:
-    anna = _started(emulator, "Anna", "García")
-    staff = _started(emulator, "Sam", "Staff")
+    anna = started_user(emulator, "Anna", "García")
+    staff = started_user(emulator, "Sam", "Staff")
     settings = settings_for(emulator, database_url=database_url, staff_ids=[staff.id])
     # The feeds are served below; MESOBOT_LISTEN only has to be set for the links to be offered.
     settings = settings.model_copy(
@@ -260,7 +253,7 @@ async def test_a_link_asked_before_any_confirmed_session_is_an_empty_feed(clinic
 async def test_without_a_public_url_calendar_offers_no_link(
     emulator: BotApiEmulator, database_url: str, clock: ManualClock
 ) -> None:
-    anna = _started(emulator, "Anna", "García")
+    anna = started_user(emulator, "Anna", "García")
     settings = settings_for(emulator, database_url=database_url)
     assert not settings.feeds_enabled
     async with running_bot(settings, clock=clock) as application:
