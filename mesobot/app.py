@@ -53,6 +53,7 @@ from mesobot.handlers import (
 from mesobot.handlers.budget import TelegramBudget
 from mesobot.handlers.context import BotData, MesobotApplication, MesobotContext
 from mesobot.handlers.feature import Feature, add_features
+from mesobot.handlers.http_client import AiohttpRequest
 from mesobot.late_changes import register_late_change_kinds
 from mesobot.lifecycle import DEFAULT_OBSERVERS
 from mesobot.outbox.pacing import Pacer
@@ -99,6 +100,9 @@ def build_application(
         .token(token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(str(settings.telegram_api_base_file_url))
+        # PTB's pool sizes (256, and one for the long poll), on a lighter client than httpx.
+        .request(AiohttpRequest(connections=256))
+        .get_updates_request(AiohttpRequest(connections=1))
         .context_types(ContextTypes(bot_data=BotData))
         .defaults(Defaults(parse_mode="HTML"))
         .job_queue(JobQueue[MesobotContext]())
