@@ -10,6 +10,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable
+from typing import cast
 
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, JobQueue
 
@@ -54,6 +55,7 @@ from mesobot.handlers.budget import TelegramBudget
 from mesobot.handlers.context import BotData, MesobotApplication, MesobotContext
 from mesobot.handlers.feature import Feature, add_features
 from mesobot.handlers.http_client import AiohttpRequest
+from mesobot.handlers.telegram_bot import MesobotBot
 from mesobot.late_changes import register_late_change_kinds
 from mesobot.lifecycle import DEFAULT_OBSERVERS
 from mesobot.outbox.pacing import Pacer
@@ -95,24 +97,29 @@ def build_application(
     token = settings.telegram_bot_token.get_secret_value()
     budget = TelegramBudget(pacer)
     budget.queue_replies = webhook
-    application: MesobotApplication = (
-        ApplicationBuilder()
-        .token(token)
-        .base_url(settings.telegram_api_base_url)
-        .base_file_url(str(settings.telegram_api_base_file_url))
+    bot = MesobotBot(
+        token,
+        base_url=settings.telegram_api_base_url,
+        base_file_url=str(settings.telegram_api_base_file_url),
         # PTB's pool sizes (256, and one for the long poll), on a lighter client than httpx.
-        .request(AiohttpRequest(connections=256))
-        .get_updates_request(AiohttpRequest(connections=1))
+        request=AiohttpRequest(connections=256),
+        get_updates_request=AiohttpRequest(connections=1),
+        defaults=Defaults(parse_mode="HTML"),
+        # One budget for every message the bot sends, replies and the outbox alike.
+        rate_limiter=budget,
+    )
+    # ContextTypes types its contexts' bot as ExtBot[Any]: the cast says it is `bot`'s class.
+    application = cast(
+        MesobotApplication,
+        ApplicationBuilder()
+        .bot(bot)
         .context_types(ContextTypes(bot_data=BotData))
-        .defaults(Defaults(parse_mode="HTML"))
         .job_queue(JobQueue[MesobotContext]())
         .concurrent_updates(PerUserUpdateProcessor())
-        # One budget for every message the bot sends, replies and the outbox alike.
-        .rate_limiter(budget)
         .post_init(_on_start)
         .post_stop(_on_stopping)
         .post_shutdown(_on_stop)
-        .build()
+        .build(),
     )
     application.bot_data.services = services
     application.bot_data.serve_feeds = serve_feeds and settings.feeds_enabled

@@ -28,9 +28,7 @@ from mesobot.services import Services
 async def send_screens(context: MesobotContext, chat_id: int, screens: list[Screen]) -> None:
     """Send each screen as a message of its own."""
     for screen in screens:
-        await context.bot.send_message(
-            chat_id, screen.text, reply_markup=reply_markup(screen.keyboard)
-        )
+        await context.bot.send_screen(chat_id, screen.text, reply_markup(screen.keyboard))
 
 
 T = TypeVar("T")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
+from telegram.ext import Application, CallbackContext, JobQueue
 
+from mesobot.handlers.telegram_bot import MesobotBot
 from mesobot.outbox.dispatcher import Dispatcher
-from mesobot.outbox.pacing import Precedence
 from mesobot.outbox.wakeups import CrossProcessWakeups
 from mesobot.services import Services
 
@@ -40,9 +40,9 @@ class BotData:
         self.features = ()
 
 
-MesobotContext = CallbackContext[ExtBot[Precedence], dict[Any, Any], dict[Any, Any], BotData]
+MesobotContext = CallbackContext[MesobotBot, dict[Any, Any], dict[Any, Any], BotData]
 MesobotApplication = Application[
-    ExtBot[Precedence],
+    MesobotBot,
     MesobotContext,
     dict[Any, Any],
     dict[Any, Any],
