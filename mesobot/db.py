@@ -23,6 +23,8 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.orm.session import Session
 
+from mesobot import sqlite_driver
+
 logger = logging.getLogger(__name__)
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
@@ -64,7 +66,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 # How long a writer waits for the write lock before failing: in this process's queue, and
-# again in SQLite's busy handler for a writer of another process.
+# again for a writer of another process (`mesobot.sqlite_driver`).
 WRITE_LOCK_TIMEOUT = 30.0
 
 
@@ -79,6 +81,11 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
         # or rolls back), so the pool's own rollback on check-in only repeated it: through
         # aiosqlite's thread that cost a third of a short transaction's CPU.
         options.setdefault("pool_reset_on_return", None)
+        database = str(parsed.database) if in_file else ":memory:"
+        options.setdefault(
+            "async_creator",
+            sqlite_driver.connector(database, lock_timeout=WRITE_LOCK_TIMEOUT),
+        )
     # Statement parameters are patients' data: never part of an error message (nor a log line).
     engine = create_async_engine(async_url(url), hide_parameters=True, **options)
     if engine.dialect.name == "sqlite":
@@ -95,7 +102,9 @@ def _take_over_sqlite_transactions(engine: AsyncEngine, *, in_file: bool) -> Non
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={int(WRITE_LOCK_TIMEOUT * 1000)}")
+        # SQLite never waits for a lock itself: that would stop the event loop, whose thread
+        # runs the statements (`mesobot.sqlite_driver` waits, asynchronously, instead).
+        cursor.execute("PRAGMA busy_timeout=0")
         # Deleted content is overwritten with zeros, not left in free pages and cells for
         # anyone reading the file: an erased patient's data must leave no readable trace.
         cursor.execute("PRAGMA secure_delete=ON")

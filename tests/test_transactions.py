@@ -5,13 +5,19 @@ writers get in first come, first served, and readers never wait for a writer (WA
 from __future__ import annotations
 
 import asyncio
+import sys
+import time
+from asyncio.subprocess import PIPE, Process
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
+from mesobot import sqlite_driver
 from mesobot.db import Database, write_transaction_open
 from mesobot.models import Patient
 from tests.databases import SqliteDatabases
@@ -153,6 +159,71 @@ async def test_sqlite_readers_never_wait_for_a_writer(sqlite_database: Database)
         assert len((await reading.exec(select(Patient))).all()) == 1
     async with sqlite_database.read() as session:
         assert len((await session.exec(select(Patient))).all()) == 2
+
+
+HOLD_THE_LOCK = """
+import sqlite3, sys, time
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("BEGIN IMMEDIATE")
+print("holding", flush=True)
+time.sleep(float(sys.argv[2]))
+connection.execute("COMMIT")
+"""
+
+
+async def _other_process_holding_the_write_lock(path: str, seconds: float) -> Process:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", HOLD_THE_LOCK, path, str(seconds), stdout=PIPE
+    )
+    assert process.stdout is not None
+    assert await process.stdout.readline() == b"holding\n"
+    return process
+
+
+async def test_sqlite_a_writer_waits_for_another_process_without_stopping_the_bot(
+    sqlite_database: Database,
+) -> None:
+    """Another process holds SQLite's write lock for 0.5 s: this process's writer gets in when
+    it is released, and meanwhile the event loop goes on serving (SQLite's statements run on
+    the loop's thread, so a wait inside SQLite would have stopped every patient's reply)."""
+    path = str(make_url(sqlite_database.url).database)
+    other = await _other_process_holding_the_write_lock(path, 0.5)
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    started = time.monotonic()
+    async with sqlite_database.write() as session:
+        session.add(_patient(77))
+    waited = time.monotonic() - started
+    ticker.cancel()
+    await other.wait()
+    assert waited > 0.2  # it did wait for the other process
+    assert ticks >= 10  # and the loop ran all along (a blocked loop ticks once or never)
+    async with sqlite_database.read() as session:
+        assert (await session.exec(select(Patient))).one().telegram_user_id == 77
+
+
+async def test_sqlite_a_writer_gives_up_after_the_lock_timeout(
+    sqlite_databases: SqliteDatabases, migrated_sqlite_file: Path
+) -> None:
+    """A lock held longer than the timeout ends the write with SQLite's own error."""
+    url = sqlite_databases.copy_of(migrated_sqlite_file)
+    path = str(make_url(url).database)
+    other = await _other_process_holding_the_write_lock(path, 1.0)
+    database = Database(url, async_creator=sqlite_driver.connector(path, lock_timeout=0.2))
+    try:
+        with pytest.raises(OperationalError, match="database is locked"):
+            async with database.write():
+                pass  # pragma: no cover - never entered
+    finally:
+        await database.dispose()
+        await other.wait()
 
 
 INNER_TESTS = """
