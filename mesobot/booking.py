@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Float, cast, extract, tuple_
+from sqlalchemy import Float, bindparam, cast, extract, tuple_
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -89,6 +89,22 @@ def snapshot_window(first_date: date, rule: SeriesRule, session_count: int) -> t
     return first_date - timedelta(days=1), first_date + timedelta(days=span + 1)
 
 
+# Every screen with dates reads one: built once (building it cost more than running it).
+_SNAPSHOT = select(
+    Appointment.resource_id,
+    # As double precision: PostgreSQL's numeric would come back as slow Decimals.
+    cast(extract("epoch", col(Appointment.start_utc)), Float),
+    cast(extract("epoch", col(Appointment.end_utc)), Float),
+).where(
+    col(Appointment.clinic_id) == bindparam("clinic_id"),
+    col(Appointment.state).in_(HOLDING_STATES),
+    col(Appointment.start_utc) < bindparam("end"),
+    col(Appointment.end_utc) > bindparam("start"),
+    col(Appointment.start_utc) > bindparam("starts_after"),
+)
+_SNAPSHOT_WITHOUT_COURSE = _SNAPSHOT.where(col(Appointment.course_id) != bindparam("course_id"))
+
+
 async def load_snapshot(
     *,
     session: AsyncSession,
@@ -102,24 +118,20 @@ async def load_snapshot(
     The database hands back POSIX seconds, which is all the planner needs: parsing thousands
     of datetimes per call was most of the time of a plan.
     """
-    query = select(
-        Appointment.resource_id,
-        # As double precision: PostgreSQL's numeric would come back as slow Decimals.
-        cast(extract("epoch", col(Appointment.start_utc)), Float),
-        cast(extract("epoch", col(Appointment.end_utc)), Float),
-    ).where(
-        Appointment.clinic_id == clinic_id,
-        col(Appointment.state).in_(HOLDING_STATES),
-        Appointment.start_utc < end,
-        Appointment.end_utc > start,
+    parameters: dict[str, Any] = {
+        "clinic_id": clinic_id,
+        "start": start,
+        "end": end,
         # No session lasts a day, so this bound changes no answer; it lets the index on
         # start_utc read only the window instead of everything before its end.
-        Appointment.start_utc > start - timedelta(days=1),
-    )
+        "starts_after": start - timedelta(days=1),
+    }
+    query = _SNAPSHOT
     if exclude_course_id is not None:
-        query = query.where(Appointment.course_id != exclude_course_id)
+        query = _SNAPSHOT_WITHOUT_COURSE
+        parameters["course_id"] = exclude_course_id
     connection = await session.connection()
-    rows = (await connection.execute(query)).all()
+    rows = (await connection.execute(query, parameters)).all()
     return BookingSnapshot(rows)
 
 

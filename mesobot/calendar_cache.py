@@ -15,6 +15,7 @@ import secrets
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -52,11 +53,17 @@ def span_of(day: date, start: time | None, end: time | None, zone: ZoneInfo) -> 
     )
 
 
+# Read on every screen with a calendar: built once (building it cost more than running it).
+_CLOSURE_VERSION = select(ClosureVersion.version).where(
+    col(ClosureVersion.clinic_id) == bindparam("clinic_id")
+)
+
+
 async def closure_version(session: AsyncSession, clinic_id: str) -> str | None:
     """The clinic's closures token; None when no closure was ever stored."""
-    query = select(ClosureVersion.version).where(ClosureVersion.clinic_id == clinic_id)
     connection = await session.connection()
-    return (await connection.execute(query)).scalar_one_or_none()
+    found = await connection.execute(_CLOSURE_VERSION, {"clinic_id": clinic_id})
+    return found.scalar_one_or_none()
 
 
 async def bump_closure_version(session: AsyncSession, clinic_id: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_
+from sqlalchemy import and_, bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,6 +18,20 @@ from mesobot.models import FlowDraft, Patient
 BOOKING = "book"
 # A draft left alone this long is forgotten: the dates it offered are stale by then anyway.
 DRAFT_LIFETIME = timedelta(hours=24)
+
+# Built once, as the other statements of every tap: building and keying a statement cost more
+# CPU than running it (about 0.1 ms; issue 13).
+_PATIENT_AND_DRAFT = (
+    select(Patient, FlowDraft)
+    .outerjoin(
+        FlowDraft,
+        and_(
+            col(FlowDraft.patient_id) == col(Patient.id),
+            col(FlowDraft.flow) == bindparam("flow"),
+        ),
+    )
+    .where(col(Patient.telegram_user_id) == bindparam("telegram_user_id"))
+)
 
 
 async def patient_and_draft(
@@ -28,15 +42,8 @@ async def patient_and_draft(
     The draft comes back even when it has expired (see `live`): its row is the one a new
     draft replaces. None when the user is not a patient yet.
     """
-    query = (
-        select(Patient, FlowDraft)
-        .outerjoin(
-            FlowDraft,
-            and_(col(FlowDraft.patient_id) == col(Patient.id), col(FlowDraft.flow) == flow),
-        )
-        .where(Patient.telegram_user_id == telegram_user_id)
-    )
-    found = (await session.exec(query)).first()
+    parameters = {"flow": flow, "telegram_user_id": telegram_user_id}
+    found = (await session.exec(_PATIENT_AND_DRAFT, params=parameters)).first()
     if found is None:
         return None
     patient, draft = found

@@ -51,8 +51,11 @@ class LoopThreadConnection(aiosqlite.Connection):
 
 
 def _locked(error: sqlite3.OperationalError) -> bool:
-    # SQLITE_BUSY ("database is locked") and SQLITE_LOCKED ("database table is locked").
-    return getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    # SQLITE_BUSY ("database is locked") and SQLITE_LOCKED, with their extended codes (such as
+    # SQLITE_BUSY_RECOVERY while another process recovers the write-ahead log): the primary
+    # code is the low byte.
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def connector(database: str, *, lock_timeout: float) -> Callable[[], Any]:
