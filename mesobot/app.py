@@ -88,12 +88,11 @@ def build_application(
     person can pass one with higher rates. `serve_feeds` serves the calendar feeds on
     MESOBOT_LISTEN while the bot polls, when MESOBOT_PUBLIC_URL is set too. `webhook`:
     updates come from the inbox (`mesobot.web`, `mesobot.handlers.inbox`) and direct replies
-    go through the outbox.
+    (every chat-changing call of a handler) go through the outbox.
     """
     services = build_services(settings, clock=clock, clinic=clinic, webhook=webhook)
     token = settings.telegram_bot_token.get_secret_value()
     budget = TelegramBudget(pacer)
-    budget.queue_replies = webhook
     application: MesobotApplication = (
         ApplicationBuilder()
         .token(token)

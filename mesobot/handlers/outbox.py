@@ -25,11 +25,19 @@ from mesobot.handlers.budget import HandOver, TelegramBudget, retry_after_second
 from mesobot.handlers.context import MesobotApplication, MesobotContext
 from mesobot.handlers.feature import Feature
 from mesobot.handlers.markup import inline_markup
+from mesobot.handlers.queued_calls import call_arguments, call_queue
+from mesobot.outbox.calls import register_call_kind
 from mesobot.outbox.claims import resume_recipient
 from mesobot.outbox.dispatcher import Dispatcher
 from mesobot.outbox.enqueue import on_outbox_commit
 from mesobot.outbox.pacing import Precedence
-from mesobot.outbox.policies import CAPTION_LIMIT, Button, RenderedMessage, telegram_length
+from mesobot.outbox.policies import (
+    CAPTION_LIMIT,
+    ApiCall,
+    Button,
+    RenderedMessage,
+    telegram_length,
+)
 from mesobot.outbox.replies import queue_reply, register_reply_kind
 from mesobot.outbox.sending import FloodWait, Rejected, TransientFailure, Unreachable
 from mesobot.outbox.shared_budget import SharedBudget
@@ -56,11 +64,15 @@ class TelegramSender:
     def __init__(self, application: MesobotApplication) -> None:
         self.application = application
 
-    async def send(self, chat_id: int, message: RenderedMessage, precedence: Precedence) -> None:
-        """Send `message` as HTML to `chat_id`: a text, or a document with the text as caption."""
-        markup = inline_markup(message.buttons)
+    async def send(
+        self, chat_id: int, message: RenderedMessage, precedence: Precedence
+    ) -> int | None:
+        """Send `message` as HTML to `chat_id`: a text, or a document with the text as caption;
+        or make its queued call, returning the id of the message it posted."""
         try:
-            await self._send(chat_id, message, markup, precedence)
+            if message.call is not None:
+                return await self._call(message.call, precedence)
+            await self._send(chat_id, message, inline_markup(message.buttons), precedence)
         except RetryAfter as error:
             seconds = retry_after_seconds(error)
             raise FloodWait(seconds, description=error.message) from None
@@ -74,6 +86,22 @@ class TelegramSender:
             raise TransientFailure(f"timed out: {error.message}") from None
         except TelegramError as error:  # 5xx and network errors
             raise TransientFailure(error.message) from None
+        return None
+
+    async def _call(self, call: ApiCall, precedence: Precedence) -> int | None:
+        try:
+            result = await self.application.bot.do_api_request(
+                call.endpoint,
+                api_kwargs=call_arguments(call.parameters),
+                rate_limit_args=precedence,
+            )
+        except BadRequest as error:
+            # The screen already shows it, or the press is too old to answer: nothing to do.
+            unchanged = "message is not modified" in error.message.lower()
+            if unchanged or call.endpoint == "answerCallbackQuery":
+                return None
+            raise
+        return int(result["message_id"]) if isinstance(result, dict) else None
 
     async def _send(
         self,
@@ -154,10 +182,9 @@ def reply_hand_over(services: Services) -> HandOver:
                 buttons=rows,
                 now=services.clock.now(),
             )
-        if not services.webhook:  # webhook mode queues every reply: nothing went wrong
-            logger.warning(
-                "A reply (%s) to chat %d did not go; the outbox will send it", endpoint, chat_id
-            )
+        logger.warning(
+            "A reply (%s) to chat %d did not go; the outbox will send it", endpoint, chat_id
+        )
         return True
 
     return hand_over
@@ -186,6 +213,8 @@ async def start_outbox(application: MesobotApplication) -> None:
 
     budget = budget_of(application)
     budget.hand_over = reply_hand_over(services)
+    if services.webhook:
+        budget.queue_call = call_queue(services)
     postgres = services.database.engine.dialect.name == "postgresql"
     if postgres and services.settings.mesobot_webhook_url:  # several processes send
         budget.shared = SharedBudget(services.database, budget.pacer)
@@ -236,6 +265,7 @@ async def stop_outbox(application: MesobotApplication) -> None:
     if wakeups is not None:
         await wakeups.stop()
     budget_of(application).hand_over = None  # the database closes next
+    budget_of(application).queue_call = None
     budget_of(application).shared = None
 
 
@@ -258,6 +288,7 @@ async def on_my_chat_member(update: Update, context: MesobotContext) -> None:
 def feature(services: Services) -> Feature:
     """The dispatcher's life, and chats that unblock the bot (in the bookkeeping group)."""
     register_reply_kind(services.outbox_kinds)  # replies the budget hands over
+    register_call_kind(services.outbox_kinds)  # webhook mode's queued calls
     return Feature(
         bookkeeping=[ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)],
         on_start=[start_outbox],
