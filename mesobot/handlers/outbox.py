@@ -90,10 +90,14 @@ class TelegramSender:
 
     async def _call(self, call: ApiCall, precedence: Precedence) -> int | None:
         try:
-            result = await self.application.bot.do_api_request(
+            bot = self.application.bot
+            # What `do_api_request` does, without its warning that `bot` has a method for
+            # the endpoint: the call is made as the handler made it, parameters and all.
+            result = await bot._post(
                 call.endpoint,
-                api_kwargs=call_arguments(call.parameters),
-                rate_limit_args=precedence,
+                api_kwargs=bot._merge_api_rl_kwargs(
+                    call_arguments(call.parameters), precedence
+                ),
             )
         except BadRequest as error:
             # The screen already shows it, or the press is too old to answer: nothing to do.
