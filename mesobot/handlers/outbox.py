@@ -25,7 +25,7 @@ from mesobot.handlers.budget import HandOver, TelegramBudget, retry_after_second
 from mesobot.handlers.context import MesobotApplication, MesobotContext
 from mesobot.handlers.feature import Feature
 from mesobot.handlers.markup import inline_markup
-from mesobot.handlers.queued_calls import call_arguments, call_queue
+from mesobot.handlers.queued_calls import call_arguments, call_queue, posts_message
 from mesobot.outbox.calls import register_call_kind
 from mesobot.outbox.claims import resume_recipient
 from mesobot.outbox.dispatcher import Dispatcher
@@ -95,16 +95,16 @@ class TelegramSender:
             # the endpoint: the call is made as the handler made it, parameters and all.
             result = await bot._post(
                 call.endpoint,
-                api_kwargs=bot._merge_api_rl_kwargs(
-                    call_arguments(call.parameters), precedence
-                ),
+                api_kwargs=bot._merge_api_rl_kwargs(call_arguments(call.parameters), precedence),
             )
         except BadRequest as error:
-            # The screen already shows it, or the press is too old to answer: nothing to do.
-            unchanged = "message is not modified" in error.message.lower()
-            if unchanged or call.endpoint == "answerCallbackQuery":
-                return None
-            raise
+            if posts_message(call.endpoint):
+                raise
+            # An edit of a screen that already shows it, an answer to a press too old, a
+            # deletion of a message gone: as in polling mode, the handler's next update
+            # asks again; staff need no notice of it.
+            logger.info("A queued %s was refused: %s", call.endpoint, error.message)
+            return None
         return int(result["message_id"]) if isinstance(result, dict) else None
 
     async def _send(

@@ -54,6 +54,11 @@ def is_queued(endpoint: str) -> bool:
     return not endpoint.startswith("get") and endpoint != "sendChatAction"
 
 
+def posts_message(endpoint: str) -> bool:
+    """Whether a call of `endpoint` posts a message (its stand-in is that message)."""
+    return endpoint.startswith(_POSTING)
+
+
 def parameters_of(data: Mapping[str, Any]) -> dict[str, Any]:
     """The call's parameters as PTB would post them (JSON strings), files as base64."""
     parameters: dict[str, Any] = {}
@@ -85,7 +90,7 @@ def call_arguments(parameters: Mapping[str, Any]) -> dict[str, Any]:
 
 def stand_in(endpoint: str, data: Mapping[str, Any], row_id: int) -> Result:
     """What the handler gets for a queued call: the message as it will be, or True."""
-    if not endpoint.startswith(_POSTING):
+    if not posts_message(endpoint):
         return True
     if endpoint == "copyMessage":
         return {"message_id": -row_id}

@@ -233,13 +233,38 @@ async def schedule_retry(
     A flood wait does not count as an attempt: the message was never refused.
     """
     attempts = OutboxMessage.attempts + 1 if count_attempt else OutboxMessage.attempts
-    return await _finish(
+    retried = await _finish(
         session,
         message_id,
         state=MessageState.DUE,
         next_attempt_at=at,
         attempts=attempts,
         last_error=_clip(error),
+    )
+    if retried:
+        await _keep_later_calls_behind(session, message_id, at)
+    return retried
+
+
+async def _keep_later_calls_behind(session: AsyncSession, message_id: int, at: datetime) -> None:
+    """A chat's later queued calls wait for a retried one, so that claims (earliest due, then
+    id) still make them in order: two replies of one handler must not swap."""
+    chat_of_call = (
+        select(OutboxMessage.recipient)
+        .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.kind) == CALL)
+        .scalar_subquery()
+    )
+    await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.recipient) == chat_of_call,
+            col(OutboxMessage.kind) == CALL,
+            col(OutboxMessage.state) == MessageState.DUE,
+            col(OutboxMessage.id) > message_id,
+            col(OutboxMessage.next_attempt_at) < at,
+        )
+        .values(next_attempt_at=at)
+        .execution_options(synchronize_session=False)
     )
 
 

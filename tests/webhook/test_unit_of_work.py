@@ -109,6 +109,8 @@ async def _sign_question(app: MesobotApplication, world: CareWorld, clock: Manua
     await booked_and_confirmed(services, patient_id)
     await world.patient.next_bot_message(where=lambda m: m.document is not None, within=15)
     clock.set(madrid(2026, 12, 3, 11, 0))  # an hour after the first session: care is open
+    # Its aftercare, late by then, goes first: it is not part of what the tests follow.
+    await world.patient.next_bot_message(where=lambda m: "a little late" in _text(m), within=15)
     await world.emulator.wait_until_delivered(within=10)
     world.patient.send_command("report")
     return await world.patient.next_bot_message(
@@ -235,3 +237,30 @@ async def test_edits_answers_menus_and_documents_go_through_the_outbox_in_order(
     assert resent.document.file_name is not None
     assert resent.document.file_name.endswith(".ics")
     assert resent.document.content.startswith(b"BEGIN:VCALENDAR")
+
+
+async def test_a_reply_put_off_by_a_failure_is_not_overtaken_by_the_next(
+    webhook_care: tuple[CareWorld, MesobotApplication], clock: ManualClock
+) -> None:
+    """The first of a press's two messages fails (a 500) and waits for its retry: the second
+    waits behind it, and the patient reads them in the order the handler sent them."""
+    world, app = webhook_care
+    database = app.bot_data.services.database
+    question = await _sign_question(app, world, clock)
+    world.emulator.fail_next("sendMessage", chat_id=world.patient.id)
+    label = sample_clinic().care.signs[SIGN].label.in_language("en")
+    world.patient.press_button(label, message=question)
+    async with asyncio.timeout(15):
+        while not any(row.last_error for row in await _calls(database)):  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+    await asyncio.sleep(0.5)  # time for the second to overtake the first, were it let
+    assert [m for m in world.patient.bot_messages if m.message_id > question.message_id] == []
+
+    clock.advance(timedelta(seconds=30))  # past the first one's backoff
+    prompt = await world.patient.next_bot_message(
+        after=question, where=lambda m: "send a photo" in _text(m), within=15
+    )
+    answers = [m for m in world.patient.bot_messages if m.message_id > question.message_id]
+    assert len(answers) == 2
+    assert answers[-1] is prompt
+    assert "send a photo" not in _text(answers[0])
