@@ -126,11 +126,10 @@ def build_services(
     """The collaborators, with every message kind and session observer registered."""
     token = settings.telegram_bot_token.get_secret_value()
     postgres = settings.database_url.startswith(("postgresql", "postgres:"))
-    # Each user the inbox worker serves holds a connection for their turn (an advisory lock),
-    # beside the handlers' own transactions: SQLAlchemy's default of 5 + 10 would not do.
-    pool = (
-        {"pool_size": inbox.USERS_AT_ONCE + 5, "max_overflow": 10} if webhook and postgres else {}
-    )
+    # Each user the inbox worker serves holds two connections: one for their turn (an advisory
+    # lock), one for the update's unit of work; SQLAlchemy's default of 5 + 10 would not do.
+    at_once = 2 * inbox.USERS_AT_ONCE
+    pool = {"pool_size": at_once + 5, "max_overflow": 10} if webhook and postgres else {}
     services = Services(
         settings=settings,
         clock=clock or Clock(),

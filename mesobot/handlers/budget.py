@@ -14,7 +14,8 @@ with any markup, an edit, an answer to a button press, a document, a photo, a de
 command menu): it becomes an outbox row in that unit's transaction
 (`mesobot.handlers.queued_calls`), made by the one dispatcher leader within the shared budget
 once the transaction commits, in the order the handler made the calls. The handler gets a
-stand-in for what Telegram would have returned.
+stand-in for what Telegram would have returned. Reads (`get...`), the typing indicator, and
+every call made outside a unit of work (polling mode, the job queue) are made as they come.
 """
 
 from __future__ import annotations
