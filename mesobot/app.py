@@ -53,6 +53,7 @@ from mesobot.handlers import (
 from mesobot.handlers.budget import TelegramBudget
 from mesobot.handlers.context import BotData, MesobotApplication, MesobotContext
 from mesobot.handlers.feature import Feature, add_features
+from mesobot.handlers.queued_calls import call_queue
 from mesobot.late_changes import register_late_change_kinds
 from mesobot.lifecycle import DEFAULT_OBSERVERS
 from mesobot.outbox.pacing import Pacer
@@ -93,6 +94,8 @@ def build_application(
     services = build_services(settings, clock=clock, clinic=clinic, webhook=webhook)
     token = settings.telegram_bot_token.get_secret_value()
     budget = TelegramBudget(pacer)
+    if webhook:  # from the first update on, which the inbox may handle before the outbox starts
+        budget.queue_call = call_queue(services)
     application: MesobotApplication = (
         ApplicationBuilder()
         .token(token)

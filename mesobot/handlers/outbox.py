@@ -25,7 +25,7 @@ from mesobot.handlers.budget import HandOver, TelegramBudget, retry_after_second
 from mesobot.handlers.context import MesobotApplication, MesobotContext
 from mesobot.handlers.feature import Feature
 from mesobot.handlers.markup import inline_markup
-from mesobot.handlers.queued_calls import call_arguments, call_queue, posts_message
+from mesobot.handlers.queued_calls import call_arguments, posts_message
 from mesobot.outbox.calls import register_call_kind
 from mesobot.outbox.claims import resume_recipient
 from mesobot.outbox.dispatcher import Dispatcher
@@ -217,8 +217,6 @@ async def start_outbox(application: MesobotApplication) -> None:
 
     budget = budget_of(application)
     budget.hand_over = reply_hand_over(services)
-    if services.webhook:
-        budget.queue_call = call_queue(services)
     postgres = services.database.engine.dialect.name == "postgresql"
     if postgres and services.settings.mesobot_webhook_url:  # several processes send
         budget.shared = SharedBudget(services.database, budget.pacer)
@@ -269,7 +267,6 @@ async def stop_outbox(application: MesobotApplication) -> None:
     if wakeups is not None:
         await wakeups.stop()
     budget_of(application).hand_over = None  # the database closes next
-    budget_of(application).queue_call = None
     budget_of(application).shared = None
 
 
