@@ -55,6 +55,7 @@ from mesobot.handlers.budget import TelegramBudget
 from mesobot.handlers.context import BotData, MesobotApplication, MesobotContext
 from mesobot.handlers.feature import Feature, add_features
 from mesobot.handlers.http_client import AiohttpRequest
+from mesobot.handlers.queued_calls import call_queue
 from mesobot.handlers.telegram_bot import MesobotBot
 from mesobot.late_changes import register_late_change_kinds
 from mesobot.lifecycle import DEFAULT_OBSERVERS
@@ -91,12 +92,13 @@ def build_application(
     person can pass one with higher rates. `serve_feeds` serves the calendar feeds on
     MESOBOT_LISTEN while the bot polls, when MESOBOT_PUBLIC_URL is set too. `webhook`:
     updates come from the inbox (`mesobot.web`, `mesobot.handlers.inbox`) and direct replies
-    go through the outbox.
+    (every chat-changing call of a handler) go through the outbox.
     """
     services = build_services(settings, clock=clock, clinic=clinic, webhook=webhook)
     token = settings.telegram_bot_token.get_secret_value()
     budget = TelegramBudget(pacer)
-    budget.queue_replies = webhook
+    if webhook:  # from the first update on, which the inbox may handle before the outbox starts
+        budget.queue_call = call_queue(services)
     bot = MesobotBot(
         token,
         base_url=settings.telegram_api_base_url,
@@ -138,11 +140,10 @@ def build_services(
     """The collaborators, with every message kind and session observer registered."""
     token = settings.telegram_bot_token.get_secret_value()
     postgres = settings.database_url.startswith(("postgresql", "postgres:"))
-    # Each user the inbox worker serves holds a connection for their turn (an advisory lock),
-    # beside the handlers' own transactions: SQLAlchemy's default of 5 + 10 would not do.
-    pool = (
-        {"pool_size": inbox.USERS_AT_ONCE + 5, "max_overflow": 10} if webhook and postgres else {}
-    )
+    # Each user the inbox worker serves holds two connections: one for their turn (an advisory
+    # lock), one for the update's unit of work; SQLAlchemy's default of 5 + 10 would not do.
+    at_once = 2 * inbox.USERS_AT_ONCE
+    pool = {"pool_size": at_once + 5, "max_overflow": 10} if webhook and postgres else {}
     services = Services(
         settings=settings,
         clock=clock or Clock(),

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -161,44 +162,43 @@ def _refuse_writes_in_reads(session: Session, _context: Any, _instances: Any) ->
         raise RuntimeError("a read transaction tried to write: use Database.write()")
 
 
-# The task that holds a write transaction. A task, not a flag: tasks started inside a
+# The task inside a `Database.write()` block. A task, not a flag: tasks started inside a
 # transaction inherit the context, yet they do not hold the transaction.
 _write_owner: ContextVar[asyncio.Task[Any] | None] = ContextVar("write_owner", default=None)
 
 
+@dataclass
+class _UnitOfWork:
+    """An update's one write transaction (`Database.update_transaction`) and its owner."""
+
+    session: AsyncSession
+    owner: asyncio.Task[Any] | None
+    after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+_unit_of_work: ContextVar[_UnitOfWork | None] = ContextVar("unit_of_work", default=None)
+
+
+def _own_unit_of_work() -> _UnitOfWork | None:
+    unit = _unit_of_work.get()
+    return unit if unit is not None and unit.owner is asyncio.current_task() else None
+
+
+def update_transaction_open() -> bool:
+    """Whether the running task handles an update inside its unit of work (webhook mode)."""
+    return _own_unit_of_work() is not None
+
+
 def write_transaction_open() -> bool:
-    """Whether the running task is inside `Database.write()`.
+    """Whether the running task holds a write transaction: inside `Database.write()`, or
+    handling an update in its unit of work.
 
     Nothing should talk to Telegram then: on SQLite every other writer waits for that
     round trip. The tests fail any Bot API call made while this is true.
     """
     owner = _write_owner.get()
-    return owner is not None and owner is asyncio.current_task()
-
-
-class FirstWrite:
-    """Work done inside the first write transaction that commits in a context (the webhook
-    inbox's handled mark, `mesobot.handlers.inbox`): it commits with the handler's change,
-    or not at all."""
-
-    def __init__(self, action: Callable[[AsyncSession], Awaitable[None]]) -> None:
-        self.action = action
-        self.done = False
-
-
-_first_write: ContextVar[FirstWrite | None] = ContextVar("first_write", default=None)
-
-
-@contextmanager
-def in_first_write(action: Callable[[AsyncSession], Awaitable[None]]) -> Iterator[FirstWrite]:
-    """Run `action` inside the first `Database.write()` opened in this context from now on;
-    `.done` says afterwards whether one committed."""
-    pending = FirstWrite(action)
-    token = _first_write.set(pending)
-    try:
-        yield pending
-    finally:
-        _first_write.reset(token)
+    held = owner is not None and owner is asyncio.current_task()
+    return held or update_transaction_open()
 
 
 class _WriterQueue:
@@ -264,7 +264,12 @@ class Database:
         On SQLite this is a deferred BEGIN, which many readers share with one writer. An ORM
         write inside it raises, so that a write meant to be kept is never silently dropped.
         Closing the session (not rolling it back) keeps what was loaded readable afterwards.
+        Inside an update's unit of work it is that unit's session, which sees its writes.
         """
+        unit = _own_unit_of_work()
+        if unit is not None:
+            yield unit.session
+            return
         async with self._sessions() as session:
             session.sync_session.info[_READ_ONLY] = True
             yield session
@@ -280,37 +285,76 @@ class Database:
         (`booking.lock_resource_days`, `SELECT ... FOR UPDATE`). Talk to Telegram only after
         the block: the caller owns the transaction, core functions take its session. A write()
         inside another in the same task raises: it would wait for the lock its own task holds.
+
+        Inside an update's unit of work (`update_transaction`) the block is a SAVEPOINT of
+        that unit's transaction: a block that raises is undone alone, and what it wrote
+        commits with the unit, or not at all.
         """
-        if write_transaction_open():
+        owner = _write_owner.get()
+        if owner is not None and owner is asyncio.current_task():
             raise RuntimeError(
                 "Database.write() inside a write transaction of the same task would wait for "
                 "itself: pass the open transaction's session down instead"
             )
+        unit = _own_unit_of_work()
+        if unit is not None:
+            token = _write_owner.set(asyncio.current_task())
+            try:
+                async with unit.session.begin_nested():
+                    yield unit.session
+            finally:
+                _write_owner.reset(token)
+            return
         async with self._turn(), self._sessions() as session:
             # Procuring the connection begins the session's transaction, with this option.
             await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-            owner = _write_owner.set(asyncio.current_task())
-            pending = _first_write.get()
-            if pending is not None and pending.done:
-                pending = None
+            token = _write_owner.set(asyncio.current_task())
             try:
-                if pending is not None:
-                    await pending.action(session)
                 yield session
             except BaseException:
-                _write_owner.reset(owner)
+                _write_owner.reset(token)
                 await session.rollback()
                 raise
-            _write_owner.reset(owner)
+            _write_owner.reset(token)
             await session.commit()
-            if pending is not None:
-                pending.done = True
+
+    @asynccontextmanager
+    async def update_transaction(self) -> AsyncIterator[AsyncSession]:
+        """One update's unit of work (webhook mode's inbox worker): ONE write transaction
+        around its whole handling, committed when the block ends, else rolled back.
+
+        Every `read()` and `write()` the same task opens inside it joins it, so the handler's
+        changes, its replies (outbox rows) and the update's handled mark commit together or
+        not at all. Other tasks (the job queue, the dispatcher, tasks the handler starts)
+        never see its session. On SQLite it holds the write lock for the whole handler.
+        """
+        if write_transaction_open():
+            raise RuntimeError("an update's unit of work inside a write transaction")
+        async with self._turn(), self._sessions() as session:
+            await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            unit = _UnitOfWork(session, asyncio.current_task())
+            token = _unit_of_work.set(unit)
+            try:
+                yield session
+            except BaseException:
+                _unit_of_work.reset(token)
+                await session.rollback()
+                raise
+            _unit_of_work.reset(token)
+            await session.commit()
+        for action in unit.after_commit:
+            await action()
 
     async def checkpoint(self) -> None:
         """Copy SQLite's write-ahead log into the database file and truncate it, so that it
         holds no old page images (called after an erasure commits). A no-op on PostgreSQL
-        and on databases out of WAL mode; waits for this process's writers like a writer."""
+        and on databases out of WAL mode; waits for this process's writers like a writer.
+        Inside an update's unit of work it runs once the unit has committed."""
         if self.engine.dialect.name != "sqlite":
+            return
+        unit = _own_unit_of_work()
+        if unit is not None:
+            unit.after_commit.append(self.checkpoint)
             return
         async with self._turn(), self.engine.connect() as connection:
             # Outside any transaction (none is begun for a raw cursor): a checkpoint cannot

@@ -269,3 +269,47 @@ def test_bot_api_call_inside_a_write_fails_the_test(
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(["*getMe inside Database.write()*"])
+
+
+async def test_an_update_transaction_is_joined_by_its_tasks_reads_and_writes(
+    database: Database,
+) -> None:
+    """Inside an update's unit of work, the same task's reads see its writes, a write that
+    raises is undone alone (a savepoint), and another task sees nothing until it commits."""
+    async with database.update_transaction():
+        assert write_transaction_open()
+        async with database.write() as session:
+            session.add(_patient(10))
+        with pytest.raises(LookupError):  # noqa: PT012 (the block is the savepoint under test)
+            async with database.write() as session:
+                session.add(_patient(11))
+                await session.flush()
+                raise LookupError
+        async with database.read() as session:
+            seen = [p.telegram_user_id for p in (await session.exec(select(Patient))).all()]
+        elsewhere = await asyncio.create_task(_patients_seen(database))
+    assert seen == [10]
+    assert elsewhere == []
+    assert not write_transaction_open()
+    assert await _patients_seen(database) == [10]
+
+
+async def _patients_seen(database: Database) -> list[int]:
+    async with database.read() as session:
+        return [p.telegram_user_id for p in (await session.exec(select(Patient))).all()]
+
+
+async def test_an_update_transaction_that_fails_keeps_none_of_its_writes(
+    database: Database,
+) -> None:
+    """A failure after the handler's writes, before the commit (the handled mark), undoes
+    every one of them."""
+    with pytest.raises(LookupError):  # noqa: PT012 (the block is the unit under test)
+        async with database.update_transaction():
+            async with database.write() as session:
+                session.add(_patient(12))
+            async with database.write() as session:
+                session.add(_patient(13))
+            raise LookupError
+    assert not write_transaction_open()
+    assert await _patients_seen(database) == []

@@ -8,28 +8,30 @@ dispatcher, which keeps the row and tries again after the wait. A direct reply t
 fails (429s past the retries, a timeout, a network error or a 5xx) is handed to the outbox,
 so that it is sent later instead of lost.
 
-In webhook mode (`queue_replies`), a direct `sendMessage` (text, inline buttons or none) is
-not sent at all: it is queued in the outbox at once, in a write transaction that carries the
-update's handled mark when it is the handler's first write (`mesobot.handlers.inbox`), and the
-one dispatcher leader sends it within the shared budget. The handler gets a stand-in for the
-message Telegram would have returned (message_id 0); the two prompts that keep a sent
-message's id use ForceReply, which is sent directly.
+In webhook mode, a handler's call made inside its update's unit of work (`mesobot.db`,
+`mesobot.handlers.inbox`) is not made at all when it changes a chat (`queue_call`: a message
+with any markup, an edit, an answer to a button press, a document, a photo, a deletion, a
+command menu): it becomes an outbox row in that unit's transaction
+(`mesobot.handlers.queued_calls`), made by the one dispatcher leader within the shared budget
+once the transaction commits, in the order the handler made the calls. The handler gets a
+stand-in for what Telegram would have returned. Reads (`get...`), the typing indicator, and
+every call made outside a unit of work (polling mode, the job queue) are made as they come.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 
+from mesobot.db import update_transaction_open
+from mesobot.handlers.queued_calls import QueueCall, Result, is_queued
 from mesobot.metrics import count_telegram_error
 from mesobot.outbox.pacing import Pacer, Precedence
 from mesobot.outbox.shared_budget import SharedBudget
@@ -39,7 +41,6 @@ logger = logging.getLogger(__name__)
 # Methods that put a new message into a chat: what Telegram's flood limits count.
 _COPYING = {"forwardMessage", "forwardMessages", "copyMessage", "copyMessages"}
 
-Result = bool | dict[str, Any] | list[dict[str, Any]]
 # Queues an undelivered direct call in the outbox; returns whether it could (False: the
 # method is not one the outbox can send, such as an upload).
 HandOver = Callable[[str, dict[str, Any]], Awaitable[bool]]
@@ -75,8 +76,8 @@ class TelegramBudget(BaseRateLimiter[Precedence]):
         self.direct_retries = direct_retries
         # Set once the database is there (the outbox's start): where undelivered replies go.
         self.hand_over: HandOver | None = None
-        # Webhook mode: every direct message goes to the outbox instead of Telegram.
-        self.queue_replies = False
+        # Webhook mode: a handler's chat-changing calls go to the outbox instead of Telegram.
+        self.queue_call: QueueCall | None = None
         # Webhook mode on PostgreSQL: the limits counted across every process as well.
         self.shared: SharedBudget | None = None
 
@@ -96,9 +97,13 @@ class TelegramBudget(BaseRateLimiter[Precedence]):
         rate_limit_args: Precedence | None,
     ) -> Result:
         """Send within the budget; retry 429s of direct calls; hand failed replies over."""
-        queue = rate_limit_args is None and self.queue_replies and _queueable(endpoint, data)
-        if queue and await self._handed_over(endpoint, data):
-            return _stand_in(data)
+        if (
+            rate_limit_args is None
+            and self.queue_call is not None
+            and update_transaction_open()
+            and is_queued(endpoint)
+        ):
+            return await self.queue_call(endpoint, data)
         try:
             return await self._process(callback, args, kwargs, endpoint, data, rate_limit_args)
         except TelegramError as error:
@@ -184,17 +189,3 @@ def _chat_id(data: dict[str, Any]) -> int | None:
         return int(data["chat_id"])
     except (KeyError, TypeError, ValueError):
         return None
-
-
-def _queueable(endpoint: str, data: dict[str, Any]) -> bool:
-    """Whether a direct call can go to the outbox as it is: a text with inline buttons or none."""
-    markup = data.get("reply_markup")
-    plain = markup is None or isinstance(markup, InlineKeyboardMarkup)
-    return endpoint == "sendMessage" and plain and isinstance(data.get("chat_id"), int)
-
-
-def _stand_in(data: dict[str, Any]) -> dict[str, Any]:
-    """What the handler gets for a reply queued in the outbox: the message as it will be."""
-    chat_id = int(data["chat_id"])
-    chat = {"id": chat_id, "type": "private" if chat_id > 0 else "group"}
-    return {"message_id": 0, "date": int(time.time()), "chat": chat, "text": str(data["text"])}

@@ -30,6 +30,7 @@ from mesobot.handlers.care_reports_staff import on_close_note, services_is_staff
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
 from mesobot.handlers.markup import inline_markup
+from mesobot.handlers.queued_calls import queued_message_ids
 from mesobot.i18n import translations
 from mesobot.patients import language_of, record_patient
 from mesobot.scheduling.localtime import zone_named
@@ -181,7 +182,13 @@ async def on_detail(update: Update, context: MesobotContext) -> bool:
         target = await latest_open_report(session=session, patient_id=patient.id, now=now)
         replied = message.reply_to_message
         if photo is None and (
-            target is None or replied is None or replied.message_id != target.prompt_message_id
+            target is None
+            or replied is None
+            # In webhook mode the prompt was stored under its queued call's stand-in id.
+            or target.prompt_message_id
+            not in await queued_message_ids(
+                session=session, chat_id=message.chat.id, message_id=replied.message_id
+            )
         ):
             return False  # a text that is not an answer to our prompt is another feature's
         if target is not None:

@@ -6,12 +6,13 @@ connection held for it, so a receiver that dies frees it with its connections), 
 lock within one process on SQLite. Under the turn, the user's earliest unhandled update is
 leased (its attempts counted, one statement), then handled by PTB's `process_update`.
 
-The handled mark is written inside the first write transaction the handler opens
-(`mesobot.db.in_first_write`), so the handler's change and the mark commit together or not at
-all; a receiver killed before that commit leaves the update to be handled again, one killed
-after it leaves it handled. A handler that writes nothing gets the mark in a transaction of
-its own afterwards. In webhook mode replies are outbox rows (`mesobot.handlers.budget`), so
-a handler whose first write is its reply commits the reply with the mark.
+Each update is handled in one unit of work (`mesobot.db.Database.update_transaction`): one
+write transaction around `process_update`, which every read and write of the handler joins
+(a write as a savepoint), and in which the handled mark is written last. The handler's changes,
+its replies (outbox rows: in webhook mode every chat-changing Bot API call is queued,
+`mesobot.handlers.budget`) and the mark commit together or not at all: a receiver killed (or a
+failure) before that commit leaves the update to be handled again from scratch, one killed
+after it leaves it handled, its replies queued for the dispatcher.
 """
 
 from __future__ import annotations
@@ -22,16 +23,14 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from functools import partial
 
 from sqlalchemy import text
-from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 
 from mesobot import metrics
-from mesobot.db import in_first_write
 from mesobot.handlers.context import MesobotApplication
 from mesobot.handlers.feature import Feature
+from mesobot.handlers.queued_calls import calls_for_chat
 from mesobot.inbox import store
 from mesobot.inbox.models import InboxUpdate
 from mesobot.services import Services
@@ -164,22 +163,21 @@ class InboxWorker:
                 )
             return
         update = Update.de_json(row.payload, self.application.bot)
+        chat = update.effective_chat.id if update.effective_chat else row.sender
         started = time.perf_counter()
-        with in_first_write(partial(self._mark, row.update_id)) as pending:
-            await self.application.process_update(update)
-            if not pending.done:
-                try:
-                    async with database.write():
-                        pass  # the mark alone: the handler wrote nothing
-                except store.AlreadyHandled:
-                    logger.warning("Update %d was handled elsewhere", row.update_id)
+        try:
+            with calls_for_chat(chat):
+                async with database.update_transaction() as session:
+                    await self.application.process_update(update)
+                    # Last, in the same transaction: the update counts as handled exactly
+                    # when what its handler did is kept.
+                    await store.mark_handled(
+                        session=session, update_id=row.update_id, now=clock.now()
+                    )
+        except store.AlreadyHandled:
+            logger.warning("Update %d was handled elsewhere", row.update_id)
         metrics.HANDLER_SECONDS.observe(time.perf_counter() - started)
         metrics.UPDATES_HANDLED.labels(kind=store.kind_of(row.payload)).inc()
-
-    async def _mark(self, update_id: int, session: AsyncSession) -> None:
-        await store.mark_handled(
-            session=session, update_id=update_id, now=self.services.clock.now()
-        )
 
 
 async def start_inbox(application: MesobotApplication) -> None:

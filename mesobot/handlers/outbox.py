@@ -25,11 +25,19 @@ from mesobot.handlers.budget import HandOver, TelegramBudget, retry_after_second
 from mesobot.handlers.context import MesobotApplication, MesobotContext
 from mesobot.handlers.feature import Feature
 from mesobot.handlers.markup import inline_markup
+from mesobot.handlers.queued_calls import call_arguments, posts_message
+from mesobot.outbox.calls import register_call_kind
 from mesobot.outbox.claims import resume_recipient
 from mesobot.outbox.dispatcher import Dispatcher
 from mesobot.outbox.enqueue import on_outbox_commit
 from mesobot.outbox.pacing import Precedence
-from mesobot.outbox.policies import CAPTION_LIMIT, Button, RenderedMessage, telegram_length
+from mesobot.outbox.policies import (
+    CAPTION_LIMIT,
+    ApiCall,
+    Button,
+    RenderedMessage,
+    telegram_length,
+)
 from mesobot.outbox.replies import queue_reply, register_reply_kind
 from mesobot.outbox.sending import FloodWait, Rejected, TransientFailure, Unreachable
 from mesobot.outbox.shared_budget import SharedBudget
@@ -59,11 +67,15 @@ class TelegramSender:
     def __init__(self, application: MesobotApplication) -> None:
         self.application = application
 
-    async def send(self, chat_id: int, message: RenderedMessage, precedence: Precedence) -> None:
-        """Send `message` as HTML to `chat_id`: a text, or a document with the text as caption."""
-        markup = inline_markup(message.buttons)
+    async def send(
+        self, chat_id: int, message: RenderedMessage, precedence: Precedence
+    ) -> int | None:
+        """Send `message` as HTML to `chat_id`: a text, or a document with the text as caption;
+        or make its queued call, returning the id of the message it posted."""
         try:
-            await self._send(chat_id, message, markup, precedence)
+            if message.call is not None:
+                return await self._call(message.call, precedence)
+            await self._send(chat_id, message, inline_markup(message.buttons), precedence)
         except RetryAfter as error:
             seconds = retry_after_seconds(error)
             raise FloodWait(seconds, description=error.message) from None
@@ -77,6 +89,26 @@ class TelegramSender:
             raise TransientFailure(f"timed out: {error.message}") from None
         except TelegramError as error:  # 5xx and network errors
             raise TransientFailure(error.message) from None
+        return None
+
+    async def _call(self, call: ApiCall, precedence: Precedence) -> int | None:
+        try:
+            bot = self.application.bot
+            # What `do_api_request` does, without its warning that `bot` has a method for
+            # the endpoint: the call is made as the handler made it, parameters and all.
+            result = await bot._post(
+                call.endpoint,
+                api_kwargs=bot._merge_api_rl_kwargs(call_arguments(call.parameters), precedence),
+            )
+        except BadRequest as error:
+            if posts_message(call.endpoint):
+                raise
+            # An edit of a screen that already shows it, an answer to a press too old, a
+            # deletion of a message gone: as in polling mode, the handler's next update
+            # asks again; staff need no notice of it.
+            logger.info("A queued %s was refused: %s", call.endpoint, error.message)
+            return None
+        return int(result["message_id"]) if isinstance(result, dict) else None
 
     async def _send(
         self,
@@ -157,10 +189,9 @@ def reply_hand_over(services: Services) -> HandOver:
                 buttons=rows,
                 now=services.clock.now(),
             )
-        if not services.webhook:  # webhook mode queues every reply: nothing went wrong
-            logger.warning(
-                "A reply (%s) to chat %d did not go; the outbox will send it", endpoint, chat_id
-            )
+        logger.warning(
+            "A reply (%s) to chat %d did not go; the outbox will send it", endpoint, chat_id
+        )
         return True
 
     return hand_over
@@ -262,6 +293,7 @@ async def on_my_chat_member(update: Update, context: MesobotContext) -> None:
 def feature(services: Services) -> Feature:
     """The dispatcher's life, and chats that unblock the bot (in the bookkeeping group)."""
     register_reply_kind(services.outbox_kinds)  # replies the budget hands over
+    register_call_kind(services.outbox_kinds)  # webhook mode's queued calls
     return Feature(
         bookkeeping=[ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)],
         on_start=[start_outbox],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 from telegram import ForceReply, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -13,6 +13,7 @@ from mesobot.callbacks import ButtonData
 from mesobot.handlers import staff_moves
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature, Handler
+from mesobot.handlers.queued_calls import queued_message_ids
 from mesobot.handlers.staff_access import (
     clinic_time,
     language_of,
@@ -200,12 +201,14 @@ async def on_typed_reason(update: Update, context: MesobotContext) -> None:
 
 
 async def _take_prompt(services: Services, chat_id: int, message_id: int) -> StaffPrompt | None:
-    """The decline prompt sent as `message_id`, deleted so that it is answered once."""
+    """The decline prompt sent as `message_id`, deleted so that it is answered once (in
+    webhook mode it was stored under its queued call's stand-in id)."""
     async with services.database.write() as session:
+        ids = await queued_message_ids(session=session, chat_id=chat_id, message_id=message_id)
         prompt = (
             await session.exec(
                 select(StaffPrompt).where(
-                    StaffPrompt.chat_id == chat_id, StaffPrompt.message_id == message_id
+                    StaffPrompt.chat_id == chat_id, col(StaffPrompt.message_id).in_(sorted(ids))
                 )
             )
         ).first()

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, exists, func, literal, update
+from sqlalchemy import BigInteger, case, cast, exists, func, literal, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.db import UTCDateTime
+from mesobot.outbox.calls import CALL
 from mesobot.outbox.enqueue import mark_outbox_written
 from mesobot.outbox.models import MessageState, OutboxMessage, OutboxRecipient, Priority
 
@@ -164,23 +165,41 @@ async def _finish(session: AsyncSession, message_id: int, **values: object) -> b
 
 
 async def mark_all_sent(
-    *, session: AsyncSession, message_ids: Collection[int], now: datetime
+    *,
+    session: AsyncSession,
+    message_ids: Collection[int],
+    now: datetime,
+    sent_message_ids: Mapping[int, int] | None = None,
 ) -> int:
-    """Record several delivered messages at once; returns how many were still in sending."""
+    """Record several delivered messages at once; returns how many were still in sending.
+
+    `sent_message_ids` gives Telegram's id of the message a queued call posted; a sent call's
+    content (its text, its file) is emptied: only its id is still of use.
+    """
     if not message_ids:
         return 0
+    values: dict[str, object] = {
+        "state": MessageState.SENT,
+        "sent_at": now,
+        "attempts": OutboxMessage.attempts + 1,
+        "lease_until": None,
+    }
+    if sent_message_ids:
+        by_row = case(dict(sent_message_ids), value=col(OutboxMessage.id), else_=None)
+        values["sent_message_id"] = cast(by_row, BigInteger)
     result = await session.exec(
         update(OutboxMessage)
         .where(
             col(OutboxMessage.id).in_(list(message_ids)),
             col(OutboxMessage.state) == MessageState.SENDING,
         )
-        .values(
-            state=MessageState.SENT,
-            sent_at=now,
-            attempts=OutboxMessage.attempts + 1,
-            lease_until=None,
-        )
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
+    await session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(list(message_ids)), col(OutboxMessage.kind) == CALL)
+        .values(payload={})
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)
@@ -214,13 +233,38 @@ async def schedule_retry(
     A flood wait does not count as an attempt: the message was never refused.
     """
     attempts = OutboxMessage.attempts + 1 if count_attempt else OutboxMessage.attempts
-    return await _finish(
+    retried = await _finish(
         session,
         message_id,
         state=MessageState.DUE,
         next_attempt_at=at,
         attempts=attempts,
         last_error=_clip(error),
+    )
+    if retried:
+        await _keep_later_calls_behind(session, message_id, at)
+    return retried
+
+
+async def _keep_later_calls_behind(session: AsyncSession, message_id: int, at: datetime) -> None:
+    """A chat's later queued calls wait for a retried one, so that claims (earliest due, then
+    id) still make them in order: two replies of one handler must not swap."""
+    chat_of_call = (
+        select(OutboxMessage.recipient)
+        .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.kind) == CALL)
+        .scalar_subquery()
+    )
+    await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.recipient) == chat_of_call,
+            col(OutboxMessage.kind) == CALL,
+            col(OutboxMessage.state) == MessageState.DUE,
+            col(OutboxMessage.id) > message_id,
+            col(OutboxMessage.next_attempt_at) < at,
+        )
+        .values(next_attempt_at=at)
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -300,9 +300,9 @@ class Dispatcher:
                 claims.mark_finished, message_id=message.id, state=MessageState.CANCELLED
             )
             return
-        await self.sender.send(message.recipient, rendered, precedence_of(message))
+        posted = await self.sender.send(message.recipient, rendered, precedence_of(message))
         observe_lateness(message.kind, self.clock.now() - message.due_at)
-        await self._sent.record(message.id)
+        await self._sent.record(message.id, posted)
 
     async def _record(self, operation: Callable[..., object], **arguments: object) -> None:
         # A failure here leaves the row in sending: its lease brings it back (at least once).

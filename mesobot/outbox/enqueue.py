@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, event, func, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -47,8 +48,10 @@ def _wake_after_commit(session: MesobotSession) -> None:
 
 
 @event.listens_for(MesobotSession, "after_soft_rollback")
-def _forget_after_rollback(session: MesobotSession, _previous: Any) -> None:
-    session.info.pop(_WROTE_OUTBOX, None)
+def _forget_after_rollback(session: MesobotSession, previous: SessionTransaction) -> None:
+    # A savepoint undone (a block of an update's unit of work) leaves the rest to commit.
+    if not previous.nested:
+        session.info.pop(_WROTE_OUTBOX, None)
 
 
 def mark_outbox_written(session: AsyncSession) -> None:

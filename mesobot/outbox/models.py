@@ -57,6 +57,8 @@ class OutboxMessage(SQLModel, table=True):
             "next_attempt_at",
             "id",
         ),
+        # A reply to a sent message (a ForceReply prompt's answer) names it by Telegram's id.
+        Index("ix_outbox_message_recipient_sent_message_id", "recipient", "sent_message_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -78,6 +80,8 @@ class OutboxMessage(SQLModel, table=True):
     cause: str | None = Field(default=None, max_length=100, index=True)
     created_at: datetime = instant_field()
     sent_at: datetime | None = instant_field(nullable=True, default=None)
+    # The message_id Telegram gave the sent message (queued Bot API calls that post one).
+    sent_message_id: int | None = Field(default=None, sa_type=BigInteger)
     # An error class and Telegram's description; never the message's text.
     last_error: str | None = Field(default=None, max_length=300)
 

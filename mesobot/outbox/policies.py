@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -61,6 +62,15 @@ class Document:
 
 
 @dataclass(frozen=True)
+class ApiCall:
+    """A Bot API call as a handler made it (webhook mode queues them): its endpoint and its
+    parameters, JSON-ready (files as base64, `mesobot.handlers.queued_calls`)."""
+
+    endpoint: str
+    parameters: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class RenderedMessage:
     """A message ready to send: HTML text and optional rows of inline buttons.
 
@@ -70,12 +80,15 @@ class RenderedMessage:
     With a `document`, the message is that file and `text` is its caption, which must fit in
     Telegram's caption limit (checked on the HTML as given, which is never shorter than what
     Telegram counts after parsing it).
+
+    With a `call`, that call is made as it is, and the rest is not used.
     """
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     document: Document | None = None
     photo_file_id: str | None = None
+    call: ApiCall | None = None
 
     def __post_init__(self) -> None:
         if self.document is not None and telegram_length(self.text) > CAPTION_LIMIT:

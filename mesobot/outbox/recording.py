@@ -22,13 +22,14 @@ class SentRecorder:
     def __init__(self, database: Database, clock: Clock) -> None:
         self.database = database
         self.clock = clock
-        self._unrecorded: list[tuple[int, asyncio.Future[None]]] = []
+        # (outbox row, Telegram's id of the message it posted, if kept, its waiter)
+        self._unrecorded: list[tuple[int, int | None, asyncio.Future[None]]] = []
         self._recording: asyncio.Task[None] | None = None
 
-    async def record(self, message_id: int) -> None:
+    async def record(self, message_id: int, sent_message_id: int | None = None) -> None:
         """Return once `message_id` is recorded; until then it still counts as in flight."""
         recorded = asyncio.get_running_loop().create_future()
-        self._unrecorded.append((message_id, recorded))
+        self._unrecorded.append((message_id, sent_message_id, recorded))
         if self._recording is None or self._recording.done():
             self._recording = asyncio.get_running_loop().create_task(self._record_all())
         await recorded
@@ -41,11 +42,14 @@ class SentRecorder:
                 async with self.database.write() as session:
                     await claims.mark_all_sent(
                         session=session,
-                        message_ids=[message_id for message_id, _ in batch],
+                        message_ids=[message_id for message_id, _, _ in batch],
                         now=self.clock.now(),
+                        sent_message_ids={
+                            message_id: sent for message_id, sent, _ in batch if sent is not None
+                        },
                     )
             except Exception:
                 logger.exception("Could not record sent outbox messages; the lease will retry")
-            for _, recorded in batch:
+            for _, _, recorded in batch:
                 if not recorded.done():
                     recorded.set_result(None)

@@ -16,8 +16,11 @@ from mesobot.outbox.policies import RenderedMessage
 class Sender(Protocol):
     """Delivers one rendered message to one chat, or raises one of the errors below."""
 
-    async def send(self, chat_id: int, message: RenderedMessage, precedence: Precedence) -> None:
-        """Send within Telegram's budget, behind the sends of a better `precedence`."""
+    async def send(
+        self, chat_id: int, message: RenderedMessage, precedence: Precedence
+    ) -> int | None:
+        """Send within Telegram's budget, behind the sends of a better `precedence`; returns
+        Telegram's id of the posted message when the message's `call` posted one."""
 
 
 class SendError(Exception):

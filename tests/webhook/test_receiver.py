@@ -78,8 +78,8 @@ async def test_updates_come_by_webhook_and_are_answered_through_the_outbox(
     assert _counter(second, "mesobot_handler_seconds_count") >= 2
     assert _counter(second, "mesobot_dispatcher_leader") == 1
     lateness = "mesobot_send_lateness_seconds_count"
-    assert _counter(second, lateness, kind="outbox.reply") >= (
-        _counter(first, lateness, kind="outbox.reply") + 1
+    assert _counter(second, lateness, kind="outbox.call") >= (
+        _counter(first, lateness, kind="outbox.call") + 1
     )
 
 
