@@ -206,7 +206,8 @@ class _WriterQueue:
 
     SQLite's own busy handler retries with sleeps of 1 to 100 ms, so a writer that has waited
     longest is not the next one in: a lottery that gives some patients' taps seconds of wait.
-    An asyncio.Lock wakes its waiters in order. Other processes still meet the busy handler.
+    An asyncio.Lock wakes its waiters in order. A writer of another process is waited for by
+    `mesobot.sqlite_driver`, which retries while the file is locked.
     """
 
     def __init__(self) -> None:
