@@ -7,7 +7,6 @@ Everything else of the outbox (`mesobot.outbox`) knows nothing of Telegram.
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 from typing import Any
 
@@ -25,8 +24,8 @@ from mesobot.handlers.budget import HandOver, TelegramBudget, retry_after_second
 from mesobot.handlers.context import MesobotApplication, MesobotContext
 from mesobot.handlers.feature import Feature
 from mesobot.handlers.markup import inline_markup
-from mesobot.handlers.queued_calls import call_arguments, posts_message
-from mesobot.outbox.calls import register_call_kind
+from mesobot.handlers.queued_calls import call_arguments, parameters_of, posts_message
+from mesobot.outbox.calls import queue_call, register_call_kind
 from mesobot.outbox.claims import resume_recipient
 from mesobot.outbox.dispatcher import Dispatcher
 from mesobot.outbox.enqueue import on_outbox_commit
@@ -34,11 +33,9 @@ from mesobot.outbox.pacing import Precedence
 from mesobot.outbox.policies import (
     CAPTION_LIMIT,
     ApiCall,
-    Button,
     RenderedMessage,
     telegram_length,
 )
-from mesobot.outbox.replies import queue_reply, register_reply_kind
 from mesobot.outbox.sending import FloodWait, Rejected, TransientFailure, Unreachable
 from mesobot.outbox.shared_budget import SharedBudget
 from mesobot.outbox.wakeups import CrossProcessWakeups
@@ -155,38 +152,31 @@ def budget_of(application: MesobotApplication) -> TelegramBudget:
     return budget
 
 
-# Direct calls the outbox can send again as a message (an edit becomes a new message).
-_HANDED_OVER = {"sendMessage", "editMessageText"}
+# Direct calls worth making later when Telegram did not take them: what the person waits to
+# see. (An answer to a button press is too old to make by then.)
+_HANDED_OVER = {
+    "sendMessage",
+    "editMessageText",
+    "editMessageReplyMarkup",
+    "sendDocument",
+    "sendPhoto",
+}
 
 
 def reply_hand_over(services: Services) -> HandOver:
-    """Queues a direct reply Telegram did not take in the outbox, text and buttons as sent."""
+    """Queues a direct reply Telegram did not take in the outbox, as the call it was
+    (`mesobot.outbox.calls`, as webhook mode queues every call): the dispatcher makes it."""
 
     async def hand_over(endpoint: str, data: dict[str, Any]) -> bool:
-        chat_id, text = data.get("chat_id"), data.get("text")
-        if endpoint not in _HANDED_OVER or not isinstance(chat_id, int) or not text:
-            return False  # an upload, a photo: its handler's next update asks again
-        if data.get("parse_mode") != "HTML":
-            text = html.escape(str(text))  # the outbox sends HTML
-        markup = data.get("reply_markup")
-        rows = (
-            tuple(
-                tuple(
-                    Button(b.text, b.callback_data)
-                    for b in row
-                    if isinstance(b.callback_data, str)
-                )
-                for row in markup.inline_keyboard
-            )
-            if isinstance(markup, InlineKeyboardMarkup)
-            else ()
-        )
+        chat_id = data.get("chat_id")
+        if endpoint not in _HANDED_OVER or not isinstance(chat_id, int):
+            return False
         async with services.database.write() as session:
-            await queue_reply(
+            await queue_call(
                 session=session,
                 chat_id=chat_id,
-                text=str(text),
-                buttons=rows,
+                endpoint=endpoint,
+                parameters=parameters_of(data),
                 now=services.clock.now(),
             )
         logger.warning(
@@ -292,8 +282,8 @@ async def on_my_chat_member(update: Update, context: MesobotContext) -> None:
 
 def feature(services: Services) -> Feature:
     """The dispatcher's life, and chats that unblock the bot (in the bookkeeping group)."""
-    register_reply_kind(services.outbox_kinds)  # replies the budget hands over
-    register_call_kind(services.outbox_kinds)  # webhook mode's queued calls
+    # Webhook mode's queued calls, and the direct replies the budget hands over.
+    register_call_kind(services.outbox_kinds)
     return Feature(
         bookkeeping=[ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)],
         on_start=[start_outbox],

@@ -16,8 +16,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mesobot.care.models import ReactionReport, ReportAddition
 from mesobot.models.draft import FlowDraft
+from mesobot.outbox.calls import CALL
 from mesobot.outbox.models import MessageState, OutboxMessage
-from mesobot.outbox.replies import REPLY
 from mesobot.privacy.models import ClinicalIdentity
 from mesobot.privacy.settings import RetentionSettings
 from mesobot.staff.models import AuditEntry
@@ -80,13 +80,15 @@ async def _expire_messages(
             finished, ended < now - timedelta(days=limits.delivered_message_days)
         )
     )
-    # Only a handed-over reply's payload holds words; the others hold ids and parameters that
-    # care still reads after sending (which check-in days went unanswered), kept with the row.
+    # Only a queued call's payload holds words (a reply's text, a calendar file), emptied when
+    # it is sent; one that failed or was dropped keeps them until now. The other kinds hold
+    # ids and parameters that care still reads after sending (which check-in days went
+    # unanswered), kept with the row.
     emptied = await session.exec(
         update(OutboxMessage)
         .where(
             finished,
-            col(OutboxMessage.kind) == REPLY,
+            col(OutboxMessage.kind) == CALL,
             ended < now - timedelta(days=limits.message_payload_days),
         )
         .values(payload={})

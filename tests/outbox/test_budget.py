@@ -15,11 +15,11 @@ import pytest
 from mesobot.clock import ManualClock
 from mesobot.db import Database
 from mesobot.outbox.api import enqueue
+from mesobot.outbox.calls import queue_call
 from mesobot.outbox.claims import claim_due_messages
 from mesobot.outbox.models import Priority
 from mesobot.outbox.pacing import Pacer, Precedence
 from mesobot.outbox.precedence import precedence_of
-from mesobot.outbox.replies import queue_reply
 from tests.outbox.test_pacing import FakeTime, pacer_on, send
 
 ALERT, REPLY, BULK = Precedence.ALERT, Precedence.REPLY, Precedence.BULK
@@ -150,7 +150,10 @@ async def test_each_claimed_row_competes_as_what_it_is(
                 now=now,
                 priority=priority,
             )
-        await queue_reply(session=session, chat_id=3, text="Your answer", buttons=(), now=now)
+        reply = {"chat_id": 3, "text": "Your answer"}
+        await queue_call(
+            session=session, chat_id=3, endpoint="sendMessage", parameters=reply, now=now
+        )
     async with database.write() as session:
         claimed = await claim_due_messages(session=session, now=now, lease=timedelta(seconds=30))
     assert {row.recipient: precedence_of(row) for row in claimed} == {1: ALERT, 2: BULK, 3: REPLY}

@@ -16,9 +16,9 @@ from botapi_emulator.driver import TelegramUser
 from botapi_emulator.faults import FloodLimits
 from botapi_emulator.server import BotApiEmulator
 from mesobot.handlers.budget import TelegramBudget
+from mesobot.outbox.calls import CALL
 from mesobot.outbox.models import OutboxMessage
 from mesobot.outbox.pacing import Precedence
-from mesobot.outbox.replies import REPLY
 from tests.outbox.conftest import RunningBot
 
 
@@ -99,4 +99,4 @@ async def test_a_reply_that_fails_is_handed_to_the_outbox_and_arrives(
     assert [m.text for m in anna.bot_messages] == [answer.text, answer.text]
     async with running_bot.application.bot_data.services.database.read() as session:
         rows = (await session.exec(select(OutboxMessage))).all()
-    assert [(row.kind, row.recipient, row.state) for row in rows] == [(REPLY, anna.id, "sent")]
+    assert [(row.kind, row.recipient, row.state) for row in rows] == [(CALL, anna.id, "sent")]

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import select
 
 from mesobot.db import Database
+from mesobot.outbox.calls import CALL
 from mesobot.outbox.models import MessageState, OutboxMessage
-from mesobot.outbox.replies import REPLY
 from mesobot.privacy.retention import enforce_retention
 from mesobot.privacy.settings import RetentionSettings
 
@@ -20,7 +20,7 @@ async def _sent_message(database: Database) -> int:
     async with database.write() as session:
         message = OutboxMessage(
             recipient=111,
-            kind=REPLY,  # the one kind whose payload holds words
+            kind=CALL,  # the one kind whose payload holds words (a reply's text)
             payload={"text": "free text"},
             due_at=START,
             next_attempt_at=START,
