@@ -20,15 +20,15 @@ from mesobot.flow.routes import button_step
 from mesobot.flow.turn import Visitor
 from mesobot.handlers.context import MesobotContext
 from mesobot.handlers.feature import Feature
-from mesobot.handlers.markup import reply_markup
+from mesobot.handlers.markup import screen_markup
 from mesobot.screens import Screen
 from mesobot.services import Services
 
 
 async def send_screens(context: MesobotContext, chat_id: int, screens: list[Screen]) -> None:
-    """Send each screen as a message of its own."""
-    for screen in screens:
-        await context.bot.send_screen(chat_id, screen.text, reply_markup(screen.keyboard))
+    """Send each screen as a message of its own, in order."""
+    messages = [(screen.text, screen_markup(screen.keyboard)) for screen in screens]
+    await context.bot.send_screens(chat_id, messages)
 
 
 T = TypeVar("T")

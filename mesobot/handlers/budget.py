@@ -174,6 +174,11 @@ class TelegramBudget(BaseRateLimiter[Precedence]):
                     await asyncio.sleep(seconds)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def queue_behind(self, endpoint: str, data: dict[str, Any]) -> bool:
+        """Queue a direct call in the outbox without trying Telegram, because it follows one
+        that was just handed over and must not overtake it; False when it cannot be queued."""
+        return self.hand_over is not None and await self._handed_over(endpoint, data)
+
     async def _handed_over(self, endpoint: str, data: dict[str, Any]) -> bool:
         assert self.hand_over is not None
         try:

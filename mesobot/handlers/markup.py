@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -37,3 +39,16 @@ def reply_markup(keyboard: Keyboard) -> Markup | None:
     if isinstance(keyboard, RemoveKeyboard):
         return ReplyKeyboardRemove()
     return inline_markup(keyboard)
+
+
+def screen_markup(keyboard: Keyboard) -> Markup | str | None:
+    """`reply_markup` for a flow screen (`MesobotBot.send_screen`): inline buttons as the JSON
+    Telegram reads, built straight from the core's buttons. Building PTB's button objects only
+    to turn them back into JSON cost 0.6 ms of CPU for a month's calendar, more than the rest
+    of the send (issue 13)."""
+    if keyboard is None or isinstance(keyboard, SharePhone | RemoveKeyboard):
+        return reply_markup(keyboard)
+    if not keyboard:
+        return None
+    rows = [[{"text": b.label, "callback_data": b.callback_data} for b in row] for row in keyboard]
+    return json.dumps({"inline_keyboard": rows}, ensure_ascii=False, separators=(",", ":"))

@@ -100,3 +100,23 @@ async def test_a_reply_that_fails_is_handed_to_the_outbox_and_arrives(
     async with running_bot.application.bot_data.services.database.read() as session:
         rows = (await session.exec(select(OutboxMessage))).all()
     assert [(row.kind, row.recipient, row.state) for row in rows] == [(CALL, anna.id, "sent")]
+
+
+async def test_a_flow_screen_that_fails_arrives_from_the_outbox_with_its_buttons(
+    running_bot: RunningBot,
+) -> None:
+    """/start's welcome gets a 5xx: it is handed over, the consent screen after it is queued
+    behind it (not sent ahead, not lost), both arrive in order, and the screen's buttons (sent
+    as ready JSON, `MesobotBot.send_screens`) work."""
+    anna = running_bot.started_user()
+    running_bot.emulator.fail_next("sendMessage", status=500, chat_id=anna.id)
+    anna.send_command("start")  # a welcome, then the consent screen's buttons
+    await running_bot.emulator.wait_for(lambda: len(anna.bot_messages) >= 2 or None, within=10)
+    welcome, screen = anna.bot_messages
+    assert not welcome.button_labels
+    assert screen.button_labels
+    async with running_bot.application.bot_data.services.database.read() as session:
+        rows = (await session.exec(select(OutboxMessage))).all()
+    assert [row.kind for row in rows] == [CALL, CALL]
+    anna.press_button(screen.button_labels[0])
+    await running_bot.emulator.wait_for(lambda: len(anna.bot_messages) >= 3 or None, within=10)
