@@ -306,17 +306,27 @@ class Database:
             finally:
                 _write_owner.reset(token)
             return
+        async with self._writing(_write_owner, lambda _session: asyncio.current_task()) as session:
+            yield session
+
+    @asynccontextmanager
+    async def _writing(
+        self, mark: ContextVar[Any], value: Callable[[AsyncSession], Any]
+    ) -> AsyncIterator[AsyncSession]:
+        """A session in one write transaction, after this process's other writers (SQLite),
+        with `mark` set to `value(session)` inside: committed when the block ends, else
+        rolled back."""
         async with self._turn(), self._sessions() as session:
             # Procuring the connection begins the session's transaction, with this option.
             await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-            token = _write_owner.set(asyncio.current_task())
+            token = mark.set(value(session))
             try:
                 yield session
             except BaseException:
-                _write_owner.reset(token)
+                mark.reset(token)
                 await session.rollback()
                 raise
-            _write_owner.reset(token)
+            mark.reset(token)
             await session.commit()
 
     @asynccontextmanager
@@ -331,19 +341,15 @@ class Database:
         """
         if write_transaction_open():
             raise RuntimeError("an update's unit of work inside a write transaction")
-        async with self._turn(), self._sessions() as session:
-            await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-            unit = _UnitOfWork(session, asyncio.current_task())
-            token = _unit_of_work.set(unit)
-            try:
-                yield session
-            except BaseException:
-                _unit_of_work.reset(token)
-                await session.rollback()
-                raise
-            _unit_of_work.reset(token)
-            await session.commit()
-        for action in unit.after_commit:
+        units: list[_UnitOfWork] = []
+
+        def begin(session: AsyncSession) -> _UnitOfWork:
+            units.append(_UnitOfWork(session, asyncio.current_task()))
+            return units[0]
+
+        async with self._writing(_unit_of_work, begin) as session:
+            yield session
+        for action in units[0].after_commit:
             await action()
 
     async def checkpoint(self) -> None:
