@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
@@ -137,13 +138,14 @@ def _use_write_ahead_log(cursor: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
 
 
-def _checkpoint_wal(connection: Any) -> None:
+def _checkpoint_wal(connection: Any) -> bool:
+    """One try at copying the log into the file and truncating it; False when a reader's open
+    snapshot still needs the log."""
     cursor = connection.connection.dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         busy, _log_frames, _done = cursor.fetchone()
-        if busy:
-            logger.warning("SQLite's WAL checkpoint was held up by a reader; the log stays")
+        return not busy
     finally:
         cursor.close()
 
@@ -365,8 +367,18 @@ class Database:
             return
         async with self._turn(), self.engine.connect() as connection:
             # Outside any transaction (none is begun for a raw cursor): a checkpoint cannot
-            # run inside one.
-            await connection.run_sync(_checkpoint_wal)
+            # run inside one. SQLite does not wait for readers itself (busy_timeout=0, see
+            # `mesobot.sqlite_driver`): a reader's snapshot is short, so try again after it.
+            deadline = time.monotonic() + WRITE_LOCK_TIMEOUT
+            pause = sqlite_driver.FIRST_RETRY
+            while not await connection.run_sync(_checkpoint_wal):
+                if time.monotonic() + pause > deadline:
+                    logger.warning(
+                        "SQLite's WAL checkpoint was held up by a reader; the log stays"
+                    )
+                    return
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, sqlite_driver.LAST_RETRY)
 
     def _turn(self) -> AbstractAsyncContextManager[None]:
         return _no_queue() if self._writers is None else self._writers.turn()

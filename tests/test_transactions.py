@@ -226,6 +226,27 @@ async def test_sqlite_a_writer_gives_up_after_the_lock_timeout(
         await other.wait()
 
 
+async def test_sqlite_the_checkpoint_waits_for_a_reader_then_empties_the_log(
+    sqlite_database: Database,
+) -> None:
+    """After an erasure the log must hold no old page: a checkpoint begun while a read holds
+    its snapshot waits for that read (without stopping the loop), then truncates the log."""
+    path = Path(str(make_url(sqlite_database.url).database))
+    async with sqlite_database.write() as session:
+        session.add(_patient(5))
+    async with sqlite_database.read() as reading:
+        assert len((await reading.exec(select(Patient))).all()) == 1  # the snapshot is held
+        checkpoint = asyncio.create_task(sqlite_database.checkpoint())
+        await asyncio.sleep(0.2)
+        assert not checkpoint.done()  # the reader still needs the log
+    await asyncio.wait_for(checkpoint, timeout=5)
+    assert _size(Path(f"{path}-wal")) == 0
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size
+
+
 INNER_TESTS = """
 from mesobot.db import Database
 
