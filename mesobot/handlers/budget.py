@@ -41,8 +41,8 @@ logger = logging.getLogger(__name__)
 # Methods that put a new message into a chat: what Telegram's flood limits count.
 _COPYING = {"forwardMessage", "forwardMessages", "copyMessage", "copyMessages"}
 
-# Queues an undelivered direct call in the outbox; returns whether it could (False: the
-# method is not one the outbox can send, such as an upload).
+# Queues an undelivered direct call in the outbox; returns whether it did (False: a call not
+# worth making late, such as the answer to a button press).
 HandOver = Callable[[str, dict[str, Any]], Awaitable[bool]]
 
 
