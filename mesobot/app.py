@@ -140,13 +140,14 @@ def build_services(
     """The collaborators, with every message kind and session observer registered."""
     token = settings.telegram_bot_token.get_secret_value()
     postgres = settings.database_url.startswith(("postgresql", "postgres:"))
-    # Each user the inbox worker serves holds two connections: one for their turn (an advisory
-    # lock), one for the update's unit of work; 5 more store updates, look for work and wake
+    # Each user the inbox worker serves holds a connection for their turn (an advisory lock),
+    # on which their updates are handled too; 5 more store updates, look for work and wake
     # the dispatcher. No overflow: a process never holds more than this, which is what
     # PostgreSQL's max_connections is sized by (docs/deploy.md); a webhook request that finds
     # them all busy waits for one.
-    at_once = 2 * inbox.USERS_AT_ONCE
-    pool = {"pool_size": at_once + 5, "max_overflow": 0} if webhook and postgres else {}
+    pool = (
+        {"pool_size": inbox.USERS_AT_ONCE + 5, "max_overflow": 0} if webhook and postgres else {}
+    )
     services = Services(
         settings=settings,
         clock=clock or Clock(),

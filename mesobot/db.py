@@ -11,12 +11,14 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     async_sessionmaker,
     create_async_engine,
@@ -313,12 +315,16 @@ class Database:
 
     @asynccontextmanager
     async def _writing(
-        self, mark: ContextVar[Any], value: Callable[[AsyncSession], Any]
+        self,
+        mark: ContextVar[Any],
+        value: Callable[[AsyncSession], Any],
+        bind: AsyncConnection | None = None,
     ) -> AsyncIterator[AsyncSession]:
-        """A session in one write transaction, after this process's other writers (SQLite),
-        with `mark` set to `value(session)` inside: committed when the block ends, else
-        rolled back."""
-        async with self._turn(), self._sessions() as session:
+        """A session in one write transaction (on `bind`, else a connection of the pool),
+        after this process's other writers (SQLite), with `mark` set to `value(session)`
+        inside: committed when the block ends, else rolled back."""
+        sessions = self._sessions if bind is None else partial(self._sessions, bind=bind)
+        async with self._turn(), sessions() as session:
             # Procuring the connection begins the session's transaction, with this option.
             await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
             token = mark.set(value(session))
@@ -332,9 +338,12 @@ class Database:
             await session.commit()
 
     @asynccontextmanager
-    async def update_transaction(self) -> AsyncIterator[AsyncSession]:
+    async def update_transaction(
+        self, connection: AsyncConnection | None = None
+    ) -> AsyncIterator[AsyncSession]:
         """One update's unit of work (webhook mode's inbox worker): ONE write transaction
-        around its whole handling, committed when the block ends, else rolled back.
+        around its whole handling, committed when the block ends, else rolled back. On
+        `connection` when given (the one that holds the user's turn), else one of the pool.
 
         Every `read()` and `write()` the same task opens inside it joins it, so the handler's
         changes, its replies (outbox rows) and the update's handled mark commit together or
@@ -349,7 +358,7 @@ class Database:
             units.append(_UnitOfWork(session, asyncio.current_task()))
             return units[0]
 
-        async with self._writing(_unit_of_work, begin) as session:
+        async with self._writing(_unit_of_work, begin, connection) as session:
             yield session
         for action in units[0].after_commit:
             await action()

@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Update
 
 from mesobot import metrics
@@ -109,7 +110,7 @@ class InboxWorker:
 
     async def _serve(self, sender: int) -> None:
         try:
-            async with self._places, self._turn(sender) as mine:
+            async with self._places, self._turn(sender) as (mine, connection):
                 while mine and not self._stopping:
                     async with self.services.database.write() as session:
                         row = await store.lease_next(
@@ -120,7 +121,7 @@ class InboxWorker:
                         )
                     if row is None:
                         break
-                    await self._handle(row)
+                    await self._handle(row, connection)
         except Exception:
             logger.exception("Handling the updates of user %d failed; trying again later", sender)
         finally:
@@ -129,10 +130,12 @@ class InboxWorker:
             self._wake.set()  # more may have come for this user meanwhile
 
     @contextlib.asynccontextmanager
-    async def _turn(self, sender: int) -> AsyncIterator[bool]:
-        """This user's turn: True when taken; False when another receiver has it."""
+    async def _turn(self, sender: int) -> AsyncIterator[tuple[bool, AsyncConnection | None]]:
+        """This user's turn: whether it was taken (not when another receiver has it), and on
+        PostgreSQL the connection that holds it, on which the user's updates are handled: one
+        connection per user served, not two."""
         if self.services.database.engine.dialect.name != "postgresql":
-            yield True  # one process on SQLite: `_active` already keeps one task per user
+            yield True, None  # one process on SQLite: `_active` keeps one task per user
             return
         key = {"space": INBOX_LOCK_SPACE, "user": sender % 2_147_483_647}
         async with self.services.database.engine.connect() as connection:
@@ -141,7 +144,7 @@ class InboxWorker:
             )
             await connection.commit()  # session-level: the lock outlives the transaction
             try:
-                yield bool(taken)
+                yield bool(taken), connection
             finally:
                 if taken:
                     await connection.execute(
@@ -149,7 +152,7 @@ class InboxWorker:
                     )
                     await connection.commit()
 
-    async def _handle(self, row: InboxUpdate) -> None:
+    async def _handle(self, row: InboxUpdate, connection: AsyncConnection | None) -> None:
         database, clock = self.services.database, self.services.clock
         attempts = row.attempts
         if attempts > MAX_ATTEMPTS:
@@ -167,7 +170,7 @@ class InboxWorker:
         started = time.perf_counter()
         try:
             with calls_for_chat(chat):
-                async with database.update_transaction() as session:
+                async with database.update_transaction(connection) as session:
                     await self.application.process_update(update)
                     # Last, in the same transaction: the update counts as handled exactly
                     # when what its handler did is kept.

@@ -83,6 +83,17 @@ class Fleet:
                 log = (self.logs / f"{name}.log").read_text(errors="replace")
                 raise RuntimeError(f"{name} exited with {process.returncode}:\n{log[-3000:]}")
 
+    async def standby_receiver(self) -> str:
+        """A receiver that is not the dispatcher leader (its /readyz says "standby")."""
+        for number, port in enumerate(self.ports, start=1):
+            async with (
+                aiohttp.ClientSession() as http,
+                http.get(f"http://127.0.0.1:{port}/readyz") as response,
+            ):
+                if (await response.json())["checks"]["dispatcher"] == "standby":
+                    return f"receiver{number}"
+        raise LookupError("every receiver is the dispatcher leader")
+
     def kill(self, name: str) -> None:
         """SIGKILL: the process gets no chance to finish anything."""
         self.processes[name].send_signal(signal.SIGKILL)
