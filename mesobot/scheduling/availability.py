@@ -35,6 +35,7 @@ class Availability:
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
         self.calendar = calendar
+        self._resource_ids = calendar.resource_ids
         self._bookings = bookings
         self._zone = calendar.zone
         self._duration_s = duration_minutes * 60
@@ -98,26 +99,62 @@ class Availability:
         return None
 
     def day_slots(self, day: date) -> DaySlots:
-        """Every valid slot of `day` (cached); the same checks as `problem`, each done once."""
+        """Every valid slot of `day` (cached); the same checks as `problem`, each done once.
+
+        The closures and bookings that touch the day are looked up once, not per grid minute:
+        a day has a handful at most, and each slot is checked against those.
+        """
         cached = self._days.get(day)
         if cached is not None:
             return cached
         slots: DaySlots = {}
-        resource_ids = self.calendar.resource_ids
-        for minute in self._grid_by_weekday[day.weekday()]:
-            start = self._start_timestamp(day, minute)
-            if start is None or start < self._earliest:
-                continue
-            end = start + self._duration_s + self._buffer_s
-            if self._clinic_closures.overlaps(start, end):
-                continue
-            free = frozenset(
-                index
-                for index, resource_id in enumerate(resource_ids)
-                if not self._resource_closures[index].overlaps(start, end)
-                and not self._bookings.overlaps(resource_id, start - self._buffer_s, end)
-            )
-            if free:
-                slots[minute] = free
+        grid = self._grid_by_weekday[day.weekday()]
+        starts = self._start_timestamps(day, grid)
+        known = [start for start in starts if start is not None]
+        if known:
+            lo, hi = min(known), max(known) + self._duration_s + self._buffer_s
+            closed = self._clinic_closures.within(lo, hi)
+            blocked = [self._blocked(index, lo, hi) for index in range(len(self._resource_ids))]
+            for minute, start in zip(grid, starts, strict=True):
+                if start is None or start < self._earliest:
+                    continue
+                end = start + self._duration_s + self._buffer_s
+                if closed and _overlaps(closed, start, end):
+                    continue
+                free = frozenset(
+                    index
+                    for index, spans in enumerate(blocked)
+                    if not (spans and _overlaps(spans, start, end))
+                )
+                if free:
+                    slots[minute] = free
         self._days[day] = slots
         return slots
+
+    def _start_timestamps(self, day: date, grid: tuple[int, ...]) -> list[float | None]:
+        """Each grid minute's start in POSIX seconds (None where the wall time does not exist).
+
+        When the first and last grid minutes are as far apart in UTC as on the wall, the day's
+        offset holds between them (no zone changes its offset and back within hours): every
+        day but the two a year with a clock change costs two conversions, not one a minute.
+        """
+        if not grid:
+            return []
+        first, last = self._start_timestamp(day, grid[0]), self._start_timestamp(day, grid[-1])
+        if first is not None and last is not None and last - first == (grid[-1] - grid[0]) * 60:
+            return [first + (minute - grid[0]) * 60 for minute in grid]
+        return [self._start_timestamp(day, minute) for minute in grid]
+
+    def _blocked(self, resource: int, lo: float, hi: float) -> list[tuple[float, float]]:
+        """What keeps resource number `resource` from a session in [lo, hi): its closures, and
+        its bookings with the buffer after them (a session must start a buffer after one)."""
+        resource_id = self._resource_ids[resource]
+        buffered = [
+            (start, end + self._buffer_s)
+            for start, end in self._bookings.within(resource_id, lo - self._buffer_s, hi)
+        ]
+        return self._resource_closures[resource].within(lo, hi) + buffered
+
+
+def _overlaps(spans: list[tuple[float, float]], lo: float, hi: float) -> bool:
+    return any(start < hi and end > lo for start, end in spans)

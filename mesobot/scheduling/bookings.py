@@ -21,11 +21,12 @@ class Booking:
 class IntervalSet:
     """Half-open intervals in POSIX seconds, answering "does anything overlap [lo, hi)?"."""
 
-    __slots__ = ("_max_end", "_starts")
+    __slots__ = ("_ends", "_max_end", "_starts")
 
     def __init__(self, intervals: Iterable[tuple[float, float]]) -> None:
         ordered = sorted(intervals)
         self._starts = [start for start, _ in ordered]
+        self._ends = [end for _, end in ordered]
         # Intervals may overlap each other (a snapshot is not trusted to be clean), so a
         # running maximum of the ends answers the question with one bisection.
         self._max_end: list[float] = []
@@ -41,6 +42,18 @@ class IntervalSet:
         """Whether some interval [s, e) has s < hi and e > lo."""
         count = bisect_left(self._starts, hi)
         return count > 0 and self._max_end[count - 1] > lo
+
+    def within(self, lo: float, hi: float) -> list[tuple[float, float]]:
+        """The intervals that overlap [lo, hi): a day's few, to check its slots against."""
+        found = []
+        index = bisect_left(self._starts, hi) - 1
+        # Going back from the last start before `hi`, the running maximum of the ends says
+        # when no earlier interval can reach past `lo` any more.
+        while index >= 0 and self._max_end[index] > lo:
+            if self._ends[index] > lo:
+                found.append((self._starts[index], self._ends[index]))
+            index -= 1
+        return found
 
 
 class BookingIndex:
@@ -80,3 +93,8 @@ class BookingIndex:
         """Whether `resource_id` is booked anywhere in [lo, hi) (POSIX seconds)."""
         spans = self._by_resource.get(resource_id)
         return spans is not None and spans.overlaps(lo, hi)
+
+    def within(self, resource_id: str, lo: float, hi: float) -> list[tuple[float, float]]:
+        """The bookings of `resource_id` that overlap [lo, hi) (POSIX seconds)."""
+        spans = self._by_resource.get(resource_id)
+        return [] if spans is None else spans.within(lo, hi)
