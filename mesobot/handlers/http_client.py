@@ -12,6 +12,8 @@ go back to PTB, which reads Telegram's errors out of them.
 
 from __future__ import annotations
 
+from typing import Any
+
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
@@ -19,6 +21,7 @@ from telegram.request import BaseRequest, RequestData
 # PTB's defaults for its own client (ApplicationBuilder), kept so that nothing else changes.
 DEFAULT_TIMEOUT = 5.0
 POOL_TIMEOUT = 1.0
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 class AiohttpRequest(BaseRequest):
@@ -72,7 +75,7 @@ class AiohttpRequest(BaseRequest):
         )
         try:
             async with self._session.request(
-                method, url, data=_body(request_data), timeout=timeout
+                method, url, timeout=timeout, **_body(request_data)
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
@@ -94,15 +97,17 @@ def _sum(*timeouts: float | None) -> float | None:
     return sum(given) if len(given) == len(timeouts) else None
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
-    """The parameters as a form, multipart when files go with them (as PTB's client sends)."""
+def _body(request_data: RequestData | None) -> dict[str, Any]:
+    """The parameters as a url-encoded form, multipart when files go with them (as PTB's
+    client sends). The form's bytes are built in one go: aiohttp's form, field by field, cost
+    about a tenth of a small call's CPU (issue 13)."""
     if request_data is None:
-        return None
+        return {}
     if not request_data.contains_files:
-        return request_data.json_parameters
+        return {"data": request_data.url_encoded_parameters().encode(), "headers": _FORM}
     form = aiohttp.FormData()
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
     for name, (filename, content, mimetype) in request_data.multipart_data.items():
         form.add_field(name, content, filename=filename, content_type=mimetype)
-    return form
+    return {"data": form}
