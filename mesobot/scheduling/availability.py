@@ -35,7 +35,6 @@ class Availability:
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
         self.calendar = calendar
-        self._resource_ids = calendar.resource_ids
         self._bookings = bookings
         self._zone = calendar.zone
         self._duration_s = duration_minutes * 60
@@ -114,7 +113,9 @@ class Availability:
         if known:
             lo, hi = min(known), max(known) + self._duration_s + self._buffer_s
             closed = self._clinic_closures.within(lo, hi)
-            blocked = [self._blocked(index, lo, hi) for index in range(len(self._resource_ids))]
+            blocked = [
+                self._blocked(index, lo, hi) for index in range(len(self._resource_closures))
+            ]
             for minute, start in zip(grid, starts, strict=True):
                 if start is None or start < self._earliest:
                     continue
@@ -148,7 +149,7 @@ class Availability:
     def _blocked(self, resource: int, lo: float, hi: float) -> list[tuple[float, float]]:
         """What keeps resource number `resource` from a session in [lo, hi): its closures, and
         its bookings with the buffer after them (a session must start a buffer after one)."""
-        resource_id = self._resource_ids[resource]
+        resource_id = self.calendar.resource_ids[resource]
         buffered = [
             (start, end + self._buffer_s)
             for start, end in self._bookings.within(resource_id, lo - self._buffer_s, hi)
